@@ -1,0 +1,265 @@
+"""The OpenAI-compatible HTTP API: /v1/chat/completions (plain and streamed), /v1/models, /healthz."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from luodi.api.errors import (
+    ApiError,
+    backend_unavailable,
+    error_json,
+    install_error_handlers,
+    model_not_found,
+    prompt_too_long,
+    quota_exceeded,
+    unauthorized,
+)
+from luodi.api.schemas import (
+    ChatCompletion,
+    ChatCompletionRequest,
+    Choice,
+    ErrorBody,
+    ModelCard,
+    ModelList,
+    ResponseMessage,
+    Usage,
+)
+from luodi.assistant.base import AnswerDelta, Turn
+from luodi.contracts import Answer
+from luodi.contracts import Message as ChatMessage
+from luodi.gateway.quotas import QuotaExceeded
+from luodi.gateway.tenants import Caller
+from luodi.models.base import BackendUnavailable, PromptTooLong
+from luodi.platform import Admission, Platform, Unauthorized, UnknownAssistant
+
+MAX_BODY_BYTES = 512 * 1024
+STARTED = int(time.time())
+
+
+class BodySizeLimit:
+    """Refuses request bodies over the limit with 413 before anything parses them."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                error = ApiError(
+                    413,
+                    f"request body is over {self.limit // 1024} KiB; send shorter messages",
+                    "invalid_request_error",
+                    "request_too_large",
+                )
+                await error_json(error)(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def current_caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
+    platform: Platform = request.app.state.platform
+    secret = authorization.removeprefix("Bearer ").strip() if authorization else None
+    try:
+        return platform.authenticate(secret)
+    except Unauthorized as exc:
+        raise unauthorized(str(exc)) from exc
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+def create_app(platform: Platform) -> FastAPI:
+    app = FastAPI(title="Luodi", version="0.1.0", description="Industry assistants, OpenAI-compatible.")
+    app.state.platform = platform
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
+
+    @app.get("/healthz")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "assistants": sorted(platform.settings.assistants)}
+
+    @app.get("/v1/models", response_model=ModelList)
+    def list_models(_caller: CallerDep) -> ModelList:
+        return ModelList(
+            data=[
+                ModelCard(
+                    id=name,
+                    created=STARTED,
+                    owned_by=config.partner or "luodi",
+                    base_model=config.base_model,
+                    description=config.description,
+                )
+                for name, config in sorted(platform.settings.assistants.items())
+            ]
+        )
+
+    @app.post("/v1/chat/completions", response_model=None)
+    def chat_completions(body: ChatCompletionRequest, who: CallerDep) -> JSONResponse | StreamingResponse:
+        admission = _admit(platform, who, body)
+        turn = _turn(body, who, admission.request_id)
+        if body.stream:
+            return _stream_response(platform, admission, turn, body)
+        try:
+            answer = platform.complete(admission, turn)
+        except BackendUnavailable as exc:
+            raise backend_unavailable(str(exc)) from exc
+        except PromptTooLong as exc:
+            raise prompt_too_long(str(exc)) from exc
+        return JSONResponse(_completion(admission, body.model, answer).model_dump())
+
+    @app.exception_handler(UnknownAssistant)
+    async def _unknown(_request: Request, exc: UnknownAssistant) -> JSONResponse:
+        return error_json(model_not_found(str(exc)))
+
+    return app
+
+
+def _admit(platform: Platform, who: Caller, body: ChatCompletionRequest) -> Admission:
+    try:
+        return platform.admit(who, body.model, body.stream)
+    except QuotaExceeded as exc:
+        raise quota_exceeded(str(exc)) from exc
+    except BackendUnavailable as exc:
+        raise backend_unavailable(str(exc)) from exc
+
+
+def _turn(body: ChatCompletionRequest, who: Caller, request_id: str) -> Turn:
+    # "developer" is OpenAI's newer name for "system"
+    messages = [
+        ChatMessage(role="system" if m.role == "developer" else m.role, content=m.text()) for m in body.messages
+    ]
+    return Turn(
+        messages=messages,
+        tenant_id=who.tenant_id,
+        max_tokens=body.token_limit,
+        temperature=body.temperature,
+        conversation_id=body.conversation_id,
+        request_id=request_id,
+    )
+
+
+def _extras(admission: Admission, answer: Answer) -> dict[str, Any]:
+    return {
+        "citations": [c.model_dump() for c in answer.citations],
+        "verification": answer.verification.model_dump(),
+        "luodi": {
+            "request_id": admission.request_id,
+            "assistant": admission.assistant.name,
+            "base_model": admission.config.base_model,
+            "abstained": answer.abstained,
+            "tool_calls": [t.model_dump() for t in answer.tool_calls],
+            "state": answer.state,
+        },
+    }
+
+
+def _usage(answer: Answer) -> Usage:
+    return Usage(
+        prompt_tokens=answer.usage.prompt_tokens,
+        completion_tokens=answer.usage.completion_tokens,
+        total_tokens=answer.usage.total_tokens,
+    )
+
+
+def _completion(admission: Admission, model: str, answer: Answer) -> ChatCompletion:
+    return ChatCompletion(
+        id=admission.request_id,
+        created=int(time.time()),
+        model=model,
+        choices=[Choice(message=ResponseMessage(content=answer.text), finish_reason=answer.finish_reason)],
+        usage=_usage(answer),
+        **_extras(admission, answer),
+    )
+
+
+def _stream_response(
+    platform: Platform, admission: Admission, turn: Turn, body: ChatCompletionRequest
+) -> StreamingResponse:
+    deltas = platform.stream(admission, turn)
+    # Pull the first piece before answering 200, so that a prompt that is too long or a backend that is down
+    # still gets its proper status code instead of an error inside a started stream.
+    try:
+        first = next(deltas)
+    except BackendUnavailable as exc:
+        raise backend_unavailable(str(exc)) from exc
+    except PromptTooLong as exc:
+        raise prompt_too_long(str(exc)) from exc
+    include_usage = bool(body.stream_options and body.stream_options.include_usage)
+    events = _sse_events(admission, body.model, first, deltas, include_usage)
+    return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+def _sse_events(
+    admission: Admission, model: str, first: AnswerDelta, rest: Iterator[AnswerDelta], include_usage: bool
+) -> Iterator[str]:
+    created = int(time.time())
+
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None, **extra: Any) -> str:
+        payload = {
+            "id": admission.request_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+            **extra,
+        }
+        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    pending: AnswerDelta | None = first
+    try:
+        while pending is not None:
+            if pending.text:
+                yield chunk({"content": pending.text})
+            if pending.final is not None:
+                answer = pending.final
+                yield chunk({}, answer.finish_reason, **_extras(admission, answer))
+                if include_usage:
+                    payload = {
+                        "id": admission.request_id,
+                        "object": "chat.completion.chunk",
+                        "created": created,
+                        "model": model,
+                        "choices": [],
+                        "usage": _usage(answer).model_dump(),
+                    }
+                    yield f"data: {json.dumps(payload)}\n\n"
+                break
+            pending = next(rest, None)
+    except (BackendUnavailable, PromptTooLong) as exc:
+        # The status line is gone already; OpenAI clients raise on an `error` event.
+        error = ErrorBody(message=f"the base model failed mid-answer: {exc}", type="api_error", code="backend_error")
+        yield f"data: {json.dumps({'error': error.model_dump()})}\n\n"
+        return
+    yield "data: [DONE]\n\n"

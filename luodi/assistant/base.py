@@ -1,0 +1,74 @@
+"""What an assistant (an "industry model") is to the rest of the platform, and how kinds of them are made.
+
+An assistant is configuration (base model, knowledge, tools, scenario, policies) plus a pipeline of stages:
+understand -> act -> compose -> verify -> govern. The API and the ledger only ever see `Turn` in and `Answer`
+(or a stream of `AnswerDelta`) out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from luodi.config import AssistantConfig, Settings
+from luodi.contracts import Answer, Message
+from luodi.models.registry import BackendRegistry
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One request to an assistant: the conversation so far, and who asks."""
+
+    messages: list[Message]
+    tenant_id: str
+    max_tokens: int | None = None
+    temperature: float = 0.0
+    conversation_id: str | None = None
+    request_id: str = ""
+
+
+@dataclass
+class AnswerDelta:
+    """A piece of a streamed answer; the last piece carries the whole `Answer` for the ledger."""
+
+    text: str
+    final: Answer | None = None
+
+
+class Assistant(Protocol):
+    name: str
+    config: AssistantConfig
+
+    def respond(self, turn: Turn) -> Answer: ...
+
+    def stream(self, turn: Turn) -> Iterator[AnswerDelta]: ...
+
+
+@dataclass
+class AssistantContext:
+    """What a kind's factory may use to build an assistant."""
+
+    settings: Settings
+    backends: BackendRegistry
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+AssistantFactory = Callable[[str, AssistantConfig, AssistantContext], Assistant]
+
+ASSISTANT_KINDS: dict[str, AssistantFactory] = {}
+
+
+def assistant_kind(kind: str) -> Callable[[AssistantFactory], AssistantFactory]:
+    """Register a factory for `kind:` in the assistants section of the configuration."""
+
+    def register(factory: AssistantFactory) -> AssistantFactory:
+        ASSISTANT_KINDS[kind] = factory
+        return factory
+
+    return register
+
+
+def stream_whole_answer(answer: Answer) -> Iterator[AnswerDelta]:
+    """For assistants that must verify a whole answer before any of it may leave: one delta, then done."""
+    yield AnswerDelta(text=answer.text, final=answer)

@@ -1,0 +1,15 @@
+"""`luodi` on the command line: one command per thing a user does. Each module registers its commands and
+imports its heavy dependencies inside the commands, so the CLI starts fast."""
+
+from __future__ import annotations
+
+from luodi.cli.groups import app
+from luodi.modules import import_if_present
+
+COMMAND_MODULES = ["serve", "tenants", "ledger", "nlu", "knowledge"]
+
+
+def main() -> None:
+    for module in COMMAND_MODULES:
+        import_if_present(f"luodi.cli.{module}")
+    app()

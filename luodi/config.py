@@ -1,0 +1,129 @@
+"""Configuration: a YAML file plus environment overrides (LUODI_*), validated by pydantic-settings.
+
+Where the file comes from, first match wins: the `config` argument, $LUODI_CONFIG, ./luodi.yaml, and the
+built-in defaults.yaml. A file replaces the defaults whole, so what it says is all there is.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
+
+
+class ConfigError(ValueError):
+    """The configuration is wrong; the message names the file and the field."""
+
+
+class BaseModelConfig(BaseModel):
+    kind: Literal["embedded", "openai"]
+    provider: str = ""
+    # embedded
+    package: str | None = None
+    model_path: str | None = None
+    context_tokens: int = 2048
+    # llama.cpp chat template name, for GGUF files that carry none (default: the file's own template)
+    chat_format: str | None = None
+    # openai-compatible
+    base_url: str | None = None
+    model: str | None = None
+    api_key_env: str | None = None
+    supports_json_schema: bool = True
+    timeout_seconds: float = 60.0
+    # price table, USD per million tokens
+    input_cost_per_million: float = 0.0
+    output_cost_per_million: float = 0.0
+
+    @model_validator(mode="after")
+    def _complete(self) -> BaseModelConfig:
+        if self.kind == "embedded" and not (self.package or self.model_path):
+            raise ValueError("an embedded base model needs `package` or `model_path`")
+        if self.kind == "openai" and not (self.base_url and self.model):
+            raise ValueError("an openai-compatible base model needs `base_url` and `model`")
+        return self
+
+
+class AssistantConfig(BaseModel):
+    base_model: str
+    kind: str = "chat"
+    description: str = ""
+    system_prompt: str = ""
+    max_tokens: int = 256
+    partner: str = ""
+    # revenue share: the base-model provider's fraction of what the tenant pays; the partner gets the rest
+    base_model_share: float = Field(default=0.2, ge=0.0, le=1.0)
+    price_per_call: float = Field(default=0.0, ge=0.0)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LUODI_", extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path.home() / ".luodi"
+    database_url: str = ""
+    embedded_parallel: int = Field(default=2, ge=1, le=64)
+    base_models: dict[str, BaseModelConfig] = Field(default_factory=dict)
+    assistants: dict[str, AssistantConfig] = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # environment beats the file, so one variable can move a deployment without editing YAML
+        return env_settings, init_settings
+
+    @model_validator(mode="after")
+    def _assistants_name_known_models(self) -> Settings:
+        for name, assistant in self.assistants.items():
+            if assistant.base_model not in self.base_models:
+                known = ", ".join(sorted(self.base_models))
+                raise ValueError(
+                    f"assistant {name!r} names base model {assistant.base_model!r}, which is not configured "
+                    f"(configured: {known})"
+                )
+        return self
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'luodi.db'}"
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("LUODI_CONFIG"):
+        return Path(os.environ["LUODI_CONFIG"])
+    local = Path("luodi.yaml")
+    return local if local.exists() else DEFAULTS_FILE
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    source = config_path(path)
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {source} does not exist") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {source} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config file {source} must hold a mapping at the top level")
+    try:
+        return Settings(**raw)
+    except ValidationError as exc:
+        raise ConfigError(f"config file {source}: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Base-model backends: the embedded llama.cpp model and any OpenAI-compatible endpoint."""

@@ -1,0 +1,41 @@
+"""The one interface every base model implements; providers are adapters behind it, never branches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from luodi.contracts import Generation, GenerationRequest, TokenUsage
+
+
+class BackendUnavailable(RuntimeError):
+    """The base model cannot be reached or failed; the API answers 503."""
+
+
+class PromptTooLong(ValueError):
+    """The conversation does not fit the base model's context window; the API answers 400."""
+
+
+class StreamChunk:
+    """A piece of a streamed reply; the last one carries finish_reason and usage."""
+
+    __slots__ = ("text", "finish_reason", "usage")
+
+    def __init__(self, text: str, finish_reason: str | None = None, usage: TokenUsage | None = None):
+        self.text = text
+        self.finish_reason = finish_reason
+        self.usage = usage
+
+
+class BaseModelBackend(Protocol):
+    name: str
+
+    def generate(self, request: GenerationRequest) -> Generation:
+        """The whole reply at once. Raises BackendUnavailable when the model cannot answer."""
+        ...
+
+    def stream(self, request: GenerationRequest) -> Iterator[StreamChunk]:
+        """The reply piece by piece. Raises BackendUnavailable, possibly after some chunks."""
+        ...
+
+    def count_tokens(self, text: str) -> int: ...

