@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -65,10 +66,15 @@ class Store:
     def create_schema(self) -> None:
         # import for their side effect: each module declares its tables on Base
         import luodi.gateway.tenants  # noqa: F401
-        import luodi.ledger.audit  # noqa: F401
         import luodi.ledger.usage  # noqa: F401
+        from luodi.ledger import audit
 
         Base.metadata.create_all(self.engine)
+        try:
+            with self.transaction() as session:
+                audit.ensure_head(session)
+        except IntegrityError:
+            pass  # another replica created it first
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

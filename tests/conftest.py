@@ -50,10 +50,8 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """An empty platform database of each kind."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'luodi.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
+    sqlite_url = f"sqlite:///{tmp_path / 'luodi.db'}"
+    url = sqlite_url if request.param == "sqlite" else request.getfixturevalue("postgres_url")
     database = Store(url)
     database.create_schema()
     yield database
@@ -63,8 +61,13 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     database.dispose()
 
 
-def write_config(path: Path, data_dir: Path, extra_base_models: dict[str, Any] | None = None,
-                 extra_assistants: dict[str, Any] | None = None, database_url: str = "") -> Path:
+def write_config(
+    path: Path,
+    data_dir: Path,
+    extra_base_models: dict[str, Any] | None = None,
+    extra_assistants: dict[str, Any] | None = None,
+    database_url: str = "",
+) -> Path:
     """A config built from the shipped defaults, with test assistants added."""
     config = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
     config["data_dir"] = str(data_dir)
@@ -137,8 +140,6 @@ def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
 def live(server_factory: Callable[..., LiveServer], closed_port: int) -> LiveServer:
     """The shipped defaults plus an assistant whose base model is down (nothing listens on its port)."""
     return server_factory(
-        extra_base_models={
-            "down": {"kind": "openai", "base_url": f"http://127.0.0.1:{closed_port}/v1", "model": "x"}
-        },
+        extra_base_models={"down": {"kind": "openai", "base_url": f"http://127.0.0.1:{closed_port}/v1", "model": "x"}},
         extra_assistants={"unreachable": {"base_model": "down"}},
     )

@@ -63,8 +63,9 @@ def install_error_handlers(app: FastAPI) -> None:
         for problem in exc.errors():
             if problem.get("type") == "json_invalid":
                 position = _field_path(problem.get("loc", ()))
-                message = f"the request body is not valid JSON (error at character {position}): {problem.get('ctx', {}).get('error', '')}"
-                return error_json(ApiError(422, message.rstrip(": "), "invalid_request_error", "invalid_json"))
+                reason = problem.get("ctx", {}).get("error", "")
+                message = f"the request body is not valid JSON (error at character {position}) {reason}".strip()
+                return error_json(ApiError(422, message, "invalid_request_error", "invalid_json"))
             path = _field_path(problem.get("loc", ()))
             first_param = first_param or path or None
             problems.append(f"{path or 'body'}: {problem.get('msg', 'invalid')}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import openai
-from openai.types.chat import ChatCompletionMessageParam
 import typer
+from openai.types.chat import ChatCompletionMessageParam
 from sqlalchemy import select
 
 from luodi.cli.common import ConfigOption, client_key, console, demo_key_file, errors, fail, settings_from

@@ -69,8 +69,7 @@ def append(
     """Add a record at the end of the chain, inside the caller's transaction."""
     head = session.get(AuditHead, 1, with_for_update=True)
     if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS_HASH)
-        session.add(head)
+        raise RuntimeError("the audit chain has no head row: create the schema with Store.create_schema()")
     record = AuditRecord(
         seq=head.seq + 1,
         created_at=utc_now().isoformat(),
@@ -85,6 +84,12 @@ def append(
     head.seq, head.hash = record.seq, record.hash
     session.flush()
     return record
+
+
+def ensure_head(session: Session) -> None:
+    """The chain's head row exists from the start, so concurrent first appends lock it instead of racing."""
+    if session.get(AuditHead, 1) is None:
+        session.add(AuditHead(id=1, seq=0, hash=GENESIS_HASH))
 
 
 @dataclass(frozen=True)

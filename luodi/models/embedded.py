@@ -8,8 +8,8 @@ llama.cpp contexts over the same memory-mapped file lets requests run side by si
 from __future__ import annotations
 
 import json
-import queue
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, distribution
@@ -57,6 +57,36 @@ def _assemble_parts(package: str, parts: list[Path]) -> Path:
     return target
 
 
+class FairPool:
+    """Hands contexts out first come, first served: a finishing request cannot barge ahead of waiting ones."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self._free: deque[Any] = deque(items)
+        self._waiting: deque[tuple[threading.Event, list[Any]]] = deque()
+        self._lock = threading.Lock()
+
+    def peek(self) -> Any:
+        return self._free[0]
+
+    def acquire(self) -> Any:
+        with self._lock:
+            if self._free and not self._waiting:
+                return self._free.popleft()
+            ready, slot = threading.Event(), list[Any]()
+            self._waiting.append((ready, slot))
+        ready.wait()
+        return slot[0]
+
+    def release(self, item: Any) -> None:
+        with self._lock:
+            if self._waiting:
+                ready, slot = self._waiting.popleft()
+                slot.append(item)
+                ready.set()
+            else:
+                self._free.append(item)
+
+
 class EmbeddedLlama:
     """A base model run by llama.cpp inside this process."""
 
@@ -73,9 +103,8 @@ class EmbeddedLlama:
 
         self.name = name
         self.model_path = model_path
-        self._pool: queue.Queue[Any] = queue.Queue()
-        for _ in range(max(1, parallel)):
-            self._pool.put(
+        self._pool = FairPool(
+            [
                 Llama(
                     model_path=str(model_path),
                     n_ctx=context_tokens,
@@ -84,17 +113,19 @@ class EmbeddedLlama:
                     chat_format=chat_format,
                     verbose=False,
                 )
-            )
+                for _ in range(max(1, parallel))
+            ]
+        )
         self._tokenizer_lock = threading.Lock()
-        self._tokenizer = self._pool.queue[0]
+        self._tokenizer = self._pool.peek()
 
     @contextmanager
     def _context(self) -> Iterator[Any]:
-        llama = self._pool.get()
+        llama = self._pool.acquire()
         try:
             yield llama
         finally:
-            self._pool.put(llama)
+            self._pool.release(llama)
 
     def count_tokens(self, text: str) -> int:
         with self._tokenizer_lock:

@@ -93,7 +93,10 @@ def dying_backend() -> Iterator[int]:
     the one fault a real model server cannot be made to show on demand."""
     port = free_port()
     listener = socket.create_server(("127.0.0.1", port))
-    piece = 'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"%s"},"finish_reason":null}]}\n\n'
+    piece = (
+        'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m",'
+        '"choices":[{"index":0,"delta":{"content":"%s"},"finish_reason":null}]}\n\n'
+    )
 
     def serve() -> None:
         while True:
@@ -121,7 +124,9 @@ def test_a_backend_crash_mid_stream_ends_the_stream_with_an_error_and_is_recorde
     server_factory: Callable[..., LiveServer], dying_backend: int
 ) -> None:
     server = server_factory(
-        extra_base_models={"dying": {"kind": "openai", "base_url": f"http://127.0.0.1:{dying_backend}/v1", "model": "m"}},
+        extra_base_models={
+            "dying": {"kind": "openai", "base_url": f"http://127.0.0.1:{dying_backend}/v1", "model": "m"}
+        },
         extra_assistants={"fragile": {"base_model": "dying"}},
     )
     client = server.client(server.new_key())

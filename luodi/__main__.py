@@ -1,0 +1,3 @@
+from luodi.cli import main
+
+main()

@@ -1,0 +1,83 @@
+"""The hash-chained audit log on SQLite and PostgreSQL: intact chains verify, any edit or deletion is named."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, update
+
+from luodi.ledger import audit
+from luodi.ledger.audit import AuditRecord
+from luodi.store import Store
+
+
+def write_chain(store: Store, count: int = 5) -> None:
+    for number in range(count):
+        with store.transaction() as session:
+            audit.append(session, "request.answered", {"answer": f"answer {number}", "n": number}, "t1", f"r{number}")
+
+
+def verify(store: Store) -> audit.ChainReport:
+    with store.transaction() as session:
+        return audit.verify(session)
+
+
+def test_an_untouched_chain_verifies(store: Store) -> None:
+    write_chain(store)
+    report = verify(store)
+    assert report.intact and report.records == 5
+
+
+def test_an_edited_record_is_named(store: Store) -> None:
+    write_chain(store)
+    with store.transaction() as session:
+        session.execute(update(AuditRecord).where(AuditRecord.seq == 3).values(payload='{"answer":"forged"}'))
+    report = verify(store)
+    assert report.first_bad_seq == 3 and "altered" in report.problem
+
+
+def test_a_rewritten_hash_is_caught_by_the_next_link(store: Store) -> None:
+    write_chain(store)
+    with store.transaction() as session:
+        original = session.get(AuditRecord, 2)
+        assert original is not None
+        forged_payload = '{"answer":"forged"}'
+        rehashed = audit.record_hash(
+            original.seq,
+            original.created_at,
+            original.tenant_id,
+            original.request_id,
+            original.kind,
+            forged_payload,
+            original.prev_hash,
+        )
+        session.execute(update(AuditRecord).where(AuditRecord.seq == 2).values(payload=forged_payload, hash=rehashed))
+    report = verify(store)
+    assert report.first_bad_seq == 3 and "does not link" in report.problem
+
+
+def test_a_deleted_record_is_named(store: Store) -> None:
+    write_chain(store)
+    with store.transaction() as session:
+        session.execute(delete(AuditRecord).where(AuditRecord.seq == 2))
+    report = verify(store)
+    assert report.first_bad_seq == 2 and "missing" in report.problem
+
+
+def test_records_cut_off_the_end_are_noticed(store: Store) -> None:
+    write_chain(store)
+    with store.transaction() as session:
+        session.execute(delete(AuditRecord).where(AuditRecord.seq == 5))
+    report = verify(store)
+    assert report.first_bad_seq == 5 and "removed" in report.problem
+
+
+def test_appends_from_many_threads_keep_one_chain(store: Store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def append(number: int) -> None:
+        with store.transaction() as session:
+            audit.append(session, "event", {"n": number})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(append, range(40)))
+    report = verify(store)
+    assert report.intact and report.records == 40
