@@ -19,6 +19,7 @@ from luodi.config import AssistantConfig, Settings
 from luodi.contracts import Answer, TokenUsage
 from luodi.gateway.quotas import QuotaExceeded, check_quotas
 from luodi.gateway.tenants import Caller, authenticate
+from luodi.governance import approvals
 from luodi.ledger import audit, usage
 from luodi.models.base import BackendUnavailable, PromptTooLong
 from luodi.models.prices import call_cost
@@ -27,7 +28,7 @@ from luodi.modules import import_if_present
 from luodi.store import Store
 
 # Modules that register assistant kinds; optional ones may be absent from a slim install.
-ASSISTANT_KIND_MODULES = ["luodi.assistant.chat", "luodi.assistant.grounded"]
+ASSISTANT_KIND_MODULES = ["luodi.assistant.chat", "luodi.assistant.grounded", "luodi.assistant.scenario"]
 
 
 class Unauthorized(Exception):
@@ -84,7 +85,7 @@ class Platform:
                 factory = ASSISTANT_KINDS.get(config.kind)
                 if factory is None:
                     raise UnknownAssistant(f"assistant {name!r} is of unknown kind {config.kind!r}")
-                context = AssistantContext(settings=self.settings, backends=self.backends)
+                context = AssistantContext(settings=self.settings, backends=self.backends, store=self.store)
                 self._assistants[name] = factory(name, config, context)
             return self._assistants[name]
 
@@ -162,6 +163,40 @@ class Platform:
             if not recorded:
                 self.fail(admission, turn, ConnectionAbortedError("the client went away"), "".join(delivered))
             raise
+
+    # --- governance: the approval queue --------------------------------------------------------------------
+    def list_approvals(self, tenant_id: str | None = None, status: str | None = "pending") -> list[approvals.Approval]:
+        with self.store.transaction() as session:
+            return approvals.pending_or_all(session, tenant_id, status)
+
+    def decide(
+        self, approval_id: str, approve: bool, operator: str, note: str = "", tenant_id: str | None = None
+    ) -> approvals.Approval:
+        """Approve (and run the action through the assistant that filed it) or reject a pending request."""
+        if not operator.strip():
+            raise approvals.ApprovalError("name the operator who decides")
+        with self.store.transaction() as session:
+            row = approvals.get(session, approval_id, for_update=True)
+            if tenant_id is not None and row.tenant_id != tenant_id:
+                raise approvals.ApprovalError(f"no approval request {approval_id!r}")
+            if row.status != "pending":
+                raise approvals.ApprovalError(f"approval {row.id} was already decided: {row.status}")
+            result: dict[str, Any] = {}
+            status: approvals.ApprovalStatus = "rejected"
+            if approve:
+                assistant = self.assistant(row.assistant)
+                if not hasattr(assistant, "execute"):
+                    raise approvals.ApprovalError(f"assistant {row.assistant!r} cannot run actions")
+                result = assistant.execute(row.action, approvals.Approval.of(row).payload)
+                status = "failed" if "error" in result else "executed"
+            approvals.decide(row, status, operator, note, result)
+            audit.append(
+                session,
+                "approval.decided",
+                {"approval": row.id, "status": status, "operator": operator, "note": note, "result": result},
+                tenant_id=row.tenant_id,
+            )
+            return approvals.Approval.of(row)
 
     # --- ledger ---------------------------------------------------------------------------------------------
     def finish(self, admission: Admission, turn: Turn, answer: Answer) -> None:

@@ -65,7 +65,9 @@ class Store:
 
     def create_schema(self) -> None:
         # import for their side effect: each module declares its tables on Base
+        import luodi.dialogue.memory  # noqa: F401
         import luodi.gateway.tenants  # noqa: F401
+        import luodi.governance.approvals  # noqa: F401
         import luodi.ledger.usage  # noqa: F401
         from luodi.ledger import audit
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -22,9 +22,12 @@ from luodi.api.errors import (
     unauthorized,
 )
 from luodi.api.schemas import (
+    ApprovalList,
+    ApprovalOut,
     ChatCompletion,
     ChatCompletionRequest,
     Choice,
+    Decision,
     ErrorBody,
     ModelCard,
     ModelList,
@@ -36,6 +39,7 @@ from luodi.contracts import Answer
 from luodi.contracts import Message as ChatMessage
 from luodi.gateway.quotas import QuotaExceeded
 from luodi.gateway.tenants import Caller
+from luodi.governance.approvals import Approval, ApprovalError
 from luodi.models.base import BackendUnavailable, PromptTooLong
 from luodi.platform import Admission, Platform, Unauthorized, UnknownAssistant
 
@@ -138,11 +142,43 @@ def create_app(platform: Platform) -> FastAPI:
             raise prompt_too_long(str(exc)) from exc
         return JSONResponse(_completion(admission, body.model, answer).model_dump())
 
+    @app.get("/v1/approvals", response_model=ApprovalList)
+    def list_approvals(
+        who: CallerDep, status: Literal["pending", "executed", "rejected", "failed", "all"] = "pending"
+    ) -> ApprovalList:
+        found = platform.list_approvals(who.tenant_id, None if status == "all" else status)
+        return ApprovalList(data=[_approval_out(a) for a in found])
+
+    @app.post("/v1/approvals/{approval_id}/{verdict}", response_model=ApprovalOut)
+    def decide(approval_id: str, verdict: Literal["approve", "reject"], body: Decision, who: CallerDep) -> ApprovalOut:
+        try:
+            decided = platform.decide(approval_id, verdict == "approve", body.operator, body.note, who.tenant_id)
+        except ApprovalError as exc:
+            status = 404 if "no approval" in str(exc) else 409
+            raise ApiError(
+                status, str(exc), "invalid_request_error", "approval_" + ("not_found" if status == 404 else "decided")
+            ) from exc
+        return _approval_out(decided)
+
     @app.exception_handler(UnknownAssistant)
     async def _unknown(_request: Request, exc: UnknownAssistant) -> JSONResponse:
         return error_json(model_not_found(str(exc)))
 
     return app
+
+
+def _approval_out(approval: Approval) -> ApprovalOut:
+    return ApprovalOut(
+        id=approval.id,
+        assistant=approval.assistant,
+        action=approval.action,
+        summary=approval.summary,
+        payload=approval.payload,
+        status=approval.status,
+        result=approval.result,
+        decided_by=approval.decided_by,
+        note=approval.note,
+    )
 
 
 def _admit(platform: Platform, who: Caller, body: ChatCompletionRequest) -> Admission:

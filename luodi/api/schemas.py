@@ -116,3 +116,25 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class Decision(BaseModel):
+    operator: str = Field(min_length=1, max_length=200)
+    note: str = Field(default="", max_length=2000)
+
+
+class ApprovalOut(BaseModel):
+    id: str
+    assistant: str
+    action: str
+    summary: str
+    payload: dict[str, Any]
+    status: str
+    result: dict[str, Any]
+    decided_by: str
+    note: str
+
+
+class ApprovalList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ApprovalOut]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from luodi.config import AssistantConfig, Settings
 from luodi.contracts import Answer, Message
 from luodi.models.registry import BackendRegistry
+from luodi.store import Store
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,19 @@ class Assistant(Protocol):
     def stream(self, turn: Turn) -> Iterator[AnswerDelta]: ...
 
 
+class ActingAssistant(Assistant, Protocol):
+    """An assistant whose side-effecting actions can wait for approval; the platform runs them once approved."""
+
+    def execute(self, action: str, payload: dict[str, Any]) -> dict[str, Any]: ...
+
+
 @dataclass
 class AssistantContext:
     """What a kind's factory may use to build an assistant."""
 
     settings: Settings
     backends: BackendRegistry
+    store: Store | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
 

@@ -1,0 +1,1 @@
+"""Scenario packs: a YAML spec plus data per scenario; the engine in luodi/dialogue runs them all."""

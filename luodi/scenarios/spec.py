@@ -1,0 +1,108 @@
+"""A scenario is a declarative spec (YAML) plus data: slots with types and normalizers, tasks, the business
+database binding, actions with side-effect flags, and reply templates per language. Adding a scenario is
+writing one of these; the engine does not change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+SlotType = Literal["category", "integer", "boolean", "date", "entity", "text", "number"]
+ActionKind = Literal["search", "details", "book", "cancel_booking", "hand_off"]
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; the message names the file and what is wrong."""
+
+
+class SlotSpec(BaseModel):
+    type: SlotType
+    column: str | None = None  # the database column a search filters on
+    values: list[str] = Field(default_factory=list)  # canonical values of a category
+    synonyms: dict[str, str] = Field(default_factory=dict)  # surface form -> canonical value
+    minimum: float | None = None
+    maximum: float | None = None
+    # how a search compares: equal; range (values like "400-500", ">4.5", "<300"); or contains, for a list
+    # kept in its own table (`via`: table and column, joined on the entity key)
+    match: Literal["equal", "range", "contains"] = "equal"
+    via: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)  # language -> how replies name the slot
+
+
+class TaskSpec(BaseModel):
+    action: ActionKind
+    slots: list[str]
+    required: list[str] = Field(default_factory=list)
+    side_effect: bool = False
+    confirm: bool = False  # ask the user before acting
+    approval: bool = False  # in copilot mode an operator must approve before it runs
+
+
+class EntitySpec(BaseModel):
+    table: str
+    key: str = "id"
+    name_column: str = "name"
+    shown_columns: list[str] = Field(default_factory=list)
+
+
+class DatabaseSpec(BaseModel):
+    url: str = ""  # SQLAlchemy URL; empty: a SQLite file built from the data in the scenario's data_dir
+    builder: str = ""  # "module:function" that builds the embedded database from the data file
+    data: str = ""  # the data file, relative to the shared data folder ($LUODI_SHARED_DATA)
+    bookings_table: str = "bookings"
+
+
+class ScenarioSpec(BaseModel):
+    name: str
+    description: str = ""
+    languages: list[str] = Field(default_factory=lambda: ["en"])
+    entity: EntitySpec
+    database: DatabaseSpec = Field(default_factory=DatabaseSpec)
+    slots: dict[str, SlotSpec]
+    tasks: dict[str, TaskSpec]
+    default_task: str
+    templates: dict[str, dict[str, str]] = Field(default_factory=dict)  # language -> template name -> text
+    nlu: dict[str, Any] = Field(default_factory=dict)
+    source: Path | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScenarioSpec:
+        if self.default_task not in self.tasks:
+            raise ValueError(f"default_task {self.default_task!r} is not one of the tasks {sorted(self.tasks)}")
+        for name, task in self.tasks.items():
+            unknown = [s for s in [*task.slots, *task.required] if s not in self.slots]
+            if unknown:
+                raise ValueError(f"task {name!r} names unknown slots {unknown}")
+        return self
+
+    def task_of_slot(self, slot: str, preferred: str | None = None) -> str | None:
+        """The task a slot belongs to: the preferred one if it has the slot, else the first that does."""
+        if preferred and preferred in self.tasks and slot in self.tasks[preferred].slots:
+            return preferred
+        for name, task in self.tasks.items():
+            if slot in task.slots:
+                return name
+        return None
+
+    def template(self, language: str, name: str) -> str:
+        texts = self.templates.get(language) or self.templates.get(self.languages[0], {})
+        if name not in texts:
+            raise ScenarioError(f"scenario {self.name!r} has no {language} template {name!r}")
+        return texts[name]
+
+
+def load_scenario(path: str | Path) -> ScenarioSpec:
+    source = Path(path)
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ScenarioError(f"scenario file {source} does not exist") from exc
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"scenario file {source} is not valid YAML: {exc}") from exc
+    try:
+        return ScenarioSpec(**raw, source=source)
+    except (ValidationError, TypeError) as exc:
+        raise ScenarioError(f"scenario file {source}: {exc}") from exc
