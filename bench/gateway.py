@@ -96,6 +96,41 @@ def overhead(model: EmbeddedLlama, client: openai.OpenAI, requests: int) -> floa
     return a50 - d50
 
 
+def platform_stages(folder: Path, requests: int) -> None:
+    """The gateway's and ledger's own work per call, in-process: authenticate, admit (quotas, usage record),
+    finish (usage, month totals, audit chain), on the embedded SQLite store."""
+    from luodi.assistant.base import Turn
+    from luodi.config import load_settings
+    from luodi.contracts import Answer, TokenUsage
+    from luodi.gateway.tenants import create_key, create_tenant
+    from luodi.platform import Platform
+
+    platform = Platform(load_settings(folder / "luodi.yaml").model_copy(update={"data_dir": folder / "stages"}))
+    with platform.store.transaction() as session:
+        tenant = create_tenant(session, "bench")
+        _, key = create_key(session, tenant)
+    turn = Turn(messages=[Message(role="user", content=PROMPT)], tenant_id=tenant.id)
+    answer = Answer(text="Red, orange, yellow.", usage=TokenUsage(prompt_tokens=30, completion_tokens=8))
+    timings: dict[str, list[float]] = {"authenticate": [], "admit": [], "finish": []}
+    for _ in range(requests):
+        started = time.perf_counter()
+        caller = platform.authenticate(key)
+        authenticated = time.perf_counter()
+        admission = platform.admit(caller, "general", False)
+        admitted = time.perf_counter()
+        platform.finish(admission, turn, answer)
+        finished = time.perf_counter()
+        timings["authenticate"].append((authenticated - started) * 1000)
+        timings["admit"].append((admitted - authenticated) * 1000)
+        timings["finish"].append((finished - admitted) * 1000)
+    medians = {stage: statistics.median(values) for stage, values in timings.items()}
+    print(
+        "platform stages in-process (p50): "
+        + " ".join(f"{stage}={value:.2f} ms" for stage, value in medians.items())
+        + f" total={sum(medians.values()):.2f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests-per-client", type=int, default=6)
@@ -123,6 +158,7 @@ def main() -> None:
 
             direct()
             through_api()  # warm both paths
+            platform_stages(Path(folder), args.requests_per_client * 20)
             headline = overhead(model, client, args.requests_per_client * 8)
             for clients in CONCURRENCY:
                 per_client = (

@@ -130,20 +130,29 @@ def authenticate(session: Session, secret: str) -> Caller | None:
     """The caller behind a presented key, or None when the key is unknown or revoked."""
     if not secret.startswith(KEY_PREFIX):
         return None
-    row = session.execute(select(ApiKey, Tenant.name).join(Tenant).where(ApiKey.key_hash == hash_key(secret))).first()
-    if row is None:
+    row = session.execute(
+        select(
+            ApiKey.id,
+            ApiKey.tenant_id,
+            ApiKey.revoked_at,
+            ApiKey.requests_per_minute,
+            ApiKey.tokens_per_month,
+            ApiKey.budget_nano_usd_per_month,
+            Tenant.name,
+        )
+        .join(Tenant)
+        .where(ApiKey.key_hash == hash_key(secret))
+    ).first()
+    if row is None or row.revoked_at is not None:
         return None
-    key, tenant_name = row
-    if key.revoked_at is not None:
-        return None
-    budget = key.budget_nano_usd_per_month
+    budget = row.budget_nano_usd_per_month
     return Caller(
-        tenant_id=key.tenant_id,
-        tenant_name=tenant_name,
-        key_id=key.id,
+        tenant_id=row.tenant_id,
+        tenant_name=row.name,
+        key_id=row.id,
         quotas=Quotas(
-            requests_per_minute=key.requests_per_minute,
-            tokens_per_month=key.tokens_per_month,
+            requests_per_minute=row.requests_per_minute,
+            tokens_per_month=row.tokens_per_month,
             budget_usd_per_month=None if budget is None else Decimal(budget) / Decimal(10**9),
         ),
     )

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Integer, String, Text, select
+from sqlalchemy import Integer, String, Table, Text, bindparam, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from luodi.store import Base, utc_now
@@ -63,27 +63,38 @@ def _hash_of(record: AuditRecord) -> str:
     )
 
 
+_RECORDS = cast(Table, AuditRecord.__table__)
+_HEAD = cast(Table, AuditHead.__table__)
+# built once with bound parameters: appends run on every call (see ledger/usage.py)
+_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_RECORD = insert(_RECORDS)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("b_seq"), hash=bindparam("b_hash"))
+
+
 def append(
     session: Session, kind: str, payload: dict[str, Any], tenant_id: str = "", request_id: str = ""
-) -> AuditRecord:
-    """Add a record at the end of the chain, inside the caller's transaction."""
-    head = session.get(AuditHead, 1, with_for_update=True)
+) -> tuple[int, str]:
+    """Add a record at the end of the chain, inside the caller's transaction; returns its (seq, hash)."""
+    head = session.execute(_READ_HEAD).first()
     if head is None:
         raise RuntimeError("the audit chain has no head row: create the schema with Store.create_schema()")
-    record = AuditRecord(
-        seq=head.seq + 1,
-        created_at=utc_now().isoformat(),
-        tenant_id=tenant_id,
-        request_id=request_id,
-        kind=kind,
-        payload=canonical_json(payload),
-        prev_hash=head.hash,
+    seq, created_at, body = head.seq + 1, utc_now().isoformat(), canonical_json(payload)
+    digest = record_hash(seq, created_at, tenant_id, request_id, kind, body, head.hash)
+    session.execute(
+        _INSERT_RECORD,
+        {
+            "seq": seq,
+            "created_at": created_at,
+            "tenant_id": tenant_id,
+            "request_id": request_id,
+            "kind": kind,
+            "payload": body,
+            "prev_hash": head.hash,
+            "hash": digest,
+        },
     )
-    record.hash = _hash_of(record)
-    session.add(record)
-    head.seq, head.hash = record.seq, record.hash
-    session.flush()
-    return record
+    session.execute(_MOVE_HEAD, {"b_seq": seq, "b_hash": digest})
+    return seq, digest
 
 
 def ensure_head(session: Session) -> None:

@@ -10,8 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, func, select
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from luodi.contracts import TokenUsage
@@ -77,6 +80,49 @@ class CallOutcome:
     latency_ms: int
 
 
+# Statements are built once, with bound parameters: this runs on every call, and building a statement from
+# literal values (or going through the ORM's unit of work) costs more than the database work itself.
+_USAGE = cast(Table, UsageRecord.__table__)
+_TOTALS = cast(Table, MonthTotal.__table__)
+_OPEN = insert(_USAGE)
+_CLOSE = (
+    update(_USAGE)
+    .where(_USAGE.c.request_id == bindparam("b_request_id"))
+    .values(
+        finished_at=bindparam("b_finished_at"),
+        prompt_tokens=bindparam("b_prompt_tokens"),
+        completion_tokens=bindparam("b_completion_tokens"),
+        latency_ms=bindparam("b_latency_ms"),
+        cost_nano_usd=bindparam("b_cost"),
+        outcome=bindparam("b_outcome"),
+    )
+    .returning(_USAGE.c.key_id, _USAGE.c.day)
+)
+
+
+def _month_upsert(dialect: str) -> Any:
+    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = upsert(_TOTALS).values(
+        key_id=bindparam("b_key_id"),
+        month=bindparam("b_month"),
+        requests=1,
+        tokens=bindparam("b_tokens"),
+        cost_nano_usd=bindparam("b_cost"),
+    )
+    # one upsert: concurrent calls of the same key add up instead of overwriting each other
+    return statement.on_conflict_do_update(
+        index_elements=[_TOTALS.c.key_id, _TOTALS.c.month],
+        set_={
+            "requests": _TOTALS.c.requests + 1,
+            "tokens": _TOTALS.c.tokens + statement.excluded.tokens,
+            "cost_nano_usd": _TOTALS.c.cost_nano_usd + statement.excluded.cost_nano_usd,
+        },
+    )
+
+
+_MONTH_UPSERTS = {dialect: _month_upsert(dialect) for dialect in ("sqlite", "postgresql")}
+
+
 def open_record(
     session: Session,
     request_id: str,
@@ -87,52 +133,49 @@ def open_record(
     stream: bool,
     provider_share: float = 0.0,
     outcome: str = OUTCOME_STARTED,
-) -> UsageRecord:
+) -> None:
     now = utc_now()
-    record = UsageRecord(
-        request_id=request_id,
-        tenant_id=tenant_id,
-        key_id=key_id,
-        assistant=assistant,
-        base_model=base_model,
-        started_at=now,
-        day=now.strftime("%Y-%m-%d"),
-        outcome=outcome,
-        stream=int(stream),
-        provider_share_bp=round(provider_share * 10_000),
-        prompt_tokens=0,
-        completion_tokens=0,
-        latency_ms=0,
-        cost_nano_usd=0,
+    session.execute(
+        _OPEN,
+        {
+            "request_id": request_id,
+            "tenant_id": tenant_id,
+            "key_id": key_id,
+            "assistant": assistant,
+            "base_model": base_model,
+            "started_at": now,
+            "day": now.strftime("%Y-%m-%d"),
+            "outcome": outcome,
+            "stream": int(stream),
+            "provider_share_bp": round(provider_share * 10_000),
+            "prompt_tokens": 0,
+            "completion_tokens": 0,
+            "latency_ms": 0,
+            "cost_nano_usd": 0,
+        },
     )
-    session.add(record)
-    session.flush()
-    return record
 
 
-def close_record(session: Session, request_id: str, result: CallOutcome) -> UsageRecord:
-    record = session.scalar(select(UsageRecord).where(UsageRecord.request_id == request_id))
-    if record is None:
+def close_record(session: Session, request_id: str, result: CallOutcome) -> None:
+    cost = to_nano(result.cost_usd)
+    closed = session.execute(
+        _CLOSE,
+        {
+            "b_request_id": request_id,
+            "b_finished_at": utc_now(),
+            "b_prompt_tokens": result.usage.prompt_tokens,
+            "b_completion_tokens": result.usage.completion_tokens,
+            "b_latency_ms": result.latency_ms,
+            "b_cost": cost,
+            "b_outcome": result.outcome,
+        },
+    ).first()
+    if closed is None:
         raise LookupError(f"no usage record for request {request_id}")
-    record.finished_at = utc_now()
-    record.prompt_tokens = result.usage.prompt_tokens
-    record.completion_tokens = result.usage.completion_tokens
-    record.latency_ms = result.latency_ms
-    record.cost_nano_usd = to_nano(result.cost_usd)
-    record.outcome = result.outcome
-    _add_to_month(session, record)
-    return record
-
-
-def _add_to_month(session: Session, record: UsageRecord) -> None:
-    month = record.day[:7]
-    total = session.get(MonthTotal, (record.key_id, month), with_for_update=True)
-    if total is None:
-        total = MonthTotal(key_id=record.key_id, month=month, requests=0, tokens=0, cost_nano_usd=0)
-        session.add(total)
-    total.requests += 1
-    total.tokens += record.prompt_tokens + record.completion_tokens
-    total.cost_nano_usd += record.cost_nano_usd
+    session.execute(
+        _MONTH_UPSERTS[session.get_bind().dialect.name],
+        {"b_key_id": closed.key_id, "b_month": closed.day[:7], "b_tokens": result.usage.total_tokens, "b_cost": cost},
+    )
 
 
 def requests_in_last_minute(session: Session, key_id: str) -> int:
