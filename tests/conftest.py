@@ -33,31 +33,35 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped afterwards."""
-    name = f"luodi_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN}: {exc} (.ci/run starts it)")
-    base = POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    yield f"{base}/{name}"
+def postgres_database() -> Iterator[Callable[[], str]]:
+    """Makes fresh PostgreSQL databases, each dropped at the end of the test session."""
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"luodi_test_{uuid.uuid4().hex[:12]}"
+        try:
+            with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5) as admin:
+                admin.execute(f'CREATE DATABASE "{name}"')
+        except psycopg.OperationalError as exc:
+            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN}: {exc} (.ci/run starts it)")
+        created.append(name)
+        base = POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        return f"{base}/{name}"
+
+    yield create
     with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for name in created:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """An empty platform database of each kind."""
     sqlite_url = f"sqlite:///{tmp_path / 'luodi.db'}"
-    url = sqlite_url if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    url = sqlite_url if request.param == "sqlite" else request.getfixturevalue("postgres_database")()
     database = Store(url)
     database.create_schema()
     yield database
-    from luodi.store import Base
-
-    Base.metadata.drop_all(database.engine)
     database.dispose()
 
 

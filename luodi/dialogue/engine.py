@@ -34,6 +34,7 @@ from luodi.scenarios.spec import ScenarioSpec, SlotSpec
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LISTED = 3
+LAST_REPLY = "last_reply"
 
 
 class ApprovalDesk(Protocol):
@@ -105,9 +106,12 @@ class ScenarioEngine:
             self._answer(new_state, accepted, reply, key)
         if not reply.lines:
             reply.lines.append(self._say("not_understood"))
+        text = " ".join(line for line in reply.lines if line)
+        # understanders read the last reply: a bare "4" or "yes" answers the question it asked
+        new_state.extras[LAST_REPLY] = text
         return TurnResult(
             state=new_state,
-            text=" ".join(line for line in reply.lines if line),
+            text=text,
             commands=accepted,
             evidence=list(reply.evidence.values()),
             checks=reply.checks,
@@ -191,7 +195,18 @@ class ScenarioEngine:
             self._advance_booking(task, reply)
 
     def _search(self, state: DialogueState, task: Task, reply: _Reply) -> None:
-        conditions = {slot: value for slot, value in task.slots.items() if value != DONT_CARE}
+        # A named entity is a subject, not a filter: "is the Acorn cheap?" asks about it, and combining its name
+        # with the other conditions would only ever find it or nothing.
+        conditions = {
+            slot: value
+            for slot, value in task.slots.items()
+            if value != DONT_CARE and self.spec.slots[slot].type != "entity"
+        }
+        if not conditions:
+            named = next((v for s, v in task.slots.items() if self.spec.slots[s].type == "entity"), None)
+            if named and not reply.evidence:
+                self._answer_entity(AskEntity(entity=named), reply)
+            return
         result = self.database.search(conditions, limit=LISTED)
         described = self._describe(conditions)
         if result.total == 0:

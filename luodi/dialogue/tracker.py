@@ -26,7 +26,10 @@ def apply_commands(state: DialogueState, commands: Sequence[Command], spec: Scen
     """A new state with the commands applied in order; the given state is left as it was."""
     state = state.model_copy(deep=True)
     state.turn += 1
-    for command in commands:
+    # Tasks a message starts are opened before its slots are placed, whatever order the understander listed
+    # them in: "the first one, book it for friday" fills the booking, not the search it came from.
+    starts = [c for c in commands if isinstance(c, StartTask)]
+    for command in [*starts, *(c for c in commands if not isinstance(c, StartTask))]:
         _apply(state, command, spec)
     return state
 

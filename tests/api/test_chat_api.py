@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import openai
 import pytest
 from sqlalchemy import select
 
 from luodi.ledger.audit import records_for
+from luodi.ledger.audit import verify as verify_chain
 from luodi.ledger.usage import UsageRecord
 from tests.conftest import LiveServer
 
@@ -149,3 +152,23 @@ def test_conversation_longer_than_the_context_is_400(live: LiveServer) -> None:
             model="general", messages=[{"role": "user", "content": "word " * 6000}], max_tokens=8
         )
     assert too_long.value.code == "context_length_exceeded"
+
+
+def test_the_service_runs_on_postgresql(
+    server_factory: Callable[..., LiveServer], postgres_database: Callable[[], str]
+) -> None:
+    server = server_factory(database_url=postgres_database())
+    client = server.client(server.new_key())
+    streamed = "".join(
+        choice.delta.content or ""
+        for chunk in client.chat.completions.create(
+            model="general", messages=[{"role": "user", "content": "hi"}], max_tokens=6, stream=True
+        )
+        for choice in chunk.choices
+    )
+    reply = client.chat.completions.create(model="general", messages=[{"role": "user", "content": "hi"}], max_tokens=6)
+    assert streamed and reply.choices[0].message.content
+    assert usage_of(server, reply.id).outcome == "ok"
+    with server.platform.store.transaction() as session:
+        report = verify_chain(session)
+    assert report.intact and report.records >= 2
