@@ -28,7 +28,12 @@ from luodi.modules import import_if_present
 from luodi.store import Store
 
 # Modules that register assistant kinds; optional ones may be absent from a slim install.
-ASSISTANT_KIND_MODULES = ["luodi.assistant.chat", "luodi.assistant.grounded", "luodi.assistant.scenario"]
+ASSISTANT_KIND_MODULES = [
+    "luodi.assistant.chat",
+    "luodi.assistant.grounded",
+    "luodi.assistant.scenario",
+    "luodi.assistant.funds",
+]
 
 
 class Unauthorized(Exception):

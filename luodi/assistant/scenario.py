@@ -22,7 +22,6 @@ from luodi.dialogue.engine import ApprovalDesk, ScenarioEngine, TurnResult
 from luodi.dialogue.memory import ConversationMemory, prefix_keys
 from luodi.governance import approvals
 from luodi.ledger import audit
-from luodi.models.base import BaseModelBackend
 from luodi.scenarios.data import ScenarioDatabase
 from luodi.scenarios.spec import ScenarioError, ScenarioSpec, load_scenario
 from luodi.store import Store
@@ -139,9 +138,7 @@ def build_scenario(name: str, config: AssistantConfig, context: AssistantContext
     spec = load_scenario(scenario_path(str(option)))
     database = ScenarioDatabase.open(spec, context.settings.data_dir / "scenarios")
     kind = str(config.options.get("understander", "rules"))
-
-    def backend() -> BaseModelBackend:
-        return context.backends.get(config.base_model)
-
-    understander = _factory(spec)(spec=spec, kind=kind, database=database, backend=backend, options=config.options)
+    # only the `llm` understander needs the base model; the others must not load it
+    extra = {"backend": context.backends.get(config.base_model)} if kind == "llm" else {}
+    understander = _factory(spec)(spec, kind=kind, model_dir=config.options.get("model_dir"), **extra)
     return ScenarioAssistant(name, config, spec, database, understander, context.store)

@@ -63,6 +63,7 @@ class _Reply:
     evidence: dict[str, Evidence] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    focus: str | None = None  # the one entity this reply was about, so "it" can be resolved next turn
 
     def cite(self, table: str, key: str, row: dict[str, Any], name: str) -> None:
         evidence_id = f"{table}:{row[key]}"
@@ -109,6 +110,8 @@ class ScenarioEngine:
         text = " ".join(line for line in reply.lines if line)
         # understanders read the last reply: a bare "4" or "yes" answers the question it asked
         new_state.extras[LAST_REPLY] = text
+        if reply.focus is not None:
+            new_state.focus = reply.focus
         return TurnResult(
             state=new_state,
             text=text,
@@ -233,6 +236,7 @@ class ScenarioEngine:
             return
         name = str(row[self.spec.entity.name_column])
         reply.cite(self.spec.entity.table, self.spec.entity.key, row, name)
+        reply.focus = name
         known = [a for a in question.attributes if a in row]
         if not known:
             reply.lines.append(self._say("details", **_printable(row)))

@@ -3,7 +3,9 @@ bound parameters, never pasted into SQL), entity look-ups, and bookings written 
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import os
 import re
 import secrets
@@ -68,7 +70,13 @@ class ScenarioDatabase:
         """The configured database, or an embedded SQLite file built once from the scenario's data file."""
         if spec.database.url:
             return cls(spec, create_engine(spec.database.url))
-        path = folder / f"{spec.name}.db"
+        # the file name carries a fingerprint of what shapes the database, so a changed spec builds a new one
+        shape = json.dumps(
+            [spec.database.model_dump(), {k: v.model_dump() for k, v in spec.slots.items()}],
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        path = folder / f"{spec.name}-{hashlib.sha256(shape.encode()).hexdigest()[:10]}.db"
         if not path.exists():
             _build_sqlite(spec, path)
         return cls(spec, create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False}))

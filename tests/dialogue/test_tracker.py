@@ -18,7 +18,9 @@ def spec() -> ScenarioSpec:
 
 def test_an_interruption_pushes_a_task_and_the_old_one_resumes(spec: ScenarioSpec) -> None:
     state = DialogueState(scenario="hotel")
-    state = apply_commands(state, [SetSlot(slot="area", value="north"), SetSlot(slot="pricerange", value="cheap")], spec)
+    state = apply_commands(
+        state, [SetSlot(slot="area", value="north"), SetSlot(slot="pricerange", value="cheap")], spec
+    )
     state = apply_commands(state, [StartTask(task="book_hotel"), SetSlot(slot="day", value="friday")], spec)
     assert [t.name for t in state.stack] == ["search_hotel", "book_hotel"]
     state = apply_commands(state, [CancelTask()], spec)
@@ -53,6 +55,8 @@ def test_applying_commands_leaves_the_old_state_alone(spec: ScenarioSpec) -> Non
 
 def test_a_bad_scenario_file_is_named(tmp_path: pytest.TempPathFactory) -> None:
     broken = tmp_path / "broken.yaml"  # type: ignore[operator]
-    broken.write_text("name: x\nentity: {table: t}\nslots: {}\ntasks: {t: {action: search, slots: [nope]}}\ndefault_task: t\n")
+    broken.write_text(
+        "name: x\nentity: {table: t}\nslots: {}\ntasks: {t: {action: search, slots: [nope]}}\ndefault_task: t\n"
+    )
     with pytest.raises(ScenarioError, match="(?s)broken.yaml.*unknown slots"):
         load_scenario(broken)

@@ -63,8 +63,15 @@ def build_crosswoz(engine: Engine, data_file: Path) -> None:
         Column("价格", Integer),
         Column("评分", Float),
     )
-    facilities = _list_table(metadata, "hotel_facilities", "facility")
-    attractions = _list_table(metadata, "hotel_attractions", "attraction")
+    lists = {
+        key: _list_table(metadata, table, column)
+        for key, (table, column) in {
+            "酒店设施": ("hotel_facilities", "facility"),
+            "周边景点": ("hotel_attractions", "attraction"),
+            "周边餐馆": ("hotel_restaurants", "restaurant"),
+            "周边酒店": ("hotel_neighbours", "hotel"),
+        }.items()
+    }
     _bookings_table(metadata)
     records = [record for _, record in json.loads(data_file.read_text(encoding="utf-8"))]
     metadata.create_all(engine)
@@ -76,8 +83,10 @@ def build_crosswoz(engine: Engine, data_file: Path) -> None:
                 for i, r in enumerate(records, 1)
             ],
         )
-        connection.execute(insert(facilities), _list_rows(records, "酒店设施", "facility"))
-        connection.execute(insert(attractions), _list_rows(records, "周边景点", "attraction"))
+        for key, table in lists.items():
+            rows = _list_rows(records, key, table.c[1].name)
+            if rows:
+                connection.execute(insert(table), rows)
 
 
 def _list_table(metadata: MetaData, name: str, column: str) -> Table:
