@@ -91,7 +91,10 @@ class Platform:
                 if factory is None:
                     raise UnknownAssistant(f"assistant {name!r} is of unknown kind {config.kind!r}")
                 context = AssistantContext(settings=self.settings, backends=self.backends, store=self.store)
-                self._assistants[name] = factory(name, config, context)
+                try:
+                    self._assistants[name] = factory(name, config, context)
+                except (ValueError, OSError) as exc:  # a scenario file or its data missing, a model file bad…
+                    raise BackendUnavailable(f"assistant {name!r} cannot start: {exc}") from exc
             return self._assistants[name]
 
     def admit(self, caller: Caller, assistant_name: str, stream: bool) -> Admission:
