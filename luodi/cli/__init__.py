@@ -6,7 +6,7 @@ from __future__ import annotations
 from luodi.cli.groups import app
 from luodi.modules import import_if_present
 
-COMMAND_MODULES = ["serve", "tenants", "ledger", "approvals", "nlu", "knowledge", "dialogue"]
+COMMAND_MODULES = ["serve", "tenants", "ledger", "approvals", "nlu", "knowledge", "dialogue", "funds"]
 
 
 def main() -> None:

@@ -1,0 +1,64 @@
+"""Fund screening: accuracy on a question set and latency per turn, for each understander, in one run.
+
+    python bench/funds.py                                    # rules on the dev set, llm on a sample of it
+    python bench/funds.py --questions FILE --llm-sample 0    # another set, rules only
+
+Accuracy is `luodi eval funds`'s (the final result set of each conversation against its gold SQL, order when
+the gold has a LIMIT or the item says `ordered`), overall and for multi-turn and Chinese conversations. Latency
+is per user turn of the screener (understand + merge + the page query), p50 and p95, in this process on the
+shipped SQLite database; the API adds its own HTTP/auth/ledger cost on top (bench/gateway.py measures that).
+The llm understander runs the embedded SmolLM2-135M on one thread, so it is measured on a sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from luodi.assistant.base import AssistantContext
+from luodi.assistant.funds import build_understander
+from luodi.config import AssistantConfig, load_settings
+from luodi.evaluation.funds import Report, evaluate, read_questions
+from luodi.models.registry import BackendRegistry
+from luodi.scenarios.funds.database import Directory, open_engine
+from luodi.scenarios.funds.dialogue import FundScreener
+
+DEV_SET = Path(__file__).resolve().parents[1] / "luodi/scenarios/funds/dev_questions.jsonl"
+
+
+def line(name: str, count: int, report: Report) -> str:
+    figures = report.summary()
+    parts = [f"{name:6} n={count:<4}"]
+    for label in ("overall", "multi_turn", "chinese", "english"):
+        row = figures[label]
+        parts.append(f"{label} {row['accuracy']:.1%} ({row['conversations']})")
+    parts.append(f"turn p50 {figures['turn_ms']['p50']:.1f} ms p95 {figures['turn_ms']['p95']:.1f} ms")
+    return "  ".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--questions", type=Path, default=DEV_SET)
+    parser.add_argument("--db", default=None, help="fund database URL or SQLite path (default: a fresh build)")
+    parser.add_argument("--llm-sample", type=int, default=30, help="conversations for the llm understander (0: skip)")
+    arguments = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="luodi-funds-bench-"))
+    engine = open_engine(arguments.db or folder / "funds.db")
+    directory = Directory.load(engine)
+    settings = load_settings(None)
+    context = AssistantContext(settings=settings, backends=BackendRegistry(settings))
+    conversations = read_questions(arguments.questions)
+    # every third conversation, so the sample mixes single/multi-turn and both languages like the whole set
+    sample = conversations[:: max(1, len(conversations) // max(1, arguments.llm_sample))][: arguments.llm_sample]
+    plan = [("rules", conversations)] + ([("llm", sample)] if arguments.llm_sample else [])
+    for kind, chosen in plan:
+        config = AssistantConfig(base_model="smollm2-135m", options={"understander": kind})
+        screener = FundScreener(engine, build_understander(kind, directory, context, config))
+        screener.handle(screener.new_state(), "bond funds")  # warm-up: compiled patterns, loaded model
+        print(line(kind, len(chosen), evaluate(engine, screener, chosen)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,275 @@
+"""One turn of fund screening: a message's `Reading` merged into the conversation's filter, then run.
+
+The conversation's filter lives in `DialogueState.extras["filter"]` (a `FundFilter` as a dict); the codes the
+last answer listed are `DialogueState.shown`, so "compare these two" has something to point at.
+
+Merging: a refinement ("only those...", "sort by Sharpe instead", "what about equity funds?") keeps the earlier
+conditions and replaces those on the same column and side (a new lower bound replaces the old lower bound, an
+upper bound stays); a message that names funds or a category with no refinement word starts a new filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from sqlalchemy import Engine
+
+from luodi.dialogue.state import DialogueState
+from luodi.scenarios.funds.query import DEFAULT_PAGE, Condition, FundFilter, QueryResult, run
+from luodi.scenarios.funds.understanding import Reading
+
+LOWER_OPS = {"gt", "ge"}
+UPPER_OPS = {"lt", "le"}
+Clarification = Literal[
+    "best_without_measure", "unknown_words", "unsupported", "column_comparison", "nothing_understood", "nothing_shown"
+]
+
+
+class Understander(Protocol):
+    def understand(self, message: str) -> Reading: ...
+
+
+@dataclass
+class TurnOutcome:
+    language: str
+    fund_filter: FundFilter | None
+    result: QueryResult | None
+    reading: Reading
+    clarification: Clarification | None = None
+    contradictory: list[str] = field(default_factory=list)  # columns whose conditions cannot all hold
+    dropped: list[Condition] = field(default_factory=list)  # carried-over conditions the new category cannot meet
+    compare: bool = False
+
+
+def filter_of(state: DialogueState) -> FundFilter | None:
+    raw = state.extras.get("filter")
+    return FundFilter.model_validate(raw) if raw else None
+
+
+def _side(condition: Condition) -> str:
+    if condition.op in LOWER_OPS:
+        return "lower"
+    if condition.op in UPPER_OPS:
+        return "upper"
+    return "all"
+
+
+def _add(conditions: list[Condition], new: Condition) -> list[Condition]:
+    """`new` replaces conditions on its column and side (or all of the column's, when it is not a bound)."""
+    if new.column == "category" and new.op == "ne":
+        # "exclude bond funds": drops a bond-only condition, else narrows whatever categories are chosen
+        kept = [c for c in conditions if not (c.column == "category" and c.value == new.value)]
+        return kept if len(kept) < len(conditions) else [*conditions, new]
+    side = _side(new)
+    kept = [
+        c for c in conditions if c.column != new.column or (side != "all" and _side(c) != "all" and _side(c) != side)
+    ]
+    return [*kept, new]
+
+
+def _remove(fund_filter: FundFilter, targets: set[str]) -> FundFilter:
+    result = fund_filter.model_copy(deep=True)
+    if "sort" in targets:
+        result.sort = []
+    if "limit" in targets:
+        result.limit, result.offset = None, 0
+
+    def removed(column: str) -> bool:
+        if column in targets:
+            return True
+        if "return" in targets and column.startswith("return_"):
+            return True
+        # "remove the fee condition" when the fee condition was not on the management fee
+        has_management_fee = any(c.column == "management_fee" for c in fund_filter.conditions)
+        return "management_fee" in targets and not has_management_fee and column.endswith("_fee")
+
+    result.conditions = [c for c in result.conditions if not removed(c.column)]
+    return result
+
+
+def merge(previous: FundFilter | None, reading: Reading, shown: list[str]) -> FundFilter:
+    if previous is not None and previous.codes and (reading.conditions or reading.subject) and not reading.codes:
+        previous = None  # a new question after a comparison starts afresh
+    if reading.compare or (reading.codes and not reading.conditions):
+        codes = reading.codes or shown[:2]
+        return FundFilter(codes=codes)
+    refine = previous is not None and not reading.reset and (reading.refine_marker or not reading.subject)
+    base = previous.model_copy(deep=True) if refine and previous is not None else FundFilter()
+    base = _remove(base, reading.remove)
+    for condition in [*reading.conditions, *_elliptical(base, reading)]:
+        if reading.instead and refine:  # "... with a 5-year return above 80% instead": replaces the return condition
+            base.conditions = [c for c in base.conditions if _family(c.column) != _family(condition.column)]
+        if reading.include and refine and condition.column == "category" and condition.op == "eq":
+            condition = _included(base.conditions, condition)
+        base.conditions = _add(base.conditions, condition)
+    if reading.codes:
+        base.codes = reading.codes
+    if reading.sort:
+        base.sort = reading.sort
+    for column, value in reading.adjust:
+        base.conditions = _adjusted(base.conditions, column, value)
+    if reading.horizon:
+        base = _switch_horizon(base, reading.horizon)
+    if reading.direction is not None:
+        base.sort = [key.model_copy(update={"descending": reading.direction}) for key in base.sort]
+    if reading.reverse:
+        base.sort = [key.model_copy(update={"descending": not key.descending}) for key in base.sort]
+    paging = reading.next_page is not None
+    if reading.page_number is not None:  # "page 2": the second page of the current page size
+        step = base.limit or DEFAULT_PAGE
+        base.offset, base.limit = (reading.page_number - 1) * step, step
+    elif paging:
+        step = base.limit or DEFAULT_PAGE
+        base.offset += step
+        base.limit = reading.next_page or step
+    elif reading.limit:
+        base.limit, base.offset = reading.limit, 0
+    elif base.offset:  # a changed question starts again at its first page
+        base.limit, base.offset = None, 0
+    return base
+
+
+def _family(column: str) -> str:
+    return "return" if column.startswith("return_") else column
+
+
+def _included(conditions: list[Condition], new: Condition) -> Condition:
+    """ "also include equity funds": the categories already chosen plus the new one."""
+    chosen: list[str] = []
+    for c in conditions:
+        if c.column == "category" and c.op in ("eq", "in"):
+            chosen += [str(v) for v in c.value] if isinstance(c.value, list) else [str(c.value)]
+    merged = list(dict.fromkeys([*chosen, str(new.value)]))
+    return new if len(merged) == 1 else Condition(column="category", op="in", value=merged)
+
+
+def _elliptical(base: FundFilter, reading: Reading) -> list[Condition]:
+    """ "make it above 80%": the comparison applies to the numeric column the filter was last narrowed on."""
+    numeric = [c for c in [*base.conditions, *reading.conditions] if isinstance(c.value, int | float)
+               and not isinstance(c.value, bool)]  # fmt: skip
+    if not reading.bare or not numeric:
+        return []
+    last = numeric[-1]
+    same = last.op if last.op in ("gt", "ge", "lt", "le", "eq") else "eq"  # "lower it to 10%" keeps the direction
+    return [
+        Condition(column=last.column, op="between", value=min(n, upper), upper=max(n, upper))
+        if op == "between" and upper is not None
+        else Condition(column=last.column, op=same if op == "same" else op, value=n)  # type: ignore[arg-type]
+        for op, n, _unit, upper in reading.bare
+    ]
+
+
+def _adjusted(conditions: list[Condition], column: str, value: float) -> list[Condition]:
+    """The last condition on `column` gets the new value and keeps its direction; with none, it is an equality."""
+    for index in range(len(conditions) - 1, -1, -1):
+        if conditions[index].column == column and conditions[index].op in ("gt", "ge", "lt", "le", "eq"):
+            return [
+                *conditions[:index],
+                conditions[index].model_copy(update={"value": value}),
+                *conditions[index + 1 :],
+            ]
+    return [*conditions, Condition(column=column, op="eq", value=value)]
+
+
+def _switch_horizon(fund_filter: FundFilter, column: str) -> FundFilter:
+    conditions = [c.model_copy(update={"column": column}) if c.column.startswith("return_") else c
+                  for c in fund_filter.conditions]  # fmt: skip
+    sort = [k.model_copy(update={"column": column}) if k.column.startswith("return_") else k for k in fund_filter.sort]
+    return fund_filter.model_copy(update={"conditions": conditions, "sort": sort})
+
+
+def contradictions(fund_filter: FundFilter) -> list[str]:
+    """Columns whose bounds leave nothing (return > 20 and return < 10), checked before asking the database."""
+    lowest: dict[str, tuple[float, bool]] = {}
+    highest: dict[str, tuple[float, bool]] = {}
+    for c in fund_filter.conditions:
+        if not isinstance(c.value, int | float) or isinstance(c.value, bool):
+            continue
+        value = float(c.value)
+        if c.op in LOWER_OPS or c.op == "eq":
+            current = lowest.get(c.column)
+            if current is None or value > current[0]:
+                lowest[c.column] = (value, c.op == "gt")
+        if c.op in UPPER_OPS or c.op == "eq":
+            current = highest.get(c.column)
+            if current is None or value < current[0]:
+                highest[c.column] = (value, c.op == "lt")
+    found = []
+    for column, (low, low_strict) in lowest.items():
+        if column in highest:
+            high, high_strict = highest[column]
+            if low > high or (low == high and (low_strict or high_strict)):
+                found.append(column)
+    categories = [c.value for c in fund_filter.conditions if c.column == "category" and c.op == "eq"]
+    excluded = [c.value for c in fund_filter.conditions if c.column == "category" and c.op == "ne"]
+    if any(category in excluded for category in categories):
+        found.append("category")
+    return found
+
+
+def _clarification(reading: Reading, merged: FundFilter | None, shown: list[str]) -> Clarification | None:
+    if reading.unknown or (reading.bare and not (merged and merged.conditions)):
+        return "unknown_words"
+    if reading.unsupported:
+        return "unsupported"
+    if reading.column_comparison:
+        return "column_comparison"
+    if reading.compare and not (reading.codes or shown):
+        return "nothing_shown"
+    if reading.wants_best_without_measure and not (merged and merged.sort):
+        return "best_without_measure"
+    if reading.is_empty:
+        return "nothing_understood"
+    return None
+
+
+class FundScreener:
+    """Reading -> filter -> rows, one message at a time; the state carries the filter between messages."""
+
+    def __init__(self, engine: Engine, understander: Understander, page: int = DEFAULT_PAGE) -> None:
+        self.engine = engine
+        self.understander = understander
+        self.page = page
+
+    def new_state(self) -> DialogueState:
+        return DialogueState(scenario="funds")
+
+    def handle(self, state: DialogueState, message: str) -> tuple[DialogueState, TurnOutcome]:
+        reading = self.understander.understand(message)
+        state = state.model_copy(deep=True)
+        state.turn += 1
+        state.language = reading.language
+        previous = filter_of(state)
+        merged = merge(previous, reading, state.shown)
+        clarification = _clarification(reading, merged, state.shown)
+        if clarification is not None:
+            if clarification == "best_without_measure":
+                state.extras["filter"] = merged.model_dump()  # keep the category etc. for the answer to come
+            return state, TurnOutcome(reading.language, previous, None, reading, clarification)
+        dropped: list[Condition] = []
+        switched = previous is not None and previous.category() not in (None, merged.category())
+        if switched and merged.category() is not None:
+            merged, dropped = self._keep_compatible(merged, reading)
+        contradictory = contradictions(merged)
+        result = run(self.engine, merged, max_rows=self.page)
+        state.extras["filter"] = merged.model_dump()
+        state.shown = [row["code"] for row in result.rows]
+        outcome = TurnOutcome(
+            reading.language, merged, result, reading, None, contradictory, dropped, bool(merged.codes)
+        )
+        return state, outcome
+
+    def _keep_compatible(self, merged: FundFilter, reading: Reading) -> tuple[FundFilter, list[Condition]]:
+        """On a category switch, a carried-over condition no fund of the new category meets on its own ("low
+        risk" for equity funds) is dropped and named in the answer, instead of silently answering "none"."""
+        category = [c for c in merged.conditions if c.column == "category"]
+        kept: list[Condition] = []
+        dropped: list[Condition] = []
+        for condition in merged.conditions:
+            if condition.column == "category" or condition in reading.conditions:
+                kept.append(condition)
+                continue
+            alone = FundFilter(conditions=[*category, condition], limit=1)
+            (kept if run(self.engine, alone).count else dropped).append(condition)
+        return merged.model_copy(update={"conditions": kept}), dropped

@@ -1,0 +1,1117 @@
+"""The rules understander: one user message -> a `Reading` (conditions, sort, top N, commands), no state.
+
+It works on a normalized copy of the text (NFKC, lower case, Chinese numerals as digits) and consumes what it
+recognizes (blanking it), in an order that lets specific phrases win over general ones: commands, fund codes
+and names, managers and companies, categories, flags, ages and dates, explicit comparisons, sorts, vague words.
+Whatever still looks like "<word> above <number>" afterwards is reported as unknown, not guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache, cached_property
+
+from luodi.scenarios.funds import lexicon as lx
+from luodi.scenarios.funds.database import Directory
+from luodi.scenarios.funds.query import Condition, SortKey
+from luodi.scenarios.funds.schema import FUND_COLUMNS
+from luodi.scenarios.funds.vague import vague_words, years_before
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+SEPARATORS = re.compile(
+    r"[,;!?。！？；、]|(?<!\d)\.|\.(?!\d)|\b(?:with|that|which|where|whose|and are|but)\b|的|且|并且|同时"
+)
+ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+ZH_NUMBER = re.compile(
+    r"[零一二两三四五六七八九十百]+(?=\s*(?:年|个|月|只|支|名|款|%|亿|万|元|倍|成|位|条|星|级|以|$))"
+)
+EN_NUMBERS = re.compile(
+    r"\b(?:(" + "|".join(w for w in lx.YEARS_WORDS if w != "one") + r")|(one)(?=[- ]?(?:years?|months?|percent|%)))\b"
+)
+EN_LIMIT_WORDS = re.compile(r"\b(?:top|first|best|next)\s+(" + "|".join(lx.YEARS_WORDS) + r")\b")
+VALUE = rf"(?P<num>{lx.NUMBER})\s*(?P<unit>{lx.UNIT})?"
+NUMBER_UNIT = re.compile(VALUE)
+WINDOW = 40
+# words that may precede a comparison with no column word ("and make it above 80%", "改成超过80%")
+ELLIPSIS_WORDS = {
+    *("and", "but", "or", "make", "it", "only", "those", "ones", "them", "with", "now", "then", "instead", "change"),
+    *("set", "to", "the", "a", "just", "also", "should", "be", "is", "are", "at", "want", "need", "keep"),
+    *("condition", "threshold", "limit", "bar", "filter", "please", "that", "this", "one", "what", "about", "how"),
+    *"改成为并且而再要只同时还但换设置把条件它这个那",
+}
+
+
+def zh_to_int(text: str) -> int:
+    """Chinese numerals below 1000: 三 -> 3, 十五 -> 15, 二十 -> 20, 一百二十 -> 120."""
+    total, current = 0, 0
+    for char in text:
+        if char in ZH_DIGITS:
+            current = ZH_DIGITS[char]
+        elif char == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif char == "百":
+            total += (current or 1) * 100
+            current = 0
+    return total + current
+
+
+def _fraction(match: re.Match[str]) -> str:
+    """百分之五 -> 5%, 千分之五 -> 0.5%."""
+    digits = match.group(2)
+    number = float(digits) if re.fullmatch(r"[\d.]+", digits) else float(zh_to_int(digits))
+    return f"{number / (10 if match.group(1) == '千' else 1):g}%"
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+    text = re.sub(r"(百|千)分之([\d.]+|[零一二两三四五六七八九十]+)", _fraction, text)
+    # "doubled" is a gain of 100% or more, "翻两番" (quadrupled) 300%
+    text = re.sub(r"(?<![a-z])doubled(?![a-z])", "returned 100% or more", text)
+    text = re.sub(r"(?<![a-z])tripled(?![a-z])", "returned 200% or more", text)
+    text = re.sub(r"翻倍|翻了一番|翻了1番|翻一番", "涨了100%以上", text)
+    text = re.sub(r"翻了两番|翻两番", "涨了300%以上", text)
+    text = ZH_NUMBER.sub(lambda m: str(zh_to_int(m.group())), text)
+    text = EN_NUMBERS.sub(lambda m: str(lx.YEARS_WORDS[m.group(1) or m.group(2)]), text)
+    text = EN_LIMIT_WORDS.sub(lambda m: m.group().replace(m.group(1), str(lx.YEARS_WORDS[m.group(1)])), text)
+    text = re.sub(r"(?<![a-z])r([1-5])(?![0-9])", r"risk level \1", text)
+    return re.sub(r"(\d),(\d{3})", r"\1\2", text)
+
+
+@dataclass
+class Mention:
+    family: str  # a column, or "return" / "age" / "company" / "manager" / "category"
+    start: int
+    end: int
+    column: str | None = None  # resolved column (returns get theirs from a horizon)
+    used: bool = False
+
+
+@dataclass
+class Reading:
+    """What one message asks, before it is merged into the conversation's filter."""
+
+    language: str
+    conditions: list[Condition] = field(default_factory=list)
+    sort: list[SortKey] | None = None
+    limit: int | None = None
+    codes: list[str] = field(default_factory=list)
+    compare: bool = False
+    shown_reference: bool = False
+    next_page: int | None = None  # rows wanted on the next page; 0 = the same as before
+    page_number: int | None = None  # "page 2", "第2页"
+    remove: set[str] = field(default_factory=set)  # columns, "category", "sort", "limit"
+    reset: bool = False
+    reverse: bool = False  # "reverse the order"
+    direction: bool | None = None  # "改为从低到高", "highest first": the order of the current sort
+    adjust: list[tuple[str, float]] = field(default_factory=list)  # "raise the fee limit to 0.5%": column, value
+    horizon: str | None = None  # "改成近五年", "what about over 3 years?": the return column to switch to
+    instead: bool = False  # "... instead": new conditions replace the old ones on the same figure
+    count_only: bool = False  # "how many of them are there?"
+    include: bool = False  # "also include equity funds": categories are added to the chosen ones
+    refine_marker: bool = False
+    subject: bool = False  # names funds / a category: a new question rather than a refinement
+    unknown: list[str] = field(default_factory=list)
+    # "make it above 80%", "并且低于5%": a comparison with no column word, for the column the user spoke of last
+    bare: list[tuple[str, float, str, float | None]] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+    column_comparison: list[str] = field(default_factory=list)  # "3-year return above the 1-year return"
+    wants_best_without_measure: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.conditions
+            or self.sort
+            or self.limit
+            or self.codes
+            or self.compare
+            or self.next_page is not None
+            or self.page_number is not None
+            or self.remove
+            or self.reset
+            or self.reverse
+            or self.adjust
+            or self.direction is not None
+            or self.horizon
+            or self.count_only
+            or self.unknown
+            or self.bare
+            or self.unsupported
+            or self.column_comparison
+            or self.wants_best_without_measure
+        )
+
+
+class Text:
+    """The normalized message, with recognized spans blanked so later rules do not read them again."""
+
+    def __init__(self, text: str) -> None:
+        self.value = text
+
+    def consume(self, start: int, end: int) -> None:
+        self.value = self.value[:start] + " " * (end - start) + self.value[end:]
+
+    def finditer(self, pattern: re.Pattern[str] | str) -> list[re.Match[str]]:
+        compiled = re.compile(pattern) if isinstance(pattern, str) else pattern
+        return list(compiled.finditer(self.value))
+
+    def take(self, pattern: re.Pattern[str] | str) -> list[re.Match[str]]:
+        found = self.finditer(pattern)
+        for match in found:
+            self.consume(*match.span())
+        return found
+
+
+def _bounded(words: tuple[str, ...] | list[str]) -> re.Pattern[str]:
+    return lx.bounded(words)
+
+
+class RuleUnderstander:
+    """Lexicon and rules over the database's own names; deterministic and fast (well under a millisecond)."""
+
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+
+    @cached_property
+    def _managers(self) -> tuple[re.Pattern[str], dict[str, str]]:
+        names: dict[str, str] = {}
+        for english, chinese in self.directory.managers.items():
+            surname, given = english.lower().split(" ", 1)
+            names[f"{surname} {given}"] = english
+            names[f"{given} {surname}"] = english
+            names[chinese] = english
+        return _bounded([re.escape(n) for n in names]), names
+
+    @cached_property
+    def _companies(self) -> tuple[re.Pattern[str], dict[str, str]]:
+        names: dict[str, str] = {}
+        for english, chinese in self.directory.companies.items():
+            brand = english.lower().removesuffix(" fund")
+            for suffix in ("", " fund", " funds", " fund management", " asset management", " amc"):
+                names[brand + suffix] = english
+            names[chinese] = english
+            names[chinese.removesuffix("基金") + "基金公司"] = english
+        # a bare Chinese brand ("和信") could be part of another word ("和信用债"): it needs a context word
+        brands_zh = {chinese.removesuffix("基金"): english for english, chinese in self.directory.companies.items()}
+        zh_bare = "|".join(re.escape(b) for b in brands_zh)
+        pattern = rf"{_bounded([re.escape(n) for n in names]).pattern}|(?:{zh_bare})(?=旗下|家|的|发行|管理|公司)"
+        names.update(brands_zh)
+        return re.compile(pattern), names
+
+    @cached_property
+    def _fund_names(self) -> dict[str, list[str]]:
+        """Fund names by their first word (English) or first two characters (Chinese), longest first, so a
+        message is only compared with the names of the brands it mentions."""
+        by_key: dict[str, list[str]] = {}
+        for name in sorted(self.directory.fund_names, key=len, reverse=True):
+            by_key.setdefault(_name_key(name), []).append(name)
+        return by_key
+
+    def understand(self, message: str) -> Reading:
+        reading = Reading(language="zh" if CJK.search(message) else "en")
+        normalized = normalize(message)
+        text = Text(normalized)
+        self._commands(text, reading)
+        self._funds(text, reading)
+        self._themes(text, reading)
+        self._people(text, reading)
+        self._purchase_amounts(text, reading)
+        self._flags(text, reading)
+        self._dates(text, reading)
+        self._removals(text, reading)
+        mentions = self._mentions(text)
+        self._comparisons(text, mentions, reading)
+        self._signed_returns(text, reading)
+        self._limit(text, reading)
+        self._categories(text, reading)
+        self._sort(text, mentions, reading)
+        self._singular(normalized, reading)
+        self._vague(text, reading)
+        self._horizon_switch(text, reading)
+        self._leftovers(text, mentions, reading)
+        return reading
+
+    # --- commands and names -------------------------------------------------------------------------------
+    def _commands(self, text: Text, reading: Reading) -> None:
+        reading.reset = bool(text.take(_bounded(lx.RESET_WORDS)))
+        reading.reverse = bool(text.take(_bounded(lx.REVERSE_WORDS)))
+        reading.count_only = bool(text.take(_bounded(lx.COUNT_WORDS)))
+        replace = r"(?<![a-z])(?:instead|rather|what about|how about)(?![a-z])|改为|改成|换成|^\s*那.*呢"
+        reading.instead = re.search(replace, text.value) is not None
+        reading.include = _bounded(lx.INCLUDE_WORDS).search(text.value) is not None
+        for match in text.take(_bounded(lx.PAGING_WORDS)):
+            number = next((g for g in match.groups() if g), None)
+            reading.next_page = int(number) if number else 0
+        for match in text.take(r"(?<![a-z])page\s*(?P<n>\d{1,3})|第\s*(?P<m>\d{1,3})\s*页"):
+            reading.page_number = int(match.group("n") or match.group("m"))
+        reading.compare = bool(text.take(_bounded(lx.COMPARE_WORDS)))
+        reading.shown_reference = bool(text.take(_bounded(lx.SHOWN_REFERENCES)))
+        start_markers = (
+            r"^\s*(?:and|but|also|now|then|ok(?:ay)?|so|what about|how about|what if|switch|change|"
+            r"make it|rather|那么?|好的?|再|换)"
+        )
+        anywhere = (
+            r"only",
+            r"instead",
+            r"those",
+            r"these",
+            r"them",
+            r"ones",
+            r"among",
+            r"of which",
+            r"as well",
+            r"also",
+            r"too",
+            r"narrow",
+            r"further",
+            r"keep",
+            r"其中",
+            r"这些",
+            r"它们",
+            r"里面",
+            r"只要",
+            r"只看",
+            r"只留",
+            r"(?<!\d)只(?=要|看|留|有|显示|保留|选)",
+            r"换成",
+            r"改成",
+            r"改为",
+            r"换为",
+            r"还要",
+            r"再",
+            r"加上",
+            r"呢\s*[?]?\s*$",
+            r"剩下",
+            r"保留",
+            r"in that case",
+            r"exclude",
+            r"excluding",
+            r"remove",
+            r"drop",
+            r"去掉",
+            r"排除",
+            r"剔除",
+            r"除去",
+            r"不要",
+            r"instead",
+            r"actually",
+        )
+        marked = re.search(start_markers, text.value) or _bounded(anywhere).search(text.value)
+        reading.refine_marker = bool(marked) or reading.shown_reference
+
+    def _funds(self, text: Text, reading: Reading) -> None:
+        keys = set(re.findall(r"[a-z]+", text.value)) | {text.value[i : i + 2] for i in range(len(text.value) - 1)}
+        candidates = [name for key in keys & self._fund_names.keys() for name in self._fund_names[key]]
+        found: list[tuple[int, str]] = []
+        for name in sorted(candidates, key=len, reverse=True):
+            index = text.value.find(name)
+            if index >= 0:
+                found.append((index, self.directory.fund_names[name]))
+                text.consume(index, index + len(name))
+        for match in text.finditer(r"(?<![\d.])\d{6}(?![\d%亿万元])"):
+            if match.group() in self.directory.codes:
+                found.append((match.start(), match.group()))
+                text.consume(*match.span())
+        reading.codes = [code for _, code in sorted(found)]  # in the order the user named them
+        reading.codes = list(dict.fromkeys(reading.codes))
+
+    def _themes(self, text: Text, reading: Reading) -> None:
+        """Sector and index themes ("CSI 300", "healthcare", "新能源") are in fund names: a name condition."""
+        for match in text.take(_bounded(list(THEME_PATTERNS))):
+            english = next(name for pattern, name in THEME_PATTERNS.items() if re.fullmatch(pattern, match.group()))
+            reading.conditions.append(Condition(column="name", op="contains", value=english))
+            reading.subject = True
+
+    def _people(self, text: Text, reading: Reading) -> None:
+        for pattern, names, column in (
+            (*self._managers, "manager"),
+            (*self._companies, "company"),
+        ):
+            found = [names[m.group()] for m in text.take(pattern)]
+            values = list(dict.fromkeys(found))
+            if values:
+                one = len(values) == 1
+                reading.conditions.append(
+                    Condition(column=column, op="eq", value=values[0])
+                    if one
+                    else Condition(column=column, op="in", value=values)
+                )
+                # the column word next to a name ("manager Zhang Wei", "基金经理") is spent, not an unknown
+                text.take(_bounded(lx.COLUMN_WORDS[column] + (r"managed by", r"run by", r"由", r"管理的?", r"旗下")))
+        self._unknown_manager(text, reading)
+
+    def _unknown_manager(self, text: Text, reading: Reading) -> None:
+        """A manager name that is not in the database still becomes a condition: the answer is an explicit
+        "no such manager" with no funds, never funds of someone else."""
+        if any(c.column == "manager" for c in reading.conditions):
+            return
+        for pattern in (
+            r"(?:managed|run) by (?:manager )?(?P<name>[a-z]+ [a-z]+)",
+            r"manager (?P<name>[a-z]+ [a-z]+)",
+            r"基金经理(?:是|为)?(?P<name>[\u4e00-\u9fff]{2,3}?)(?=管理|的|旗下|在管|$|[,，。?？ ])",
+        ):
+            match = re.search(pattern, text.value)
+            if match:
+                name = match.group("name")
+                reading.conditions.append(Condition(column="manager", op="eq", value=name.title()))
+                text.consume(*match.span())
+                reading.subject = True
+                return
+
+    def _purchase_amounts(self, text: Text, reading: Reading) -> None:
+        """ "can I buy with 10 yuan", "10元就能买": the minimum purchase is at most that amount."""
+        for pattern in BUY_WITH:
+            for match in text.finditer(pattern):
+                if (match.group("unit") or "元") in ("元", "yuan", "rmb", "cny", "块"):
+                    value = _scaled("min_purchase_cny", float(match.group("num")), match.group("unit") or "")
+                    reading.conditions.append(Condition(column="min_purchase_cny", op="le", value=value))
+                    text.consume(*match.span())
+
+    def _flags(self, text: Text, reading: Reading) -> None:
+        follow_up = re.match(
+            r"^\s*(?:and|also|plus|以及|还有|和|也要?)\s*(?:open for |可以?)?(redemptions?|purchases?|赎回|申购)",
+            text.value,
+        )
+        if follow_up:  # "only open for purchase" -> "and redemption"
+            column = "redemption_open" if follow_up.group(1).startswith(("redemption", "赎回")) else "purchase_open"
+            reading.conditions.append(Condition(column=column, op="eq", value=True))
+            text.consume(*follow_up.span())
+        if text.take(_bounded(lx.BOTH_OPEN_WORDS)):
+            reading.conditions += [Condition(column="purchase_open", op="eq", value=True),
+                                   Condition(column="redemption_open", op="eq", value=True)]  # fmt: skip
+        negation = alternation_of(lx.NEGATIONS + (r"exclude", r"drop", r"remove", r"去掉", r"除去"))
+        removal = alternation_of(lx.REMOVE_WORDS)
+        for (column, value), words in lx.FLAG_WORDS.items():
+            for match in text.take(_bounded(words)):
+                before = text.value[max(0, match.start() - 28) : match.start()]
+                if re.search(rf"(?<![a-z])(?:{removal})(?![a-z])\s*(?:the\s+)?$", before):
+                    reading.remove.add(column)  # "去掉可申购的条件", "drop the open-for-purchase filter"
+                    continue
+                negated = re.search(rf"(?<![a-z])(?:{negation})(?![a-z])[\s\w]{{0,20}}$", before) is not None
+                if not any(c.column == column for c in reading.conditions):
+                    reading.conditions.append(Condition(column=column, op="eq", value=value != negated))
+
+    # --- dates and ages -----------------------------------------------------------------------------------
+    def _dates(self, text: Text, reading: Reading) -> None:
+        as_of = self.directory.as_of
+        founded = alternation_of(lx.COLUMN_WORDS["inception_date"] + lx.COLUMN_WORDS["age"])
+        comparators = alternation_of([w for op in ("gt", "lt", "ge", "le") for w in lx.PREFIX_COMPARATORS[op]])
+        history = r"(?: old| of (?:history|track record)|'? track record| history)"
+        zh_ops = r"超过|不满|满|不到|不足|未满|至少|不少于|少于|大于|小于|不超过"
+        en_ops = r"longer than|shorter than|more than|less than|over|under|at least|at most"
+        age_patterns = (
+            (r"(?P<op>older|younger|newer) than (?P<n>\d+) years?", None),
+            (rf"(?P<op>{comparators})\s*(?:an? )?(?P<n>\d+)[\s-]*years?{history}", None),
+            (rf"(?P<n>\d+)\s*\+\s*years?{history}?", "ge"),
+            (
+                rf"(?:{founded})\s*(?:了|时间|以来|已经|已)?\s*(?P<op>{zh_ops})\s*(?P<n>\d+)\s*(?:个)?(?:年|周年)(?P<post>以上|以下|以内)?",
+                None,
+            ),
+            (rf"(?:{founded})\s*(?:了|时间)?\s*(?P<n>\d+)\s*(?:年|周年)(?P<post>以上|以下|以内|多)", None),
+            (rf"(?:{founded})\s+(?:of\s+|is\s+|for\s+)?(?P<op>{en_ops})\s*(?P<n>\d+)\s*years?", None),
+            (r"(?:in|within|over) the (?:last|past) (?P<n>\d+) years?", "lt"),
+            (r"(?:近|最近|过去)(?P<n>\d+)年(?:内|以内|里)?(?:新)?成立", "lt"),
+        )
+        for pattern, fixed in age_patterns:
+            for match in text.finditer(pattern):
+                groups = match.groupdict()
+                op = fixed or _age_op(groups.get("op"), groups.get("post"))
+                if op is None:
+                    continue
+                if fixed == "lt" and not re.search(founded, text.value):
+                    continue  # "over the past 3 years" alone is a return horizon, not an age
+                reading.conditions.append(_age_condition(op, int(groups["n"]), as_of))
+                text.consume(*match.span())
+        year_patterns = (
+            rf"(?P<op>before|prior to|earlier than|after|later than|since|in|from|during)\s+(?P<month>{MONTHS})\.?\s+(?P<y>(?:19|20)\d\d)",  # noqa: E501
+            r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m2>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]\s*(?P<post>以前|之前|前|以后|之后|后|以来|起)?",  # noqa: E501
+            r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>\d{1,2})\s*月(?:份)?\s*(?P<post>以前|之前|前|以后|之后|后|以来|起)?",
+            r"(?:in\s+)?(?P<y>(?:19|20)\d\d)\s*(?P<post>or later|or after|onwards?|and later|and after|or earlier|or before|and earlier|and before|年?及以后|年?及之后|年?及以前|年?及之前)",  # noqa: E501
+            r"(?:between\s+|from\s+|在)?(?P<y>(?:19|20)\d\d)\s*年?\s*(?:and|to|-|~|到|至|和)\s*(?P<y2>(?:19|20)\d\d)\s*年?(?:之间|期间|间)?",
+            r"(?P<op>before|prior to|earlier than|until|by|after|later than|since|in|from|during)\s+(?P<y>(?:19|20)\d\d)(?P<md>-\d\d-\d\d)?",  # noqa: E501
+            r"(?P<y>(?:19|20)\d\d)(?P<md>-\d\d-\d\d)?\s*年?(?:\d+月)?(?:\d+日)?\s*(?P<post>以前|之前|前|以后|之后|后|以来|起|当年|内)?\s*(?:成立|设立|发行)?",  # noqa: E501
+            r"(?:成立|设立|发行)(?:于|在)?\s*(?P<y>(?:19|20)\d\d)(?P<md>-\d\d-\d\d)?\s*年?\s*(?P<post>以前|之前|前|以后|之后|后|以来)?",  # noqa: E501
+        )
+        if not re.search(founded + r"|\bfunds?\b|基金", text.value):
+            return
+        for pattern in year_patterns:
+            for match in text.finditer(pattern):
+                condition = _year_condition(match.groupdict())
+                if condition is not None:
+                    reading.conditions.append(condition)
+                    text.consume(*match.span())
+
+    # --- removals, limits ---------------------------------------------------------------------------------
+    def _removals(self, text: Text, reading: Reading) -> None:
+        verbs = alternation_of(lx.REMOVE_WORDS)
+        targets = alternation_of(
+            [w for words in lx.COLUMN_WORDS.values() for w in words]
+            + [w for words in lx.CATEGORY_WORDS.values() for w in words]
+            + [r"sort(?:ing)?", r"order(?:ing)?", r"排序", r"limit", r"top \d+", r"前\d+"]
+            + [r"\d+[- ]?(?:years?|yrs?|y|months?|m)(?: returns?)?", r"近\d+(?:年|个?月)(?:收益率?|回报)?"]
+            + [re.escape(p) for word in vague_words() for p in word.phrases]
+        )
+        pattern = rf"(?<![a-z])(?:{verbs})(?![a-z])\s*(?:the |that |this |a |an |any |所有的?|这个|那个)?\s*(?P<target>{targets})(?![a-z])(?:\s*(?:condition|filter|constraint|criterion|requirement|restriction|limit|rule|条件|限制|要求|筛选|的条件|的限制))?"  # noqa: E501
+        for match in text.finditer(pattern):
+            target = _removal_target(match.group("target"))
+            if target is None or re.match(r"\s*(?:为|是|=|of|is|at)?\s*-?\d", text.value[match.end() :]):
+                continue  # "不要风险等级4的": excluding a value, not dropping the condition
+            verb = match.group().split()[0]
+            named_column = re.fullmatch(alternation_of(lx.COLUMN_WORDS["category"]), match.group("target"))
+            if verb == "any" and not named_column and target not in ("sort", "limit") and target not in FUND_COLUMNS:
+                continue  # "any QDII funds with ..." asks for QDII funds
+            if verb == "any" and target != "category" and not named_column:
+                continue
+            if verb in ("without", "no") and not re.search(
+                r"condition|filter|constraint|limit|restriction", match.group()
+            ):
+                continue
+            if target == "category" and not named_column:
+                continue  # "去掉货币基金" / "remove bond funds": an exclusion, read with the categories
+            reading.remove.add(target)
+            text.consume(*match.span())
+
+    def _limit(self, text: Text, reading: Reading) -> None:
+        not_unit = r"(?!\.?\d|%)(?![\s-]*(?:years?|yrs?|months?|%|percent|yuan|元|亿|billion|million|bn))"
+        superlatives = r"largest|biggest|smallest|oldest|newest|best|worst|cheapest|highest|lowest|top|most|least"
+        patterns = (
+            rf"(?<![a-z])(?:top|first|best|highest|lowest|largest|biggest|smallest|cheapest|leading|show(?: me)?|"
+            rf"list|give me|find(?: me)?|pick|recommend|which|what are)\s+(?:the\s+)?(?P<n>\d{{1,3}}){not_unit}",
+            rf"(?<![\d.])(?P<n>\d{{1,3}}){not_unit}\s+(?:{superlatives})\b",
+            rf"(?<![\d.])(?P<n>\d{{1,3}}){not_unit}\s+(?:[a-z-]+\s+){{0,3}}(?:funds|ones|results|picks|etfs|fofs)\b",
+            r"(?:前|排名前|top|后|排名后|倒数|bottom)\s*(?P<n>\d{1,3})(?!\s*(?:年|个月|月|%))(?:名|只|个|支|位)?",
+            r"(?<![\d.])(?P<n>\d{1,3})\s*(?:只|支|个|款)(?!\s*(?:月|条件|要求|限制|筛选|标准))",
+        )
+        for pattern in patterns:
+            for match in text.finditer(pattern):
+                number = match.group("n")
+                reading.limit = max(1, min(500, int(number))) if number.isdigit() else 1
+                text.consume(match.start("n"), match.end("n"))
+                return
+
+    # --- columns and comparisons --------------------------------------------------------------------------
+    def _mentions(self, text: Text) -> list[Mention]:
+        groups = "|".join(f"(?P<{family}>{alternation_of(words)})" for family, words in lx.COLUMN_WORDS.items())
+        pattern = re.compile(rf"(?<![a-z])(?:{groups})(?![a-z])")
+        mentions = [Mention(str(m.lastgroup), m.start(), m.end()) for m in pattern.finditer(text.value)]
+        horizons = _horizons(text.value)
+        for mention in mentions:
+            mention.column = _resolve_column(mention, horizons, text.value)
+        return mentions
+
+    def _comparisons(self, text: Text, mentions: list[Mention], reading: Reading) -> None:
+        for index, mention in enumerate(mentions):
+            if mention.column is None or mention.family in ("company", "manager", "category", "age"):
+                continue
+            after_end = mentions[index + 1].start if index + 1 < len(mentions) else len(text.value)
+            window = _clause(text.value, mention.end, min(after_end, mention.end + WINDOW))
+            before_start = max(mentions[index - 1].end if index > 0 else 0, mention.start - WINDOW)
+            dated = mention.column == "inception_date"
+            found = (
+                _find_value(text.value, mention.end, window, after=True, allow_time=dated)
+                or _word_value(text.value, mention, window, before_start)
+                or _find_value(text.value, before_start, mention.start, after=False, allow_time=dated)
+            )
+            if found is None:
+                self._adjustment(text, mention, window, reading)
+                continue
+            op, number, unit, upper, span = found
+            negation = alternation_of(lx.NEGATIONS)
+            ones = r"(?:(?:those|the ones|ones|funds?)\s+)?(?:(?:with|having|of|at|the)\s+)?"
+            if op == "eq" and re.search(
+                rf"(?<![a-z])(?:{negation})(?![a-z])\s*{ones}$", text.value[: min(span[0], mention.start)]
+            ):
+                op = "ne"  # "不要风险等级4的", "not risk level 4", "exclude those with risk level 5"
+            condition = _condition(mention.column, op, number, unit, upper, self.directory.as_of)
+            if condition is None:
+                reading.unsupported.append(text.value[min(span[0], mention.start) : max(span[1], mention.end)].strip())
+            else:
+                reading.conditions.append(condition)
+            mention.used = True
+            text.consume(*span)
+
+    def _adjustment(self, text: Text, mention: Mention, window_end: int, reading: Reading) -> None:
+        """ "raise the fee limit to 0.5%", "把费率门槛调到0.3%": a new value for a condition, keeping its direction."""
+        verb = re.search(
+            rf"(?<![a-z])(?:{ADJUST_VERBS})(?![a-z])[^,;。]*$", text.value[max(0, mention.start - 20) : mention.start]
+        )
+        noun = r"limit|threshold|cap|bar|ceiling|floor|condition|requirement|条件|门槛|要求"
+        target = rf"\s*(?:{noun})?\s*(?:to|at|改成|改为|调到|到|为)\s*{VALUE}"
+        found = re.match(target, text.value[mention.end : window_end])
+        if verb and found and mention.column:
+            value = _scaled(mention.column, float(found.group("num")), found.group("unit") or "")
+            reading.adjust.append((mention.column, value))
+            mention.used = True
+            text.consume(mention.start, mention.end + found.end())
+
+    def _horizon_switch(self, text: Text, reading: Reading) -> None:
+        """ "改成近五年", "what about over 3 years instead?": the same question over another return horizon."""
+        if any(c.column.startswith("return_") for c in reading.conditions) or reading.sort:
+            return
+        marker = reading.refine_marker or re.search(
+            r"改成|改为|换成|换到|instead|what about|how about|make it|switch to|用|看看?", text.value
+        )
+        horizons = _horizons(text.value)
+        if marker and len(horizons) == 1:
+            named = lx.MONTHS_TO_HORIZON.get(horizons[0].months)
+            reading.horizon = lx.RETURN_COLUMNS[named] if named else None
+            text.consume(horizons[0].start, horizons[0].end)
+
+    def _signed_returns(self, text: Text, reading: Reading) -> None:
+        """ "lost money over the past 6 months", "近一年亏损": a return below (or above) zero without a return word."""
+        comparators = alternation_of([w for op in ("gt", "ge", "lt", "le") for w in lx.PREFIX_COMPARATORS[op]])
+        for match in text.finditer(rf"(?<![a-z])(?:{LOSS_NOUNS})(?![a-z])\s*(?:of\s+)?(?P<op>{comparators})\s*{VALUE}"):
+            # "a 1-year loss of more than 30%" is a return below -30%: the bound flips with the sign
+            op = _op_of(match.group("op"))
+            column = _horizon_column(_horizons(text.value), match.start(), text.value)
+            if op and column:
+                flipped = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}[op]
+                value = -abs(float(match.group("num")))
+                reading.conditions.append(Condition(column=column, op=flipped, value=value))  # type: ignore[arg-type]
+                text.consume(*match.span())
+        for match in text.finditer(rf"(?<![a-z])(?P<verb>{RELATIVE_VERBS})(?![a-z])\s*(?:by\s+)?{VALUE}"):
+            column = _horizon_column(_horizons(text.value), match.start(), text.value)
+            if column:
+                op = "lt" if match.group("verb").startswith(("跑输", "under", "lag")) else "gt"
+                reading.conditions.append(Condition(column=column, op=op, value=float(match.group("num"))))  # type: ignore[arg-type]
+                text.consume(*match.span())
+        for match in text.finditer(rf"(?:{NEGATED_LOSS})\s*(?:{alternation_of(LOSS_WORDS)})"):
+            column = _horizon_column(_horizons(text.value), match.start(), text.value)
+            if column:  # "haven't lost money", "没有亏钱": a return of at least zero
+                reading.conditions.append(Condition(column=column, op="ge", value=0.0))
+                text.consume(*match.span())
+        for op, words in (("lt", LOSS_WORDS), ("gt", PROFIT_WORDS)):
+            for match in text.finditer(_bounded(words)):
+                column = _horizon_column(_horizons(text.value), match.start(), text.value)
+                if column and not any(c.column == column for c in reading.conditions):
+                    reading.conditions.append(Condition(column=column, op=op, value=0.0))  # type: ignore[arg-type]
+                text.consume(*match.span())
+
+    def _categories(self, text: Text, reading: Reading) -> None:
+        negation = alternation_of(lx.NEGATIONS)
+        included: list[str] = []
+        excluded: list[str] = []
+        for category, words in lx.CATEGORY_WORDS.items():
+            for match in text.take(_bounded(words)):
+                before = text.value[max(0, match.start() - 14) : match.start()]
+                negated = re.search(rf"(?<![a-z])(?:{negation})(?![a-z])[\s-]*(?:\w+[\s-]*)?$", before)
+                (excluded if negated else included).append(category)
+        included = [c for c in dict.fromkeys(included) if c not in excluded]
+        if len(included) == 1:
+            reading.conditions.append(Condition(column="category", op="eq", value=included[0]))
+        elif included:
+            reading.conditions.append(Condition(column="category", op="in", value=included))
+        for category in dict.fromkeys(excluded):
+            reading.conditions.append(Condition(column="category", op="ne", value=category))
+        if included or excluded or _bounded(lx.FUND_NOUNS).search(text.value):
+            reading.subject = True
+
+    # --- sorting ------------------------------------------------------------------------------------------
+    def _sort(self, text: Text, mentions: list[Mention], reading: Reading) -> None:
+        keys: list[SortKey] = []
+        verbs = alternation_of(lx.SORT_VERBS)
+        high, low = alternation_of(lx.HIGH_SUPERLATIVES), alternation_of(lx.LOW_SUPERLATIVES)
+        for mention in mentions:
+            if mention.used or mention.column is None or mention.family in ("company", "manager", "category", "age"):
+                continue
+            before = text.value[max(0, mention.start - 24) : mention.start]
+            after = text.value[mention.end : mention.end + 16]
+            direction = _direction(before, after, high, low)
+            by_verb = re.search(rf"(?<![a-z])(?:{verbs})(?![a-z])[^,;。，]*$", before)
+            ranked = re.match(r"\s*(?:排序|排名|排列|排行|前|top(?![a-z]))", after)
+            if re.match(r"\s*(?:排名)?\s*(?:后|倒数)", after) or re.search(
+                r"(?<![a-z])bottom(?![a-z])[^,;。]*$", text.value[: mention.start]
+            ):
+                direction = mention.column not in lx.NATURAL_DESCENDING  # the bottom of its natural order
+            if direction is None and not by_verb and not ranked:
+                continue
+            descending = direction if direction is not None else mention.column in lx.NATURAL_DESCENDING
+            keys.append(SortKey(column=mention.column, descending=descending))
+            mention.used = True
+        if not keys:
+            keys = self._superlative_sort(text, reading)
+        if not keys and re.search(alternation_of(lx.DESCENDING_WORDS), text.value):
+            reading.direction = True
+        elif not keys and re.search(alternation_of(lx.ASCENDING_WORDS), text.value):
+            reading.direction = False
+        if keys:
+            reading.sort = list({k.column: k for k in keys}.values())
+        elif re.search(alternation_of(lx.SUPERLATIVE_ONLY), text.value) and not reading.codes:
+            reading.wants_best_without_measure = True
+
+    def _singular(self, normalized: str, reading: Reading) -> None:
+        """ "which one is the cheapest", "the biggest ETF", "哪只夏普最高": a ranking that asks for one fund."""
+        if not (reading.sort or reading.wants_best_without_measure) or reading.limit is not None:
+            return
+        plural = re.search(r"\b(?:funds|etfs|ones|fofs|indexes|indices)\b|几只|哪些", normalized)
+        singular = re.search(
+            r"哪一?只|哪一?个|哪支|\bwhich one\b|\bwhich (?:[a-z0-9-]+ ){0,3}(?:fund|etf|one|fof|qdii)\b(?!s)|"
+            r"\bwhich (?:[a-z0-9-]+ ){0,2}(?:has|is|had|was)\b|\bthe single\b|"
+            r"\bwhich of (?:them|those|these|the two|the 2) (?:has|is|had|was|did|does)\b|"
+            r"\bthe (?:[a-z0-9-]+ ){0,5}(?:fund|etf|fof|one)\b(?!s)",
+            normalized,
+        )
+        singular = singular or re.search(
+            r"(?:最高|最大|最低|最小|最好|最多|最少|最便宜)的?(?:是|为)?(?:哪只|哪个)?\s*[?？]?\s*$", normalized
+        )
+        if singular and not (plural and "which of" not in singular.group()):
+            reading.limit = 1
+
+    def _superlative_sort(self, text: Text, reading: Reading) -> list[SortKey]:
+        for phrase, (column, descending) in lx.SUPERLATIVE_COLUMNS.items():
+            match = re.search(rf"(?<![a-z])(?:{phrase})(?![a-z])", text.value)
+            if match:
+                text.consume(*match.span())
+                resolved = (
+                    _horizon_column(_horizons(text.value), match.start(), text.value) if column == "return" else column
+                )
+                return [SortKey(column=resolved or "return_1y", descending=descending)]
+        return []
+
+    # --- vague words and leftovers ------------------------------------------------------------------------
+    def _vague(self, text: Text, reading: Reading) -> None:
+        explicit = {c.column for c in reading.conditions}
+        for word in vague_words():
+            pattern = _bounded([_flexible(p) for p in word.phrases])
+            if not pattern.search(text.value):
+                continue
+            text.take(pattern)
+            condition = word.condition_for(self.directory.as_of)
+            if condition.column not in explicit:
+                reading.conditions.append(condition)
+                explicit.add(condition.column)
+
+    def _leftovers(self, text: Text, mentions: list[Mention], reading: Reading) -> None:
+        """A comparison with a number that no column word claimed: say so rather than guess a column."""
+        bare_number = re.match(
+            rf"^\s*(?:(?:what|how) about|and|or|那|那么)?\s*{VALUE}\s*(?:呢|instead)?\s*[?？]?\s*$", text.value
+        )
+        if bare_number and (reading.refine_marker or reading.instead):  # "what about 2?": the last figure, new value
+            reading.bare.append(("same", float(bare_number.group("num")), bare_number.group("unit") or "", None))
+            text.consume(*bare_number.span())
+        for match in text.finditer(
+            rf"(?<![a-z])(?:{ADJUST_VERBS})(?![a-z])\s*(?:it|that|this|the (?:threshold|limit|bar))?\s*(?:to\s+)?"
+            + VALUE
+        ):
+            reading.bare.append(("same", float(match.group("num")), match.group("unit") or "", None))
+            text.consume(*match.span())
+        comparators = alternation_of([w for op, words in lx.PREFIX_COMPARATORS.items() if op != "eq" for w in words])
+        families = ("return", "sharpe_3y", "volatility_3y", "max_drawdown_3y", "nav", "management_fee", "size_cny_100m")
+        columns = alternation_of([w for family in families for w in lx.COLUMN_WORDS[family]])
+        horizon = r"(?:近?\d+[- ]?(?:年|个?月|years?|months?)\s*)?"
+        two_columns = rf"(?<![a-z])(?:{TWO_COLUMN_COMPARATORS})(?![a-z])\s*(?:its |the |their )?{horizon}(?:{columns})"
+        for match in text.finditer(two_columns):  # "近三年收益不低于近一年收益": one figure against another
+            reading.column_comparison.append(match.group().strip())
+        for match in text.finditer(
+            rf"(?P<words>(?:[a-z]+[ -]){{0,3}}|[\u4e00-\u9fff]{{1,6}})\s*(?<![a-z])(?:{comparators})(?![a-z])\s*{VALUE}"
+        ):
+            if re.match(r"y|年|month|个?月", match.group("unit") or ""):
+                continue  # "over 3 years": a horizon phrase, not a comparison
+            implied = _column_of_unit(match.group("unit") or "")
+            found = _find_value(match.group(), 0, len(match.group()), after=True)
+            if implied and found is not None:
+                condition = _condition(implied, found[0], found[1], found[2], found[3], self.directory.as_of)
+                if condition is not None:
+                    reading.conditions.append(condition)
+                    continue
+            words = set(re.findall(r"[a-z]+", match.group("words"))) | set(
+                re.findall(r"[\u4e00-\u9fff]", match.group("words"))
+            )
+            if words <= ELLIPSIS_WORDS:
+                found = _find_value(match.group(), 0, len(match.group()), after=True)
+                if found is not None:
+                    reading.bare.append(found[:4])
+                    continue
+            reading.unknown.append(match.group().strip())
+        for mention in mentions:
+            if mention.column is None and mention.family == "return":
+                reading.unsupported.append(text.value[max(0, mention.start - 12) : mention.end].strip())
+
+
+def _name_key(name: str) -> str:
+    return name[:2] if CJK.match(name) else name.split(" ", 1)[0]
+
+
+@cache
+def _flexible(phrase: str) -> str:
+    """A vague phrase as a pattern: any spacing, and "small funds" also matching "small equity funds"."""
+    pattern = r"\s+".join(re.escape(part) for part in phrase.split(" "))
+    return re.sub(r"\\s\+(funds?)$", r"\\s+(?:[a-z-]+\\s+){0,2}\1", pattern)
+
+
+def alternation_of(words: tuple[str, ...] | list[str]) -> str:
+    return lx.alternation(words)
+
+
+# --- helpers: horizons -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Horizon:
+    start: int
+    end: int
+    months: int
+
+
+def _horizons(text: str) -> list[Horizon]:
+    found: list[Horizon] = []
+    taken: set[int] = set()
+    for pattern, months in lx.HORIZON_PATTERNS:
+        for match in re.finditer(rf"(?<![a-z])(?:{pattern})(?![a-z])", text):
+            if match.start() in taken:
+                continue
+            value = months
+            if value is None:
+                number = int(match.group(1))
+                is_years = re.search(r"y|年", match.group()[len(match.group(1)) :]) is not None
+                is_years = is_years and "月" not in match.group()
+                value = number * 12 if is_years else number
+            found.append(Horizon(match.start(), match.end(), value))
+            taken.update(range(match.start(), match.end()))
+    return found
+
+
+def _horizon_column(horizons: list[Horizon], position: int, text: str) -> str | None:
+    """The return column for a mention at `position`: the nearest horizon in its clause, else the only one."""
+    clause_start = max([m.end() for m in SEPARATORS.finditer(text[:position])] or [0])
+    next_separator = SEPARATORS.search(text, position)
+    clause_end = next_separator.start() if next_separator else len(text)
+    near = [h for h in horizons if clause_start <= h.start and h.end <= clause_end]
+    candidates = near or (horizons if len(horizons) == 1 else [])
+    if not candidates:
+        return lx.RETURN_COLUMNS[lx.DEFAULT_HORIZON]
+    nearest = min(candidates, key=lambda h: min(abs(h.end - position), abs(h.start - position)))
+    horizon = lx.MONTHS_TO_HORIZON.get(nearest.months)
+    return lx.RETURN_COLUMNS[horizon] if horizon else None
+
+
+def _resolve_column(mention: Mention, horizons: list[Horizon], text: str) -> str | None:
+    if mention.family == "return":
+        return _horizon_column(horizons, mention.start, text)
+    if mention.family == "age":
+        return "inception_date"
+    return mention.family
+
+
+# --- helpers: values --------------------------------------------------------------------------------------
+def _clause(text: str, start: int, end: int) -> int:
+    """Where the clause starting at `start` ends (before `end`): at a separator, but not inside "between a and b"."""
+    separator = SEPARATORS.search(text, start, end)
+    return separator.start() if separator else end
+
+
+Found = tuple[str, float, str, float | None, tuple[int, int]]
+
+
+def _value_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    patterns: list[tuple[str, re.Pattern[str]]] = []
+    for template in lx.BETWEEN:
+        source = template.format(num=lx.NUMBER, unit=lx.UNIT) + rf"\s*(?P<unit>{lx.UNIT})?(?:\s*之间)?"
+        patterns.append(("between", re.compile(source)))
+    for op in ("ge", "le"):
+        postfix = alternation_of(lx.POSTFIX_COMPARATORS[op])
+        patterns.append((op, re.compile(rf"(?:在|为|是|of|at|is|are)?\s*{VALUE}\s*(?:{postfix})(?![a-z])")))
+    for op in ("ge", "le", "gt", "lt", "eq"):
+        prefix = alternation_of(lx.PREFIX_COMPARATORS[op])
+        patterns.append((op, re.compile(rf"(?<![a-z])(?:{prefix})(?![a-z])\s*(?:a |an |of |the |just )?\s*{VALUE}")))
+    return patterns
+
+
+VALUE_PATTERNS = _value_patterns()
+
+
+def _find_value(text: str, start: int, end: int, after: bool, allow_time: bool = True) -> Found | None:
+    """The first comparison in text[start:end] (after a column word), or the last (before one). Without
+    `allow_time`, "over 3 years" is a horizon, not a value."""
+    segment = text[start:end]
+    best: tuple[int, Found] | None = None
+    for op, pattern in VALUE_PATTERNS:
+        for match in pattern.finditer(segment):
+            groups = match.groupdict()
+            number = _number(groups.get("num") or groups.get("a"))
+            if number is None:
+                continue
+            upper = _number(groups.get("b")) if op == "between" else None
+            unit = groups.get("unit") or groups.get("ua") or ""
+            if not allow_time and TIME_UNIT.match(unit):
+                continue
+            found: Found = (op, number, unit, upper, (start + match.start(), start + match.end()))
+            position = match.start() if after else -match.end()
+            if after and segment[: match.start()].strip(" :：-") and op == "eq" and len(segment[: match.start()]) > 12:
+                continue  # "is"/"of" far from the column word is not its value
+            if best is None or position < best[0]:
+                best = (position, found)
+            break
+    if best is None and not after:
+        # "a 1.5% purchase fee", "0.15%的管理费": a value right before the column word is that value
+        before = re.search(rf"(?<![\d.]){VALUE}\s*(?:的)?\s*$", segment)
+        if before and before.group("unit") in ("%", "亿", "亿元", "元", "yuan"):
+            number = float(before.group("num"))
+            return ("eq", number, before.group("unit"), None, (start + before.start(), start + before.end()))
+    if best is None:
+        bare = re.match(rf"\s*[:：]?\s*{VALUE}", segment) if after else None
+        bare = bare or (
+            re.match(rf"\s*(?:just|only|of just|as little as|仅|只要)\s*{VALUE}", segment) if after else None
+        )
+        if bare and bare.group("unit") in ("%", "亿", "亿元", "元", "yuan", "rmb", "cny", "块"):
+            return ("eq", float(bare.group("num")), bare.group("unit"), None, (start, start + bare.end()))
+        return None
+    return best[1]
+
+
+SIGN_WORDS = {
+    "lt": r"(?:为|是)?负(?:值|数|收益|回报)?|negative|in the red|below zero|亏损|亏钱|下跌|lost money|losing money",
+    "gt": r"(?:为|是)?正(?:值|数|收益|回报)?|positive|in the black|above zero|赚钱|盈利|上涨|made money",
+}
+THEME_PATTERNS = {rf"{re.escape(en.lower())}|{re.escape(zh)}": en for en, zh in lx.NAME_THEMES} | {
+    r"tech": "Tech",
+    r"health ?care|medical": "Healthcare",
+    r"nasdaq": "Nasdaq",
+}
+TWO_COLUMN_COMPARATORS = (
+    r"above|below|higher than|lower than|greater than|less than|more than|exceeds?|不低于|不高于|"
+    r"高于|低于|超过|大于|小于|不少于|不超过"
+)
+TIME_UNIT = re.compile(r"years?|yrs?|年|months?|个?月")
+ADJUST_VERBS = (
+    r"lower|raise|change|set|make|increase|decrease|reduce|loosen|tighten|relax|move|adjust|bump|"
+    r"改成|改为|降到|降低到|降至|提高到|提高至|调到|调整到|调整为|放宽到|收紧到|换成"
+)
+RELATIVE_VERBS = r"跑输|跑赢|outperform(?:ed|s|ing)?|underperform(?:ed|s|ing)?|lagg?(?:ed|ing|s)?|beat(?:s|ing)?"
+MONTHS = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"  # noqa: E501
+MONTH_NUMBERS = {name: number for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}  # fmt: skip
+LOSS_NOUNS = r"loss(?:es)?|lost|drop(?:ped)?|decline[ds]?|fell|fall|亏损|亏了|下跌|跌幅|跌了|回落"
+BUY_WITH = (
+    rf"(?:buy|invest|purchase|start|get in)\w*\s+(?:\w+\s+){{0,2}}with\s+(?:just\s+|only\s+)?{VALUE}",
+    rf"{VALUE}\s*(?:钱)?\s*(?:就|便)?(?:能|可以?)(?:买|申购|投资|起投|购买)",
+)
+NEGATED_LOSS = r"(?<![a-z])(?:haven'?t|hasn'?t|have not|has not|didn'?t|did not|never|not)(?![a-z])|没有|没|未|不"
+LOSS_WORDS = (
+    r"lost money",
+    r"losing money",
+    r"lose money",
+    r"lost any money",
+    r"in the red",
+    r"亏损",
+    r"亏钱",
+    r"赔钱",
+)
+PROFIT_WORDS = (r"made money", r"making money", r"in the black", r"赚钱", r"盈利")
+ZERO_AFTER = r"(?:is |of |at |为|是)?(?:zero|nil|none|free|0|零)(?![\d.])"
+ZERO_BEFORE = r"(?<![a-z])(?:no|zero|without(?: a| any)?|free of|免|零|0)\s*$"
+
+
+def _word_value(text: str, mention: Mention, window_end: int, before_start: int) -> Found | None:
+    """Values said in words: "negative 1-year return", "收益为负", "no purchase fee", "fee of zero", "risk level 3"."""
+    after = text[mention.end : window_end]
+    before = text[before_start : mention.start]
+    column = mention.column or ""
+    if column.startswith("return_") or column == "sharpe_3y":
+        for op, words in SIGN_WORDS.items():
+            found = re.match(rf"\s*(?:{words})", after)
+            if found:
+                return (op, 0.0, "", None, (mention.end, mention.end + found.end()))
+            found = re.search(rf"(?<![a-z])(?:{words})(?:\s+[\w-]+){{0,2}}\s*$", before)
+            if found:
+                return (op, 0.0, "", None, (before_start + found.start(), mention.start))
+    if column.endswith("_fee"):
+        found = re.match(rf"\s*{ZERO_AFTER}", after)
+        if found:
+            return ("eq", 0.0, "", None, (mention.end, mention.end + found.end()))
+        found = re.search(ZERO_BEFORE, before)
+        if found:
+            return ("eq", 0.0, "", None, (before_start + found.start(), mention.start))
+    if column == "risk_level":
+        listed = re.match(
+            r"\s*(?:of |is |at |=|为|是)?\s*([1-5](?:\s*(?:or|and|,|、|或|和|及)\s*[1-5])+)(?![\d.%])", after
+        )
+        if listed:
+            levels = sorted({int(d) for d in re.findall(r"[1-5]", listed.group(1))})
+            return ("in", float(levels[0]), ",".join(map(str, levels)), None, (mention.end, mention.end + listed.end()))
+        # any level, so "risk level 7" gets its honest empty answer rather than "7 funds"
+        found = re.match(r"\s*(?:of |is |at |=|为|是)?\s*(\d{1,2})(?![\d.%])", after)
+        if found:
+            return ("eq", float(found.group(1)), "", None, (mention.end, mention.end + found.end()))
+    return None
+
+
+def _number(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _column_of_unit(unit: str) -> str | None:
+    """A number's unit can name its column when no column word does: "larger than 100亿" is a size."""
+    unit = unit.strip()
+    if unit in ("亿", "亿元", "万亿", "billion", "bn", "million", "mn") or unit.strip("()").startswith("100m"):
+        return "size_cny_100m"
+    if unit in ("元", "yuan", "rmb", "cny", "块"):
+        return "min_purchase_cny"
+    return None
+
+
+def _scaled(column: str, number: float, unit: str) -> float:
+    unit = unit.strip()
+    if column == "size_cny_100m":
+        factors = {"万亿": 10000, "billion": 10, "bn": 10, "million": 0.01, "mn": 0.01, "万": 1e-4, "万元": 1e-4,
+                   "元": 1e-8, "yuan": 1e-8, "rmb": 1e-8, "cny": 1e-8, "块": 1e-8}  # fmt: skip
+        return round(number * factors.get(unit, 1), 8)
+    if column == "min_purchase_cny":
+        factors = {"万": 1e4, "万元": 1e4, "千": 1e3, "千元": 1e3, "k": 1e3}
+        return number * factors.get(unit, 1)
+    if column == "max_drawdown_3y":
+        return abs(number)  # drawdowns are stored as positive percentages
+    if re.fullmatch(r"bps?|basis points?|个?基点", unit):
+        return number / 100
+    if unit in ("倍", "x") and column.startswith("return_"):
+        return number * 100  # "涨了一倍" is a 100% gain
+    return number
+
+
+def _condition(column: str, op: str, number: float, unit: str, upper: float | None, as_of: date) -> Condition | None:
+    if column == "inception_date":
+        return _inception_condition(op, number, unit, upper, as_of)
+    if column in ("purchase_open", "redemption_open"):
+        return None
+    if op == "in":
+        return Condition(column=column, op="in", value=[int(level) for level in unit.split(",")])
+    value = _scaled(column, number, unit)
+    if column == "risk_level":
+        value = int(value) if value == int(value) else value
+    if op == "between" and upper is not None:
+        high = _scaled(column, upper, unit)
+        low, high = sorted((value, high))
+        return Condition(column=column, op="between", value=low, upper=high)
+    return Condition(column=column, op=op, value=value)  # type: ignore[arg-type]
+
+
+def _inception_condition(op: str, number: float, unit: str, upper: float | None, as_of: date) -> Condition | None:
+    if 1900 <= number <= 2100 and op == "between" and upper is not None:
+        return Condition(
+            column="inception_date", op="between", value=f"{int(number)}-01-01", upper=f"{int(upper)}-12-31"
+        )
+    if 1900 <= number <= 2100:
+        return _year_condition({"op": {"gt": "after", "ge": "since", "lt": "before", "le": "until"}.get(op, "in"),
+                                "y": str(int(number))})  # fmt: skip
+    if unit.startswith(("year", "yr", "年")) or unit == "":
+        return _age_condition(op, int(number), as_of) if op in ("gt", "ge", "lt", "le") else None
+    return None
+
+
+def _op_of(word: str) -> str | None:
+    for op, phrases in lx.PREFIX_COMPARATORS.items():
+        if op != "eq" and re.fullmatch(alternation_of(phrases), word):
+            return op
+    return None
+
+
+def _age_op(word: str | None, post: str | None) -> str | None:
+    """The comparison on a fund's age: "成立5年以上" (ge), "older than" (gt), "成立不满1年" (lt)."""
+    if post in ("以上", "多"):
+        return "ge" if word in (None, "满", "至少", "不少于") else "gt"
+    if post in ("以下", "以内"):
+        return "le"
+    if word is None:
+        return None
+    age_words = {"older": "gt", "younger": "lt", "newer": "lt", "满": "ge", "不满": "lt"}
+    return age_words.get(word) or _op_of(word)
+
+
+def _age_condition(op: str, years: int, as_of: date) -> Condition:
+    """Older than N years = founded before the as-of date minus N years (a bigger age is an earlier date)."""
+    cutoff = years_before(as_of, years).isoformat()
+    flipped = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}[op]
+    return Condition(column="inception_date", op=flipped, value=cutoff)  # type: ignore[arg-type]
+
+
+def _month_bounds(year: int, month: int) -> tuple[str, str]:
+    last = (date(year + month // 12, month % 12 + 1, 1) - date.resolution).day
+    return f"{year}-{month:02d}-01", f"{year}-{month:02d}-{last:02d}"
+
+
+def _year_condition(groups: dict[str, str | None]) -> Condition | None:
+    year = int(groups["y"] or 0)
+    if groups.get("d"):  # "2019年1月1日之前": an exact day, as "2019-01-01"
+        groups = {**groups, "md": f"-{int(groups['m2'] or 1):02d}-{int(groups['d'] or 1):02d}"}
+    month_name = groups.get("month")
+    month = MONTH_NUMBERS[month_name[:3]] if month_name else int(groups.get("m") or 0)
+    if 1 <= month <= 12:  # "after June 2020", "2020年6月以后": the month's first or last day
+        first, last = _month_bounds(year, month)
+        word = groups.get("op") or groups.get("post") or ""
+        if word in ("before", "prior to", "earlier than", "以前", "之前", "前"):
+            return Condition(column="inception_date", op="lt", value=first)
+        if word in ("after", "later than", "以后", "之后", "后"):
+            return Condition(column="inception_date", op="gt", value=last)
+        if word in ("since", "from", "以来", "起"):
+            return Condition(column="inception_date", op="ge", value=first)
+        return Condition(column="inception_date", op="between", value=first, upper=last)
+    if groups.get("y2"):
+        start, end = sorted((year, int(groups["y2"] or 0)))
+        return Condition(column="inception_date", op="between", value=f"{start}-01-01", upper=f"{end}-12-31")
+    exact = f"{year}{groups['md']}" if groups.get("md") else None
+    word = groups.get("op") or groups.get("post") or ""
+    if word in ("before", "prior to", "earlier than", "以前", "之前", "前"):
+        return Condition(column="inception_date", op="lt", value=exact or f"{year}-01-01")
+    if word in ("or earlier", "or before", "and earlier", "and before") or word.endswith(("及以前", "及之前")):
+        return Condition(column="inception_date", op="le", value=f"{year}-12-31")
+    if word in ("or later", "or after", "onward", "onwards", "and later", "and after") or word.endswith(
+        ("及以后", "及之后")
+    ):
+        return Condition(column="inception_date", op="ge", value=f"{year}-01-01")
+    if word in ("until", "by"):
+        return Condition(column="inception_date", op="le", value=exact or f"{year}-12-31")
+    if word in ("after", "later than", "以后", "之后", "后"):
+        return Condition(column="inception_date", op="gt", value=exact or f"{year}-12-31")
+    if word in ("since", "from", "以来", "起"):
+        return Condition(column="inception_date", op="ge", value=exact or f"{year}-01-01")
+    if word in ("in", "during", "当年", "内", "") and not exact:
+        return Condition(column="inception_date", op="between", value=f"{year}-01-01", upper=f"{year}-12-31")
+    if exact:
+        return Condition(column="inception_date", op="eq", value=exact)
+    return None
+
+
+def _removal_target(target: str) -> str | None:
+    horizon = _horizons(target)
+    if horizon and horizon[0].start == 0:
+        named = lx.MONTHS_TO_HORIZON.get(horizon[0].months)
+        return lx.RETURN_COLUMNS[named] if named else None
+    if re.fullmatch(r"sort(?:ing)?|order(?:ing)?|排序", target):
+        return "sort"
+    if re.fullmatch(r"limit|top \d+|前\d+", target):
+        return "limit"
+    for family, words in lx.COLUMN_WORDS.items():
+        if re.fullmatch(alternation_of(words), target):
+            return {"age": "inception_date"}.get(family, family)
+    for words in lx.CATEGORY_WORDS.values():
+        if re.fullmatch(alternation_of(words), target):
+            return "category"
+    for word in vague_words():
+        if target in [p.lower() for p in word.phrases]:
+            return str(word.condition["column"])
+    return None
+
+
+def _direction(before: str, after: str, high: str, low: str) -> bool | None:
+    """True = descending, False = ascending, None = the phrase around the column word says neither."""
+    around = before[-24:] + " | " + after
+    if re.search(alternation_of(lx.DESCENDING_WORDS), around):
+        return True
+    if re.search(alternation_of(lx.ASCENDING_WORDS), around):
+        return False
+    # English puts the superlative before the word ("highest Sharpe"), Chinese after it ("夏普最高")
+    near_after = re.match(rf"\s*(?:率|比率)?\s*(?:(?P<high>{high})|(?P<low>{low}))", after)
+    near_before = list(re.finditer(rf"(?<![a-z])(?:(?P<high>{high})|(?P<low>{low}))(?![a-z])(?=[^,;，。]*$)", before))
+    for match in (near_after, near_before[-1] if near_before else None):
+        if match and match.group("high"):
+            return True
+        if match and match.group("low"):
+            return False
+    return None

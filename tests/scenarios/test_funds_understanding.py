@@ -1,0 +1,125 @@
+"""The rules understander and the filter it builds: units, comparators, dates, vague words, merging over turns,
+and that no user text ever reaches SQL as text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from luodi.scenarios.funds.database import Directory, open_engine
+from luodi.scenarios.funds.dialogue import FundScreener, TurnOutcome
+from luodi.scenarios.funds.query import FundFilter, order_by, where_clause
+from luodi.scenarios.funds.schema import funds
+from luodi.scenarios.funds.understanding import RuleUnderstander
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    return open_engine(tmp_path_factory.mktemp("funds") / "funds.db")
+
+
+@pytest.fixture(scope="module")
+def screener(engine: Engine) -> FundScreener:
+    return FundScreener(engine, RuleUnderstander(Directory.load(engine)))
+
+
+def conditions(screener: FundScreener, *turns: str) -> set[tuple[str, str, object]]:
+    outcome = talk(screener, *turns)
+    assert outcome.fund_filter is not None
+    return {(c.column, c.op, c.value) for c in outcome.fund_filter.conditions}
+
+
+def talk(screener: FundScreener, *turns: str) -> TurnOutcome:
+    state = screener.new_state()
+    outcome = None
+    for turn in turns:
+        state, outcome = screener.handle(state, turn)
+    assert outcome is not None
+    return outcome
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("equity funds with more than 5 billion in assets", ("size_cny_100m", "gt", 50.0)),
+        ("规模超过50亿的基金", ("size_cny_100m", "gt", 50.0)),
+        ("funds with assets under 500 million yuan", ("size_cny_100m", "lt", 5.0)),
+        ("起购金额1万元以上的基金", ("min_purchase_cny", "ge", 10000.0)),
+        ("近一年收益不低于10个点的基金", ("return_1y", "ge", 10.0)),
+        ("funds with a three-year return of at least 20%", ("return_3y", "ge", 20.0)),
+        ("近三年最大回撤不超过-15%的基金", ("max_drawdown_3y", "le", 15.0)),
+        ("funds founded before 2015", ("inception_date", "lt", "2015-01-01")),
+        ("成立超过5年的基金", ("inception_date", "lt", "2021-11-20")),
+        ("R3及以下的基金", ("risk_level", "le", 3)),
+        ("index funds with no purchase fee", ("purchase_fee", "eq", 0.0)),
+        ("近6个月收益为负的基金", ("return_6m", "lt", 0.0)),
+    ],
+)
+def test_units_comparators_and_dates(screener: FundScreener, message: str, expected: tuple[str, str, object]) -> None:
+    assert expected in conditions(screener, message)
+
+
+def test_between_and_category_lists(screener: FundScreener) -> None:
+    outcome = talk(screener, "bond or mixed funds with a 1-year return between 3% and 6%")
+    assert outcome.fund_filter is not None
+    found = {(c.column, c.op, str(c.value), c.upper) for c in outcome.fund_filter.conditions}
+    assert ("return_1y", "between", "3.0", 6.0) in found
+    assert ("category", "in", "['bond', 'mixed']", None) in found
+
+
+def test_vague_words_map_to_their_definitions(screener: FundScreener) -> None:
+    assert ("risk_level", "le", 2) in conditions(screener, "低风险的基金")
+    assert ("management_fee", "below_category_median", None) in conditions(screener, "cheap equity funds")
+    # an explicit condition on the same column wins over the vague word
+    assert conditions(screener, "low-risk funds with risk level 3") == {("risk_level", "eq", 3)}
+
+
+def test_a_refinement_keeps_the_filter_and_a_new_question_replaces_it(screener: FundScreener) -> None:
+    kept = conditions(screener, "bond funds with a 1-year return above 3%", "only those open for purchase")
+    assert kept == {("category", "eq", "bond"), ("return_1y", "gt", 3.0), ("purchase_open", "eq", True)}
+    replaced = conditions(screener, "bond funds with a 1-year return above 3%", "equity funds with Sharpe above 1")
+    assert replaced == {("category", "eq", "equity"), ("sharpe_3y", "gt", 1.0)}
+    elliptical = conditions(screener, "近三年收益超过50%的股票型基金", "改成超过80%")
+    assert elliptical == {("category", "eq", "equity"), ("return_3y", "gt", 80.0)}
+
+
+def test_unknown_manager_gives_an_empty_result_not_someone_else(screener: FundScreener) -> None:
+    outcome = talk(screener, "funds managed by Nobody Atall")
+    assert outcome.result is not None and outcome.result.count == 0
+
+
+def test_user_text_is_bound_never_inlined(engine: Engine) -> None:
+    hostile = "x' OR '1'='1"
+    fund_filter = FundFilter.model_validate(
+        {"conditions": [{"column": "manager", "op": "eq", "value": hostile}], "sort": [{"column": "sharpe_3y"}]}
+    )
+    statement = select(funds).where(where_clause(fund_filter, {})).order_by(*order_by(fund_filter))
+    assert hostile not in str(statement.compile(engine))
+    with pytest.raises(ValueError):
+        FundFilter.model_validate({"conditions": [{"column": "code; DROP TABLE funds", "op": "eq", "value": 1}]})
+
+
+def test_per_turn_latency_is_small(screener: FundScreener, tmp_path: Path) -> None:
+    import time
+
+    started = time.perf_counter()
+    for _ in range(20):
+        talk(screener, "近一年收益超过10%的股票型基金，按夏普比率排序")
+    assert (time.perf_counter() - started) / 20 < 0.05
+
+
+def test_themes_are_searched_in_fund_names(screener: FundScreener, engine: Engine) -> None:
+    outcome = talk(screener, "沪深300指数基金")
+    assert outcome.result is not None
+    with engine.connect() as connection:
+        expected = connection.execute(
+            select(funds.c.code).where(funds.c.category == "index", funds.c.name.like("%CSI 300%"))
+        ).all()
+    assert outcome.result.count == len(expected) > 0
+
+
+def test_comparing_two_figures_is_a_question_not_a_guess(screener: FundScreener) -> None:
+    outcome = talk(screener, "equity funds whose 3-year return is above their 1-year return")
+    assert outcome.clarification == "column_comparison" and outcome.result is None
