@@ -168,17 +168,7 @@ def create_app(platform: Platform) -> FastAPI:
 
 
 def _approval_out(approval: Approval) -> ApprovalOut:
-    return ApprovalOut(
-        id=approval.id,
-        assistant=approval.assistant,
-        action=approval.action,
-        summary=approval.summary,
-        payload=approval.payload,
-        status=approval.status,
-        result=approval.result,
-        decided_by=approval.decided_by,
-        note=approval.note,
-    )
+    return ApprovalOut.model_validate(approval, from_attributes=True)
 
 
 def _admit(platform: Platform, who: Caller, body: ChatCompletionRequest) -> Admission:
