@@ -1,0 +1,100 @@
+"""Understand a question deterministically: which metric, which fiscal years, how aggregated, in what unit
+and precision, and about which company. General parsing of the language analysts use, not per-question
+rules; what it cannot parse is left to retrieval (and the small model), or to abstention."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from luodi.tools.calculator import requested_places
+from luodi.tools.financial import Aggregation, Metric, find_metric
+
+_FY = r"(?:fy\s?|fiscal\s+(?:year\s+)?)?((?:19|20)\d\d)"
+_RANGE = re.compile(rf"(?:from\s+|between\s+)?{_FY}\s*(?:-|–|to|through|and)\s*{_FY}", re.I)
+_SHORT_FY = re.compile(r"\bfy\s?(\d\d)\b", re.I)
+
+
+
+@dataclass(frozen=True)
+class FinancialQuestion:
+    metric: Metric
+    aggregation: Aggregation
+    years: tuple[int, ...]
+    scale: str  # for currency answers: thousands, millions or billions
+    places: int
+
+
+def question_years(question: str) -> tuple[list[int], tuple[int, int] | None]:
+    """Years in order of mention (FY2018, fiscal 2018, FY18, 2018) and the first explicit range, if any."""
+    text = _SHORT_FY.sub(lambda m: f"FY20{m.group(1)}", question)
+    years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", text)]
+    match = _RANGE.search(text)
+    span = (int(match.group(1)), int(match.group(2))) if match else None
+    if span and span[0] >= span[1]:
+        span = None
+    return years, span
+
+
+def _aggregation(lowered: str) -> Aggregation:
+    if re.search(r"\bcagr\b|compound(?:ed)? annual growth", lowered):
+        return "cagr"
+    if re.search(r"(?:\d|two|three|four|five)[- ]year average|average\s+(?:annual\s+)?(?!pp|inventory|accounts|total"
+                 r"|receivable|payable)\w+.{0,40}\bfrom\s+fy", lowered):
+        return "average"
+    if re.search(r"(?:year[- ]over[- ]year|yoy|y/y|annual)\s+(?:change|growth)|growth rate|(?:%|percent(?:age)?) change"
+                 r"|change in .{0,60}\bfrom\s+fy"
+                 r"|\b(?:grow|grew|increase|decrease|decline|rise|fall)\b.{0,60}\b(?:between|from)\s+(?:fy|fiscal|\d)",
+                 lowered):
+        return "change"
+    return "value"
+
+
+def _years_for(aggregation: Aggregation, years: list[int], span: tuple[int, int] | None,
+               default_year: int | None) -> tuple[int, ...] | None:
+    if aggregation in ("average",) and span:
+        return tuple(range(span[0], span[1] + 1))
+    if aggregation in ("change", "cagr"):
+        if span:
+            return (span[0], span[1])
+        if years:
+            return (years[0] - 1, years[0])
+        return None
+    first = years[0] if years else default_year
+    return (first,) if first else None
+
+
+def _scale(lowered: str) -> str:
+    for name in ("billions", "thousands", "millions"):
+        if re.search(rf"\b{name[:-1]}s?\b", lowered):
+            return name
+    return "millions"
+
+
+def parse_financial_question(question: str, default_year: int | None = None) -> FinancialQuestion | None:
+    metric = find_metric(question)
+    if metric is None:
+        return None
+    lowered = question.lower()
+    aggregation = _aggregation(lowered)
+    years, span = question_years(question)
+    chosen = _years_for(aggregation, years, span, default_year)
+    if not chosen:
+        return None
+    places = requested_places(question)
+    return FinancialQuestion(metric, aggregation, chosen, _scale(lowered), 2 if places is None else places)
+
+
+def wanted_company(question: str, companies: list[str]) -> str | None:
+    """The known company a question names: the longest company name (or its first word) found in it."""
+    lowered = question.lower().replace("’", "'")
+    found = []
+    for company in companies:
+        name = company.lower()
+        variants = {name, name.replace("&", "and"), name.replace(" ", ""), name.split()[0]}
+        if any(len(v) >= 2 and re.search(rf"(?<![a-z]){re.escape(v)}(?![a-z])", lowered) for v in variants):
+            found.append(company)
+    return max(found, key=len) if found else None
+
+
+__all__ = ["FinancialQuestion", "parse_financial_question", "question_years", "wanted_company"]

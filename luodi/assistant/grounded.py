@@ -1,0 +1,432 @@
+"""The grounded assistant: answers from a knowledge base, numbers from tools, everything verified.
+
+understand (deterministic parsing: metric, years, company, expression, dates) -> act (compute a financial
+metric from extracted statements, calculate, do date arithmetic, aggregate a table, or retrieve passages)
+-> compose (template, phrased by the small model where it helps) -> verify (repair, or abstain).
+The small model never supplies a fact: what it writes is checked against passages and tool outputs.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from luodi.answer.compose import (
+    ABSTAIN_TEXT,
+    STOPWORDS,
+    best_sentences,
+    fact_citation,
+    format_value,
+    inputs_sentence,
+    metric_sentence,
+    model_phrasing,
+    passage_evidence,
+)
+from luodi.answer.question import FinancialQuestion, parse_financial_question, question_years, wanted_company
+from luodi.answer.verify import repair
+from luodi.assistant.base import AnswerDelta, AssistantContext, Turn, assistant_kind, stream_whole_answer
+from luodi.config import AssistantConfig
+from luodi.contracts import Answer, Check, Citation, Evidence, TokenUsage, ToolCall, Verification
+from luodi.knowledge.base import KnowledgeBase
+from luodi.knowledge.financial.statements import Fact
+from luodi.knowledge.search import SearchFilter
+from luodi.knowledge.store import DocumentRecord, StoredFact
+from luodi.models.base import BackendUnavailable, BaseModelBackend
+from luodi.tools.calculator import CalculationError, calculate, find_expression, format_number, requested_places
+from luodi.tools.dates import date_question
+from luodi.tools.financial import MetricResult, MissingLineItem, compute_metric
+from luodi.tools.tables import TableError, aggregate, table_question
+
+# questions asking for reasons or narrative are answered from passages even when they name a metric
+_NARRATIVE = re.compile(
+    r"^\s*(?:what\s+drove|why|explain|how\s+did|describe|which|who|where|what\s+(?:are|were)\s+the\s+"
+    r"(?:main|major|key|primary))|\bthere\s+any\b|\breported\s+any\b",
+    re.IGNORECASE,
+)
+# statements are extracted for fiscal years; a question about a quarter is not answered from them
+_QUARTERLY = re.compile(r"\bq[1-4]\b|quarter|three months|six months|nine months|\bh[12]\b|half[- ]year", re.I)
+# formulas here are over reported (GAAP) line items; "adjusted" measures are the company's own non-GAAP ones
+_ADJUSTED = re.compile(r"(?<!un)adjusted\b", re.I)
+_POLAR = re.compile(r"^\s*(?:is|are|was|were|does|do|did|has|have|had)\b", re.I)
+_POSITIVE_WORDS = re.compile(r"\b(?:positive|grow|grew|growth|increase[sd]?|rise|rose|improve[sd]?)\b", re.I)
+_NEGATIVE_WORDS = re.compile(r"\b(?:negative|decrease[sd]?|decline[sd]?|fall|fell|shrink|shrank|drop(?:ped)?)\b", re.I)
+MIN_SHARED_WORDS = 3
+MIN_SHARED_FRACTION = 0.5
+
+
+@dataclass
+class Draft:
+    """What an action produced: the text to verify, its evidence, citations and tool calls."""
+
+    text: str
+    evidence: list[Evidence] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_value: str | None = None
+    fallback: str | None = None  # the deterministic template, used when the phrased draft fails verification
+    value: str | None = None
+    usage: TokenUsage = field(default_factory=TokenUsage)
+
+
+class GroundedAssistant:
+    def __init__(
+        self,
+        name: str,
+        config: AssistantConfig,
+        knowledge: KnowledgeBase,
+        backend: BaseModelBackend | None,
+        phrase_with_model: bool = True,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.knowledge = knowledge
+        self.backend = backend
+        self.phrase_with_model = phrase_with_model
+
+    # the Assistant protocol
+    def respond(self, turn: Turn) -> Answer:
+        question = next((m.content for m in reversed(turn.messages) if m.role == "user"), "")
+        return self.answer(question)
+
+    def stream(self, turn: Turn) -> Iterator[AnswerDelta]:
+        return stream_whole_answer(self.respond(turn))
+
+    # the pipeline
+    def answer(self, question: str, where: SearchFilter | None = None) -> Answer:
+        started = time.perf_counter()
+        question_evidence = Evidence(id="question", kind="record", text=question, source="question")
+        draft = (
+            self._financial(question, where)
+            or self._calculation(question)
+            or self._date_arithmetic(question)
+            or self._table(question, where)
+            or self._retrieval(question, where)
+        )
+        if draft is None or not draft.text:
+            reason = "; ".join(c.error for c in (draft.tool_calls if draft else []) if c.error)
+            return _abstain(
+                [question_evidence],
+                reason or "nothing in the knowledge base or the tools answers this",
+                tool_calls=draft.tool_calls if draft else None,
+            )
+        evidence = [*draft.evidence, question_evidence]
+        verified = repair(draft.text, evidence, len(draft.citations), draft.tool_value)
+        if verified.verification.status == "abstained" and draft.fallback:
+            fallback = repair(draft.fallback, evidence, len(draft.citations), draft.tool_value)
+            if fallback.verification.status != "abstained":
+                failed = [c for c in verified.verification.checks if not c.supported]
+                verified = fallback
+                verified.verification = Verification(
+                    status="repaired",
+                    checks=fallback.verification.checks
+                    + [
+                        c.model_copy(update={"note": c.note + "; model draft replaced by the template"}) for c in failed
+                    ],
+                )
+        if verified.verification.status == "abstained":
+            return _abstain(evidence, "the draft failed verification", verified.verification, draft.tool_calls)
+        return Answer(
+            text=verified.text,
+            citations=draft.citations,
+            verification=verified.verification,
+            evidence=evidence,
+            tool_calls=draft.tool_calls,
+            usage=draft.usage,
+            state={"value": draft.value, "seconds": round(time.perf_counter() - started, 3)},
+        )
+
+    # actions
+    def _scope_documents(self, question: str, where: SearchFilter | None) -> list[DocumentRecord]:
+        documents = [d for d in self.knowledge.index.documents.values() if where is None or where.admits(d)]
+        if where is not None and where.doc_ids is not None:
+            return documents
+        company = wanted_company(question, sorted({d.company for d in documents if d.company}))
+        return [d for d in documents if company and d.company == company]
+
+    def _financial(self, question: str, where: SearchFilter | None) -> Draft | None:
+        if _NARRATIVE.search(question) or _QUARTERLY.search(question):
+            return None
+        documents = self._scope_documents(question, where)
+        default_year = documents[0].period_year if len(documents) == 1 else None
+        parsed = parse_financial_question(question, default_year)
+        if parsed is None:
+            return None
+        if _ADJUSTED.search(question):
+            error = "adjusted (non-GAAP) measures are not computed from the reported statements"
+            return Draft(text="", tool_calls=[ToolCall(name="financial_metric", arguments=_arguments(parsed),
+                                                       error=error)])
+        if not documents:  # a metric was asked of a company or filing the knowledge base does not hold
+            return Draft(
+                text="",
+                tool_calls=[
+                    ToolCall(
+                        name="financial_metric",
+                        arguments=_arguments(parsed),
+                        error="no filing of the company asked about",
+                    )
+                ],
+            )
+        target = max(parsed.years)
+        # the filing for the year asked comes first, then later filings (whose statements repeat the year)
+        ordered = sorted(
+            documents,
+            key=lambda d: (
+                d.period_year is None or d.period_year < target,
+                abs((d.period_year or 0) - target),
+                "10k" not in str(d.metadata.get("doc_type", "10k")).lower(),
+            ),
+        )
+        missing = ""
+        for document in ordered:
+            facts = {(s.fact.key, s.fact.year): s.fact for s in self.knowledge.store.facts(document.doc_id)}
+            try:
+                result = compute_metric(parsed.metric, parsed.aggregation, parsed.years, facts)
+            except MissingLineItem as exc:
+                missing = str(exc)
+                continue
+            return self._metric_draft(question, parsed, result, document)
+        return Draft(
+            text="",
+            tool_calls=[ToolCall(name="financial_metric", arguments=_arguments(parsed), error=f"missing {missing}")],
+        )
+
+    def _metric_draft(
+        self, question: str, parsed: FinancialQuestion, result: MetricResult, document: DocumentRecord
+    ) -> Draft:
+        evidence: dict[str, Evidence] = {}
+        citations: list[Citation] = []
+        index: dict[tuple[str, int], int] = {}
+        store = self.knowledge.store
+        for key_year, fact in sorted(result.inputs.items()):
+            found = fact_citation(_stored(document.doc_id, fact), store)
+            if found is None:
+                continue
+            item, citation = found
+            evidence[item.id] = item
+            citations.append(citation)
+            index[key_year] = len(citations)
+        value = format_value(result.value, result.unit, parsed.scale, parsed.places)
+        subject = document.company or document.title
+        tool = ToolCall(
+            name="financial_metric",
+            arguments={**_arguments(parsed), "document": document.title},
+            output={
+                "value": value,
+                "exact": str(float(result.value)),
+                "formula": result.formula,
+                "per_year": {str(y): str(float(v)) for y, v in result.per_year.items()},
+            },
+        )
+        tool_evidence = Evidence(
+            id="tool:financial_metric",
+            kind="tool",
+            source="financial_metric",
+            text=f"{result.metric.name} = {value}; formula: {result.formula}",
+        )
+        polar = _polar_answer(question, result)
+        if polar is None:
+            tool.error = "a yes/no question that the computed metric alone does not settle"
+            return Draft(text="", tool_calls=[tool])
+        text = (
+            f"{polar}{metric_sentence(result, subject, parsed.scale, parsed.places)}. "
+            f"Formula: {result.formula}. Inputs from the {document.title} statements: "
+            f"{inputs_sentence(result, index)}."
+        )
+        return Draft(
+            text=text,
+            evidence=[*evidence.values(), tool_evidence],
+            citations=citations,
+            tool_calls=[tool],
+            tool_value=value,
+            value=value,
+        )
+
+    def _tool_draft(self, question: str, tool: ToolCall, result: str, template: str) -> Draft:
+        evidence = Evidence(id=f"tool:{tool.name}", kind="tool", source=tool.name, text=f"{template} ({result})")
+        phrased = model_phrasing(self.backend, question, template) if self.phrase_with_model else None
+        return Draft(
+            text=phrased.text.strip() if phrased else template,
+            usage=phrased.usage if phrased else TokenUsage(),
+            evidence=[evidence],
+            tool_calls=[tool],
+            tool_value=result,
+            fallback=template,
+            value=result,
+        )
+
+    def _calculation(self, question: str) -> Draft | None:
+        expression = find_expression(question)
+        if expression is None:
+            return None
+        places = requested_places(question)
+        try:
+            exact = calculate(expression)
+        except CalculationError as exc:
+            return Draft(
+                text="", tool_calls=[ToolCall(name="calculator", arguments={"expression": expression}, error=str(exc))]
+            )
+        result = format_number(exact, 3 if places is None and not _is_whole(exact) else places)
+        tool = ToolCall(name="calculator", arguments={"expression": expression, "places": places}, output=result)
+        return self._tool_draft(question, tool, result, f"{expression} = {result}")
+
+    def _date_arithmetic(self, question: str) -> Draft | None:
+        found = date_question(question)
+        if found is None:
+            return None
+        name, arguments, result = found
+        tool = ToolCall(name=name, arguments=arguments, output=result)
+        unit = " days" if name == "days_between" else ""
+        return self._tool_draft(question, tool, result, f"The answer is {result}{unit}.")
+
+    def _table(self, question: str, where: SearchFilter | None) -> Draft | None:
+        allowed = {d.doc_id for d in self.knowledge.index.documents.values() if where is None or where.admits(d)}
+        for doc_id, number, rows in self.knowledge.store.tables():
+            if doc_id not in allowed:
+                continue
+            asked = table_question(question, rows)
+            if asked is None:
+                continue
+            operation, column, condition = asked
+            try:
+                result = aggregate(rows, column, operation, condition)
+            except TableError:
+                continue
+            value = format_number(result.value, requested_places(question) or 2)
+            arguments = {
+                "document": doc_id,
+                "table": number,
+                "column": column,
+                "operation": operation,
+                "where": list(condition) if condition else None,
+            }
+            tool = ToolCall(name="table_aggregate", arguments=arguments, output=value)
+            scope = f" where {condition[0]} is {condition[1]}" if condition else ""
+            template = f"The {operation} of {column}{scope} is {value} ({result.rows_used} rows)."
+            return self._tool_draft(question, tool, value, template)
+        return None
+
+    def _retrieval(self, question: str, where: SearchFilter | None) -> Draft | None:
+        if where is None:  # a shared knowledge base: search the filings of the company asked about
+            company = wanted_company(question, sorted({d.company for d in self.knowledge.index.documents.values()
+                                                       if d.company}))
+            where = SearchFilter(company=company) if company else None
+        hits = self.knowledge.search(question, k=5, where=where)
+        lexical = [h for h in hits if h.lexical_rank is not None]
+        if not lexical:
+            return None
+        evidence = [passage_evidence(h.passage, self.knowledge.store) for h in hits]
+        needed = max(MIN_SHARED_WORDS, MIN_SHARED_FRACTION * len(_content_words(question)))
+        chosen = [s for s in best_sentences(question, evidence) if _shared_words(question, s[1]) >= needed]
+        if not chosen:
+            return None
+        citations = []
+        parts = []
+        for index, sentence, span in chosen:
+            item = evidence[index]
+            start = (item.span or (0, 0))[0] + span[0]
+            citations.append(
+                Citation(
+                    evidence_id=item.id,
+                    source=item.source,
+                    page=item.page,
+                    span=(start, start + len(sentence)),
+                    quote=sentence,
+                )
+            )
+            parts.append(f'"{_clean(sentence)}" [{len(citations)}]')
+        text = "According to the knowledge base: " + " ".join(parts)
+        return Draft(text=text, evidence=evidence, citations=citations)
+
+
+def _polar_answer(question: str, result: MetricResult) -> str | None:
+    """For a yes/no question: "Yes: " or "No: " when it asks whether the value is positive or negative, or
+    whether it grew or fell between two years; None when the number alone does not settle it (a yes/no
+    question gets a yes or no, or an abstention, never an unrelated figure). "" for other questions."""
+    if not _POLAR.search(question):
+        return ""
+    signs = re.search(r"\b(positive|negative)\b", question, re.I)
+    if signs:
+        asks_up = signs.group(1).lower() == "positive"
+    elif result.aggregation == "change":
+        up, down = _POSITIVE_WORDS.search(question), _NEGATIVE_WORDS.search(question)
+        if bool(up) == bool(down):
+            return None
+        asks_up = bool(up)
+    else:
+        return None
+    if result.value == 0:
+        return None
+    holds = result.value > 0 if asks_up else result.value < 0
+    return "Yes: " if holds else "No: "
+
+
+def _clean(sentence: str) -> str:
+    return " ".join(sentence.split()).rstrip(".") + "."
+
+
+def _content_words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]{4,}", text.lower())) - STOPWORDS
+
+
+def _shared_words(question: str, sentence: str) -> int:
+    return len(_content_words(question) & _content_words(sentence))
+
+
+def _is_whole(value: object) -> bool:
+    return getattr(value, "denominator", None) == 1
+
+
+def _stored(doc_id: str, fact: Fact) -> StoredFact:
+    return StoredFact(doc_id, fact)
+
+
+def _arguments(parsed: FinancialQuestion) -> dict[str, object]:
+    return {
+        "metric": parsed.metric.name,
+        "aggregation": parsed.aggregation,
+        "years": list(parsed.years),
+        "scale": parsed.scale,
+        "places": parsed.places,
+    }
+
+
+def _abstain(
+    evidence: list[Evidence],
+    reason: str,
+    verification: Verification | None = None,
+    tool_calls: list[ToolCall] | None = None,
+) -> Answer:
+    checks = (verification.checks if verification else []) + [
+        Check(claim="answer", kind="abstention", supported=False, note=reason)
+    ]
+    return Answer(
+        text=ABSTAIN_TEXT,
+        abstained=True,
+        evidence=evidence,
+        tool_calls=tool_calls or [],
+        verification=Verification(status="abstained", checks=checks),
+        state={"handoff": "human"},
+    )
+
+
+def knowledge_directory(name: str, config: AssistantConfig, context: AssistantContext) -> Path:
+    configured = config.options.get("knowledge_dir")
+    return Path(configured) if configured else context.settings.data_dir / "knowledge" / name
+
+
+@assistant_kind("grounded")
+def build_grounded(name: str, config: AssistantConfig, context: AssistantContext) -> GroundedAssistant:
+    try:
+        backend: BaseModelBackend | None = context.backends.get(config.base_model)
+    except BackendUnavailable:
+        backend = None  # answers are still grounded; only the phrasing falls back to templates
+    knowledge = KnowledgeBase(knowledge_directory(name, config, context))
+    return GroundedAssistant(
+        name, config, knowledge, backend, phrase_with_model=bool(config.options.get("phrase_with_model", True))
+    )
+
+
+__all__ = ["GroundedAssistant", "build_grounded", "knowledge_directory", "question_years"]

@@ -1,0 +1,156 @@
+"""Ingest files into a knowledge base: read, cut into passages, drop near-duplicates, embed, extract
+statements, and commit each document in one transaction.
+
+Idempotent: a document is keyed by the hash of its bytes, so a file ingested twice is skipped. A file that
+cannot be read is reported by name and skipped; what is already indexed is untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from luodi.knowledge.chunking import chunk_page
+from luodi.knowledge.dedup import NearDuplicateIndex
+from luodi.knowledge.embedding import embed
+from luodi.knowledge.financial.statements import extract_statement_facts
+from luodi.knowledge.readers import SUPPORTED_SUFFIXES, ParsedDocument, UnreadableDocument, read_document
+from luodi.knowledge.store import (
+    DocumentRecord,
+    KnowledgeStore,
+    Passage,
+    insert_document,
+    insert_facts,
+    insert_passage,
+    insert_tables,
+)
+
+ProgressCallback = Callable[[Path, int, int], None]  # (file, files done, files total)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    pages: int = 0
+    passages: int = 0
+    duplicates: int = 0
+    facts: int = 0
+    seconds: float = 0.0
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+        else:
+            files.append(path)
+    return files
+
+
+def document_id(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:20]
+
+
+_REGISTRANT = re.compile(r"([^\n]{3,80})\n[^\n]*exact name of registrant", re.IGNORECASE)
+
+
+def detect_company(document: ParsedDocument) -> str:
+    match = _REGISTRANT.search("\n".join(document.pages[:2]))
+    return " ".join(match.group(1).split()) if match else ""
+
+
+class Ingestor:
+    def __init__(self, store: KnowledgeStore) -> None:
+        self.store = store
+        self._duplicates = NearDuplicateIndex()
+        for passage_id, signature in store.minhashes():
+            self._duplicates.add(passage_id, signature)
+
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        metadata_for: Callable[[Path], dict[str, Any]] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        report = IngestReport()
+        started = time.perf_counter()
+        files = collect_files(paths)
+        for done, path in enumerate(files, start=1):
+            try:
+                self._ingest_file(path, (metadata_for or (lambda _: {}))(path), report)
+            except (UnreadableDocument, OSError) as exc:
+                report.failed.append((path.name, str(exc)))
+            if progress:
+                progress(path, done, len(files))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_file(self, path: Path, metadata: dict[str, Any], report: IngestReport) -> None:
+        doc_id = document_id(path)
+        if self.store.has_document(doc_id):
+            report.unchanged.append(path.name)
+            return
+        document = read_document(path)
+        record = DocumentRecord(
+            doc_id=doc_id,
+            source=str(path),
+            title=str(metadata.get("title") or document.title),
+            company=str(metadata.get("company") or detect_company(document)),
+            period_year=metadata.get("period_year") or document.metadata.get("period_year"),
+            metadata={**document.metadata, **metadata},
+            pages=len(document.pages),
+        )
+        passages, signatures = self._new_passages(doc_id, document, report)
+        vectors = embed([p.text for p in passages])
+        facts = extract_statement_facts(document.pages, record.period_year)
+        try:
+            self._commit(record, document, passages, vectors, signatures, facts)
+        except sqlite3.IntegrityError:  # another process ingested the same file meanwhile
+            report.unchanged.append(path.name)
+            return
+        for passage, signature in zip(passages, signatures, strict=True):
+            self._duplicates.add(passage.passage_id, signature)
+        report.added.append(path.name)
+        report.pages += len(document.pages)
+        report.passages += len(passages)
+        report.facts += len(facts)
+
+    def _commit(self, record: DocumentRecord, document: ParsedDocument, passages: list[Passage], vectors: Any,
+                signatures: list[Any], facts: list[Any]) -> None:
+        with self.store.transaction() as db:
+            insert_document(db, record, document.pages)
+            for passage, vector, signature in zip(passages, vectors, signatures, strict=True):
+                insert_passage(db, passage, vector, signature)
+            insert_facts(db, record.doc_id, facts)
+            insert_tables(db, record.doc_id, document.tables)
+
+    def _new_passages(
+        self, doc_id: str, document: ParsedDocument, report: IngestReport
+    ) -> tuple[list[Passage], list[Any]]:
+        passages: list[Passage] = []
+        signatures: list[Any] = []
+        local = NearDuplicateIndex()  # duplicates within this document, before any of it is committed
+        for number, text in enumerate(document.pages, start=1):
+            for chunk in chunk_page(number, text):
+                signature = NearDuplicateIndex.signature(chunk.text)
+                if self._duplicates.duplicate_of(signature) or local.duplicate_of(signature):
+                    report.duplicates += 1
+                    continue
+                passage_id = f"{doc_id}:{number}:{chunk.start}"
+                local.add(passage_id, signature)
+                passages.append(Passage(passage_id, doc_id, number, chunk.start, chunk.end, chunk.text))
+                signatures.append(signature)
+        return passages, signatures

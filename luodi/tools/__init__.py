@@ -1,0 +1,1 @@
+"""Tools that compute what a model must never guess: arithmetic, dates, table aggregates, financial metrics."""

@@ -1,0 +1,59 @@
+"""Named financial formulas over statement line items, and how questions name them."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from luodi.knowledge.financial.statements import Fact
+from luodi.tools.financial import METRICS, MissingLineItem, compute_metric, find_metric
+
+
+def facts(values: dict[tuple[str, int], float]) -> dict[tuple[str, int], Fact]:
+    return {(k, y): Fact("x", k, k, y, v, 1e6, 1, 0, 1) for (k, y), v in values.items()}
+
+
+BOOKS = facts({
+    ("revenue", 2019): 1000, ("revenue", 2018): 800, ("revenue", 2017): 640, ("cogs", 2019): 600,
+    ("inventory", 2019): 120, ("inventory", 2018): 80, ("accounts_payable", 2019): 90, ("accounts_payable", 2018): 70,
+    ("accounts_receivable", 2019): 50, ("accounts_receivable", 2018): 30, ("capex", 2019): -75,
+    ("operating_income", 2019): 150, ("depreciation_amortization", 2019): 40,
+})
+
+
+def test_days_payable_outstanding_uses_purchases() -> None:
+    result = compute_metric(METRICS["dpo"], "value", (2019,), BOOKS)
+    assert result.value == Fraction(365 * 80, 640)  # 365 x avg AP 80 / (COGS 600 + inventory change 40)
+    assert set(result.inputs) == {("accounts_payable", 2019), ("accounts_payable", 2018), ("cogs", 2019),
+                                  ("inventory", 2019), ("inventory", 2018)}
+
+
+def test_cash_conversion_cycle_and_ebitda_less_capex() -> None:
+    ccc = compute_metric(METRICS["cash_conversion_cycle"], "value", (2019,), BOOKS).value
+    assert ccc == Fraction(365 * 100, 600) + Fraction(365 * 40, 1000) - Fraction(365 * 80, 640)
+    assert compute_metric(METRICS["ebitda_less_capex"], "value", (2019,), BOOKS).value == 115_000_000
+
+
+def test_growth_aggregations() -> None:
+    assert compute_metric(METRICS["revenue"], "change", (2018, 2019), BOOKS).value == 25
+    assert round(float(compute_metric(METRICS["revenue"], "cagr", (2017, 2019), BOOKS).value), 6) == 25.0
+
+
+def test_missing_line_item_is_reported_not_guessed() -> None:
+    with pytest.raises(MissingLineItem, match="cash for FY2019"):
+        compute_metric(METRICS["quick_ratio"], "value", (2019,), BOOKS)
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("What is the FY2018 capital expenditure amount (in USD millions) for 3M?", "capex"),
+    ("what is the FY2019 cash conversion cycle (CCC)? CCC is defined as: DIO + DSO - DPO.", "cash_conversion_cycle"),
+    ("what is American Water Works's FY2021 unadjusted operating income + depreciation and amortization from the "
+     "cash flow statement (unadjusted EBITDA) in USD millions?", "ebitda"),
+    ("What is the FY2022 unadjusted EBITDA less capex for PepsiCo?", "ebitda_less_capex"),
+    ("What is the FY2018 fixed asset turnover ratio for CVS Health?", "fixed_asset_turnover"),
+    ("what is the year end FY2018 net PPNE for 3M?", "ppe_net"),
+])
+def test_questions_name_metrics(question: str, metric: str) -> None:
+    found = find_metric(question)
+    assert found is not None and found.name == metric
