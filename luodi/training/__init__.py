@@ -1,0 +1,1 @@
+"""Training models from a scenario's or the user's own data."""
