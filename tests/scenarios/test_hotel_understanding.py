@@ -183,3 +183,10 @@ def test_chinese_booking_details(chinese) -> None:
     assert view == {"名称": "北京贵都大酒店", "day": "friday", "people": "2", "stay": "3"}
     assert _say(spec, understander, ["我想找一个游玩3天、门票免费的景点"]).slot_view() == {}
     assert _say(spec, understander, ["预订五百个人的房间"]).slot_view() == {"people": "500"}  # the engine bounds it
+
+
+@needs_data
+@pytest.mark.parametrize("message", ["帮我找一家评分4.5以上的经济型酒店", "评分在4.5以上的酒店", "评分是4.5分以上的"])
+def test_chinese_rating_floors_with_or_without_fen(chinese, message: str) -> None:
+    spec, understander = chinese
+    assert _say(spec, understander, [message]).slot_view()["评分"] == ">4.5"
