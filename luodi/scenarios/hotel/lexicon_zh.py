@@ -32,7 +32,9 @@ _HEAD_NOUNS = {"hotel": r"酒店|宾馆|旅馆|住宿|入住|住的地方|住处
                "transport": r"地铁|出租|打车|车站"}
 _HEADS = [(domain, re.compile(pattern)) for domain, pattern in _HEAD_NOUNS.items()]
 _TYPE = re.compile(r"(经济|舒适|高档|豪华)型?")
-_RATING = re.compile(r"(?:评分|评价|分数)[^，。,]{0,6}?([0-9.一二三四五]+(?:\.\d)?)\s*(?:分(以上|及以上|上)?|(以上|及以上))")
+_RATING = re.compile(
+    r"(?:评分|评价|分数)[^，。,]{0,6}?([0-9.一二三四五]+(?:\.\d)?)\s*(?:分(以上|及以上|上)?|(以上|及以上))"
+)
 _PRICE_CUE = re.compile(r"价格|价位|元|块|价钱|房价")
 _NEARBY_CUE = re.compile(r"周边|附近|旁边|周围|离.{1,12}近")
 _REQUEST = re.compile(r"什么|哪些|哪个|哪家|多少|吗|是否|有没有|几|怎么|电话|地址")
