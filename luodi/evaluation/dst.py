@@ -268,7 +268,7 @@ class DstRun:
 
 
 def hotel_run(data_format: DataFormat, spec: ScenarioSpec | None = None) -> DstRun:
-    from luodi.scenarios.hotel.understanding import database_path, default_spec, english_names
+    from luodi.scenarios.hotel.understanding import NameLexicon, database_path, default_spec, english_names
 
     if data_format == "crosswoz":
         from luodi.scenarios.hotel.lexicon_zh import ChineseHotelLexicon
@@ -279,5 +279,5 @@ def hotel_run(data_format: DataFormat, spec: ScenarioSpec | None = None) -> DstR
                       lambda slot, value: normalize_zh_value(slot, value, lexicon.canonical_facility),
                       lexicon.names.find_substrings, lexicon.names)
     spec = spec or default_spec("en")
-    names = english_names(database_path(spec))
+    names = english_names(database_path(spec), NameLexicon.of(spec))
     return DstRun(spec, MULTIWOZ_SLOTS, lambda slot, value: normalize_en_value(slot, value, names), names.find, names)

@@ -16,6 +16,7 @@ so a bare "4" or "no preference" answers the question it asked). The engine fill
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -32,14 +33,26 @@ UnderstanderKind = Literal["trained", "llm", "rules"]
 LAST_REPLY = "last_reply"
 _REPO = Path(__file__).resolve().parents[3]
 SHARED_DATA = _REPO.parent / "shared" / "data"
-EN_GENERIC_WORDS = ("hotel", "guest house", "guesthouse", "house", "lodge", "bed and breakfast", "b and b", "the")
-EN_AMBIGUOUS_SHORT_NAMES = ("worth", "bridge", "a and b", "city centre north", "university arms", "home from")
-EN_NAME_ALIASES = {"alexander": "alexander bed and breakfast", "gonville": "gonville hotel",
-                   "cambridge belfry": "the cambridge belfry", "lensfield": "the lensfield hotel",
-                   "express by holiday inn": "express by holiday inn cambridge",
-                   "holiday inn": "express by holiday inn cambridge",
-                   "marriott": "huntingdon marriott hotel", "huntingdon marriot": "huntingdon marriott hotel",
-                   "city roomz": "cityroomz", "a and b": "a and b guest house", "el shaddai": "el shaddai"}
+
+
+@dataclass(frozen=True)
+class NameLexicon:
+    """How users name the scenario's entities, from its YAML (`nlu.names`): words that are not part of a name's
+    distinctive core, short forms too common to count as a name, and known aliases. Data, not code, so that
+    another scenario brings its own."""
+
+    generic_words: tuple[str, ...] = ()
+    ambiguous_short_names: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, spec: ScenarioSpec) -> NameLexicon:
+        names = spec.nlu.get("names") or {}
+        return cls(
+            generic_words=tuple(names.get("generic_words", ())),
+            ambiguous_short_names=tuple(names.get("ambiguous_short_names", ())),
+            aliases=tuple(sorted((names.get("aliases") or {}).items())),
+        )
 
 
 def language_of(spec: ScenarioSpec) -> str:
@@ -60,7 +73,7 @@ class RulesUnderstander:
         self.reader: EnglishHotelLexicon | ChineseHotelLexicon = (
             ChineseHotelLexicon.from_database(database_path(spec, database))
             if self.language == "zh"
-            else EnglishHotelLexicon(english_names(database_path(spec, database)))
+            else EnglishHotelLexicon(english_names(database_path(spec, database), NameLexicon.of(spec)))
         )
 
     def read(self, message: str, state: DialogueState) -> Reading:
@@ -70,8 +83,13 @@ class RulesUnderstander:
         return commands_for(self.read(message, state), state, self.spec, self.name_slot)
 
 
-def build_understander(spec: ScenarioSpec, kind: UnderstanderKind = "rules", model_dir: str | Path | None = None,
-                       database: str | Path | None = None, **options: Any) -> Any:
+def build_understander(
+    spec: ScenarioSpec,
+    kind: UnderstanderKind = "rules",
+    model_dir: str | Path | None = None,
+    database: str | Path | None = None,
+    **options: Any,
+) -> Any:
     """The understander of a hotel scenario; "trained" without a usable model falls back to rules."""
     if kind == "rules":
         return RulesUnderstander(spec, database)
@@ -106,10 +124,10 @@ def database_path(spec: ScenarioSpec, explicit: str | Path | None = None) -> Pat
 
 
 @lru_cache(maxsize=8)
-def english_names(path: Path | None) -> NameMatcher:
+def english_names(path: Path | None, lexicon: NameLexicon = NameLexicon()) -> NameMatcher:
     names = [record["name"] for record in json.loads(path.read_text(encoding="utf-8"))] if path else []
-    aliases = {alias: name for alias, name in EN_NAME_ALIASES.items() if name in names}
-    return NameMatcher(names, aliases, generic_words=EN_GENERIC_WORDS, ambiguous=EN_AMBIGUOUS_SHORT_NAMES)
+    aliases = {alias: name for alias, name in lexicon.aliases if name in names}
+    return NameMatcher(names, aliases, generic_words=lexicon.generic_words, ambiguous=lexicon.ambiguous_short_names)
 
 
 def default_spec(language: str = "en") -> ScenarioSpec:
@@ -125,24 +143,41 @@ def default_spec(language: str = "en") -> ScenarioSpec:
 
 def _built_in_spec(language: str) -> ScenarioSpec:
     if language == "zh":
-        slots = {name: SlotSpec(type="text") for name in ("名称", "酒店类型", "价格", "评分", "酒店设施", "周边景点",
-                                                          "周边餐馆")}
+        slots = {
+            name: SlotSpec(type="text")
+            for name in ("名称", "酒店类型", "价格", "评分", "酒店设施", "周边景点", "周边餐馆")
+        }
         slots["名称"] = SlotSpec(type="entity")
         return ScenarioSpec(
-            name="hotel_zh", languages=["zh"], entity=EntitySpec(table="hotels", name_column="名称"), slots=slots,
-            tasks={"search_hotel": TaskSpec(action="search", slots=list(slots)),
-                   "hotel_details": TaskSpec(action="details", slots=["名称"])},
+            name="hotel_zh",
+            languages=["zh"],
+            entity=EntitySpec(table="hotels", name_column="名称"),
+            slots=slots,
+            tasks={
+                "search_hotel": TaskSpec(action="search", slots=list(slots)),
+                "hotel_details": TaskSpec(action="details", slots=["名称"]),
+            },
             default_task="search_hotel",
         )
     search = ["name", "area", "pricerange", "stars", "type", "parking", "internet"]
     slots = {name: SlotSpec(type="category") for name in search}
     slots["name"] = SlotSpec(type="entity")
-    slots.update({"day": SlotSpec(type="date"), "people": SlotSpec(type="integer", minimum=1, maximum=30),
-                  "stay": SlotSpec(type="integer", minimum=1, maximum=30)})
+    slots.update(
+        {
+            "day": SlotSpec(type="date"),
+            "people": SlotSpec(type="integer", minimum=1, maximum=30),
+            "stay": SlotSpec(type="integer", minimum=1, maximum=30),
+        }
+    )
     return ScenarioSpec(
-        name="hotel", languages=["en"], entity=EntitySpec(table="hotels"), slots=slots,
-        tasks={"search_hotel": TaskSpec(action="search", slots=search),
-               "book_hotel": TaskSpec(action="book", slots=["name", "day", "people", "stay"], side_effect=True),
-               "hotel_details": TaskSpec(action="details", slots=["name"])},
+        name="hotel",
+        languages=["en"],
+        entity=EntitySpec(table="hotels"),
+        slots=slots,
+        tasks={
+            "search_hotel": TaskSpec(action="search", slots=search),
+            "book_hotel": TaskSpec(action="book", slots=["name", "day", "people", "stay"], side_effect=True),
+            "hotel_details": TaskSpec(action="details", slots=["name"]),
+        },
         default_task="search_hotel",
     )
