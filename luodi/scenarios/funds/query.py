@@ -11,9 +11,9 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import ColumnElement, Engine, and_, false, func, or_, select
 
 from luodi.scenarios.funds.schema import CATEGORIES, FUND_COLUMNS, funds
@@ -27,31 +27,26 @@ DEFAULT_PAGE = 10
 MAX_ROWS = 500  # the most rows one answer lists; the count is always exact
 
 
+def known_column(column: str) -> str:
+    if column not in FUND_COLUMNS:
+        raise ValueError(f"unknown column {column!r}")
+    return column
+
+
+KnownColumn = Annotated[str, AfterValidator(known_column)]
+
+
 class Condition(BaseModel):
-    column: str
+    column: KnownColumn
     op: Op
     value: Value = None
     upper: float | str | None = None  # the upper bound of `between`
     vague: str | None = None  # the vague word this condition defines, shown to the user
 
-    @field_validator("column")
-    @classmethod
-    def _known_column(cls, column: str) -> str:
-        if column not in FUND_COLUMNS:
-            raise ValueError(f"unknown column {column!r}")
-        return column
-
 
 class SortKey(BaseModel):
-    column: str
+    column: KnownColumn
     descending: bool = True
-
-    @field_validator("column")
-    @classmethod
-    def _known_column(cls, column: str) -> str:
-        if column not in FUND_COLUMNS:
-            raise ValueError(f"unknown column {column!r}")
-        return column
 
 
 class FundFilter(BaseModel):

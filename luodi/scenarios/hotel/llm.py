@@ -60,11 +60,7 @@ class LlmHotelUnderstander:
         from luodi.contracts import GenerationRequest, Message
 
         context = self.rules.read(message, state)
-        reading = Reading(requests=context.requests, book=context.book, cancel=context.cancel,
-                          hand_off=context.hand_off, affirm=context.affirm, deny=context.deny,
-                          refers_to_shown=context.refers_to_shown, adopt_shown=context.adopt_shown,
-                          subject=context.subject, adopt_subject=context.adopt_subject, details=context.details,
-                          new_search=context.new_search)
+        reading = context.intent_only()
         if message.strip() and context.in_domain:  # a message about a train gives the hotel nothing
             messages = [Message(role="system", content=self._instruction())]
             for example, answer in self._examples():  # a 135M model follows examples better than instructions

@@ -53,10 +53,38 @@ class Reading:
         if value:
             self.informs.append((slot, value))
 
+    def intent_only(self) -> Reading:
+        """The same reading of what the user wants done, without the slot values and entities: for an
+        understander that finds the values its own way (a trained tagger, the base model)."""
+        return Reading(
+            requests=self.requests,
+            book=self.book,
+            cancel=self.cancel,
+            hand_off=self.hand_off,
+            affirm=self.affirm,
+            deny=self.deny,
+            refers_to_shown=self.refers_to_shown,
+            adopt_shown=self.adopt_shown,
+            subject=self.subject,
+            adopt_subject=self.adopt_subject,
+            details=self.details,
+            new_search=self.new_search,
+        )
+
     @property
     def empty(self) -> bool:
-        return not (self.informs or self.requests or self.entities or self.subject or self.book or self.details
-                    or self.cancel or self.hand_off or self.affirm or self.deny)
+        return not (
+            self.informs
+            or self.requests
+            or self.entities
+            or self.subject
+            or self.book
+            or self.details
+            or self.cancel
+            or self.hand_off
+            or self.affirm
+            or self.deny
+        )
 
 
 def commands_for(reading: Reading, state: DialogueState, spec: ScenarioSpec, name_slot: str = "name") -> list[Command]:

@@ -78,11 +78,7 @@ class TrainedHotelUnderstander:
 
     def _reading(self, message: str, state: DialogueState, result: Any) -> Reading:
         context = self.rules.read(message, state)
-        reading = Reading(requests=context.requests, book=context.book, cancel=context.cancel,
-                          hand_off=context.hand_off, affirm=context.affirm, deny=context.deny,
-                          refers_to_shown=context.refers_to_shown, adopt_shown=context.adopt_shown,
-                          subject=context.subject, adopt_subject=context.adopt_subject, details=context.details,
-                          new_search=context.new_search)
+        reading = context.intent_only()
         intents = {i.lower() for i in result.intents}
         reading.book = reading.book or any(i.startswith("booking-") for i in intents)
         for span in result.slots:
