@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from luodi.assistant.base import AnswerDelta, AssistantContext, Turn, assistant_kind, stream_whole_answer
 from luodi.config import AssistantConfig
 from luodi.contracts import Answer, Check, Verification
-from luodi.dialogue.memory import ConversationMemory, prefix_keys
+from luodi.dialogue.memory import ConversationMemory
+from luodi.dialogue.state import DialogueState
 from luodi.scenarios.funds.database import Directory, default_path, open_engine
 from luodi.scenarios.funds.dialogue import FundScreener, TurnOutcome, Understander
 from luodi.scenarios.funds.render import render
@@ -37,18 +38,14 @@ class FundsAssistant:
         self.memory = ConversationMemory(store)
 
     def respond(self, turn: Turn) -> Answer:
+        def step(state: DialogueState, message: str, _key: str) -> tuple[DialogueState, Answer]:
+            state, outcome = self.screener.handle(state, message)
+            return state, _answer(outcome)
+
         user_messages = [m.content for m in turn.messages if m.role == "user"]
-        keys = prefix_keys(turn.tenant_id, self.name, turn.conversation_id, user_messages)
-        known, state, reply = self.memory.longest_known(keys)
-        if known == len(user_messages) and reply:
-            return Answer.model_validate_json(reply)  # the same request again: the same answer
-        state = state or self.screener.new_state()
-        answer = Answer(text="")
-        for index in range(known, len(user_messages)):
-            state, outcome = self.screener.handle(state, user_messages[index])
-            answer = _answer(outcome)
-            self.memory.remember(keys[index + 1], turn.tenant_id, self.name, index + 1, state, answer.model_dump_json())
-        return answer
+        return self.memory.converse(
+            turn.tenant_id, self.name, turn.conversation_id, user_messages, self.screener.new_state, step
+        )
 
     def stream(self, turn: Turn) -> Iterator[AnswerDelta]:
         return stream_whole_answer(self.respond(turn))

@@ -19,7 +19,8 @@ from luodi.config import AssistantConfig
 from luodi.contracts import Answer, Citation, Verification
 from luodi.dialogue.commands import Understander
 from luodi.dialogue.engine import ApprovalDesk, ScenarioEngine, TurnResult
-from luodi.dialogue.memory import ConversationMemory, prefix_keys
+from luodi.dialogue.memory import ConversationMemory
+from luodi.dialogue.state import DialogueState
 from luodi.governance import approvals
 from luodi.ledger import audit
 from luodi.scenarios.data import ScenarioDatabase
@@ -84,19 +85,16 @@ class ScenarioAssistant:
         return ScenarioEngine(self.spec, self.database, self.understander, desk)
 
     def respond(self, turn: Turn) -> Answer:
-        user_messages = [m.content for m in turn.messages if m.role == "user"]
-        keys = prefix_keys(turn.tenant_id, self.name, turn.conversation_id, user_messages)
-        known, state, reply = self.memory.longest_known(keys)
-        if known == len(user_messages) and reply:
-            return Answer.model_validate_json(reply)  # the same request again: the same answer, nothing re-run
         engine = self.engine(turn.tenant_id)
-        state = state or engine.new_state()
-        answer = Answer(text="")
-        for index in range(known, len(user_messages)):
-            result = engine.handle(state, user_messages[index], keys[index + 1])
-            state, answer = result.state, _answer(result)
-            self.memory.remember(keys[index + 1], turn.tenant_id, self.name, index + 1, state, answer.model_dump_json())
-        return answer
+
+        def step(state: DialogueState, message: str, key: str) -> tuple[DialogueState, Answer]:
+            result = engine.handle(state, message, key)
+            return result.state, _answer(result)
+
+        user_messages = [m.content for m in turn.messages if m.role == "user"]
+        return self.memory.converse(
+            turn.tenant_id, self.name, turn.conversation_id, user_messages, engine.new_state, step
+        )
 
     def stream(self, turn: Turn) -> Iterator[AnswerDelta]:
         return stream_whole_answer(self.respond(turn))

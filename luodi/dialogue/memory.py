@@ -9,11 +9,13 @@ different branch, and a replay never repeats a side effect (the approval desk is
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from luodi.contracts import Answer
 from luodi.dialogue.state import DialogueState
 from luodi.store import Base, Store, utc_now
 
@@ -68,3 +70,26 @@ class ConversationMemory:
                         created_at=utc_now(),
                     )
                 )
+
+    def converse(
+        self,
+        tenant_id: str,
+        assistant: str,
+        conversation_id: str | None,
+        user_messages: list[str],
+        fresh: Callable[[], DialogueState],
+        step: Callable[[DialogueState, str, str], tuple[DialogueState, Answer]],
+    ) -> Answer:
+        """The answer to the last user message: resume from the longest remembered prefix, run `step` (state,
+        message, this turn's key) on each new message and remember each result; the same request again gets
+        the remembered answer without running anything."""
+        keys = prefix_keys(tenant_id, assistant, conversation_id, user_messages)
+        known, state, reply = self.longest_known(keys)
+        if known == len(user_messages) and reply:
+            return Answer.model_validate_json(reply)
+        state = state or fresh()
+        answer = Answer(text="")
+        for index in range(known, len(user_messages)):
+            state, answer = step(state, user_messages[index], keys[index + 1])
+            self.remember(keys[index + 1], tenant_id, assistant, index + 1, state, answer.model_dump_json())
+        return answer
