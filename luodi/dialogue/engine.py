@@ -122,6 +122,11 @@ class ScenarioEngine:
         )
 
     def _answer(self, state: DialogueState, commands: list[Command], reply: _Reply, key: str) -> None:
+        for correction in (c for c in commands if isinstance(c, CorrectSlot)):
+            # a changed detail is said back, so the user sees the switch was understood ("no, the 11th");
+            # a changed entity is said by the reply about it anyway
+            if self._has_template("corrected") and self.spec.slots[correction.slot].type != "entity":
+                reply.lines.append(self._say("corrected", slot=self._label(correction.slot), value=correction.value))
         cancelled = [c for c in commands if isinstance(c, CancelTask)]
         if cancelled:
             self._report_cancel(state, cancelled, reply)
@@ -342,6 +347,9 @@ class ScenarioEngine:
     # --- wording -----------------------------------------------------------------------------------------
     def _say(self, template: str, **values: Any) -> str:
         return self.spec.template(self.language, template).format_map(_Blank(values))
+
+    def _has_template(self, template: str) -> bool:
+        return template in self.spec.templates.get(self.language, {})
 
     def _label(self, slot: str) -> str:
         spec = self.spec.slots.get(slot)

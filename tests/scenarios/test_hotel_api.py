@@ -84,6 +84,17 @@ def test_the_day_switches_mid_way_and_the_other_slots_stay(client: openai.OpenAI
     assert slots["day"].endswith("-11") and slots["people"] == "2" and slots["name"] == "acorn guest house"
 
 
+def test_hotel_on_the_10th_no_show_me_the_11th(client: openai.OpenAI) -> None:
+    chat = Conversation(client, "hotel")
+    chat.say("show me cheap guesthouses in the north")
+    chat.say("book one for the 10th")
+    assert chat.slots()["day"].endswith("-10")
+    answer = chat.say("no, show me hotels on the 11th")
+    day = chat.slots()["day"]
+    assert day.endswith("-11") and f"day is now {day}" in answer and "I found 2 hotels" in answer
+    assert [t["name"] for t in chat.state["stack"]][-1] == "search_hotel"
+
+
 def test_an_interruption_is_answered_and_the_booking_resumes(client: openai.OpenAI) -> None:
     chat = Conversation(client, "hotel")
     chat.say("I want to book the Acorn Guest House for 3 people")

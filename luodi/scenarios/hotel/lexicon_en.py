@@ -105,6 +105,11 @@ _ATTRIBUTE_PATTERNS = {name: re.compile(rf"\b(?:{pattern})\b") for name, pattern
 _REQUEST_CUE = re.compile(r"\b(?:what is|what 's|what are|can i (?:get|have)|could i (?:get|have)|may i have"
                           r"|give me|tell me|i need the|i 'd like the|i would like the|please provide|does it|do they"
                           r"|is it|is there|are they|does that|does the|do you know)\b")
+_SHOW = re.compile(
+    r"\b(?:show me|find me|find|look(?:ing)? for|search(?:ing)? for|are there any|list)\b.*"
+    r"\b(?:hotels?|guest ?houses?|places|options|b and b)\b"
+    r"|\bwhat (?:other )?(?:hotels|guest ?houses|places)\b"
+)
 _BOOK = re.compile(r"\b(?:book|booking|reserve|reservation|make it for|for (?:\d+|one|two|three|four|five) nights?)\b")
 _NO_BOOKING = re.compile(r"\b(?:(?:do not|do n't|don't|no) need (?:a |to )?(?:booking|reservation|book)"
                          r"|not (?:to )?book|book (?:it )?myself|(?:do n't|don't|do not) (?:want to )?book"
@@ -260,6 +265,7 @@ def _amenity_value(clause: str, start: int, end: int) -> str:
 
 
 def _read_booking(clause: str, reading: Reading) -> None:
+    reading.show = reading.show or _SHOW.search(clause) is not None
     if _BOOK.search(clause):
         declined = _NO_BOOKING.search(clause) is not None
         reading.book = reading.book or not declined

@@ -42,6 +42,7 @@ class Reading:
     refers_to_shown: bool = False  # "it", "that one", "the first one": an entity the last reply showed
     adopt_shown: bool = False  # …and that entity becomes the name slot ("book it"), not only asked about
     book: bool = False
+    show: bool = False  # "show me / find / what hotels are there": the user wants search results now
     declined_booking: bool = False  # "no need to book": a booking was talked about and refused
     details: bool = False
     cancel: bool = False
@@ -109,7 +110,10 @@ def commands_for(reading: Reading, state: DialogueState, spec: ScenarioSpec, nam
     booking = "book_hotel" in tasks and (reading.book or any(slot in book_slots for slot, _ in reading.informs))
     if booking and (state.active is None or state.active.name != "book_hotel"):
         commands.append(StartTask(task="book_hotel"))
-    elif reading.informs and state.active is None:
+    elif (reading.informs and state.active is None) or (
+        reading.show and (state.active is None or state.active.name != spec.default_task)
+    ):
+        # "…no, show me hotels on the 11th" in the middle of a booking: the search comes back to the top
         commands.append(StartTask(task=spec.default_task))
     if chosen is not None and settled.get(name_slot) != chosen:
         commands.append(_set_or_correct(name_slot, chosen, settled))
