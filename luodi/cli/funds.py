@@ -25,6 +25,7 @@ def eval_funds(
     report: Annotated[Path | None, typer.Option(help="Write the figures and failures as JSON here.")] = None,
     config: ConfigOption = None,
 ) -> None:
+    """Share of conversations whose final result (and order, when asked) equals the gold query's."""
     from luodi.assistant.base import AssistantContext
     from luodi.assistant.funds import build_understander
     from luodi.config import AssistantConfig
