@@ -16,10 +16,11 @@ import psycopg
 import pytest
 import uvicorn
 import yaml
+from sqlalchemy import select
 
 from luodi.api.app import create_app
 from luodi.config import DEFAULTS_FILE, Settings, load_settings
-from luodi.gateway.tenants import Quotas, create_key, create_tenant
+from luodi.gateway.tenants import Quotas, Tenant, create_key, create_tenant
 from luodi.platform import Platform
 from luodi.store import Store
 
@@ -108,10 +109,12 @@ class LiveServer:
         self.thread.join(timeout=10)
         self.platform.store.dispose()
 
-    def new_key(self, tenant: str | None = None, quotas: Quotas | None = None) -> str:
+    def new_key(self, tenant: str | None = None, quotas: Quotas | None = None, role: str = "client") -> str:
+        """A key of a new tenant, or of the named one (made if it does not exist yet)."""
+        name = tenant or f"tenant-{uuid.uuid4().hex[:8]}"
         with self.platform.store.transaction() as session:
-            owner = create_tenant(session, tenant or f"tenant-{uuid.uuid4().hex[:8]}")
-            _, secret = create_key(session, owner, "test", quotas)
+            owner = session.scalar(select(Tenant).where(Tenant.name == name)) or create_tenant(session, name)
+            _, secret = create_key(session, owner, "test", quotas, role)
         return secret
 
     def client(self, key: str) -> openai.OpenAI:

@@ -146,11 +146,13 @@ def create_app(platform: Platform) -> FastAPI:
     def list_approvals(
         who: CallerDep, status: Literal["pending", "executed", "rejected", "failed", "all"] = "pending"
     ) -> ApprovalList:
+        _require_operator(who)
         found = platform.list_approvals(who.tenant_id, None if status == "all" else status)
         return ApprovalList(data=[_approval_out(a) for a in found])
 
     @app.post("/v1/approvals/{approval_id}/{verdict}", response_model=ApprovalOut)
     def decide(approval_id: str, verdict: Literal["approve", "reject"], body: Decision, who: CallerDep) -> ApprovalOut:
+        _require_operator(who)
         try:
             decided = platform.decide(approval_id, verdict == "approve", body.operator, body.note, who.tenant_id)
         except ApprovalError as exc:
@@ -165,6 +167,16 @@ def create_app(platform: Platform) -> FastAPI:
         return error_json(model_not_found(str(exc)))
 
     return app
+
+
+def _require_operator(who: Caller) -> None:
+    if not who.is_operator:
+        raise ApiError(
+            403,
+            "the approval queue needs an operator key (luodi key create TENANT --operator)",
+            "permission_error",
+            "operator_key_required",
+        )
 
 
 def _approval_out(approval: Approval) -> ApprovalOut:

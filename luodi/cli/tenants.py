@@ -12,6 +12,8 @@ from sqlalchemy import select
 from luodi.cli.common import ConfigOption, console, database, fail, settings_from
 from luodi.cli.groups import app
 from luodi.gateway.tenants import (
+    CLIENT,
+    OPERATOR,
     ApiKey,
     GatewayError,
     Quotas,
@@ -68,6 +70,7 @@ def key_create(
     rpm: Annotated[int | None, typer.Option(help="requests per minute")] = None,
     tokens: Annotated[int | None, typer.Option(help="tokens per calendar month")] = None,
     budget: Annotated[str | None, typer.Option(help="spend per calendar month, USD")] = None,
+    operator: Annotated[bool, typer.Option("--operator", help="may also decide the approval queue")] = False,
     config: ConfigOption = None,
 ) -> None:
     """Create an API key for a tenant. The key is shown once; only its hash is stored."""
@@ -75,11 +78,19 @@ def key_create(
     try:
         quotas = Quotas(requests_per_minute=rpm, tokens_per_month=tokens, budget_usd_per_month=_budget(budget))
         with database(settings) as session:
-            key, secret = create_key(session, find_tenant(session, tenant), name, quotas)
+            role = OPERATOR if operator else CLIENT
+            key, secret = create_key(session, find_tenant(session, tenant), name, quotas, role)
             audit.append(
                 session,
                 "key.created",
-                {"key_id": key.id, "prefix": key.display_prefix, "rpm": rpm, "tokens": tokens, "budget": budget},
+                {
+                    "key_id": key.id,
+                    "prefix": key.display_prefix,
+                    "role": role,
+                    "rpm": rpm,
+                    "tokens": tokens,
+                    "budget": budget,
+                },
                 tenant_id=key.tenant_id,
             )
     except GatewayError as exc:
@@ -110,7 +121,7 @@ def key_list(tenant: Annotated[str | None, typer.Argument()] = None, config: Con
         query = select(ApiKey, Tenant.name).join(Tenant).order_by(Tenant.name, ApiKey.created_at)
         if tenant:
             query = query.where(Tenant.id == find_tenant(session, tenant).id)
-        table = Table("tenant", "key id", "prefix", "name", "rpm", "tokens/month", "budget/month", "revoked")
+        table = Table("tenant", "key id", "prefix", "name", "role", "rpm", "tokens/month", "budget/month", "revoked")
         for key, tenant_name in session.execute(query):
             budget = key.budget_nano_usd_per_month
             table.add_row(
@@ -118,6 +129,7 @@ def key_list(tenant: Annotated[str | None, typer.Argument()] = None, config: Con
                 key.id,
                 key.display_prefix,
                 key.name,
+                key.role,
                 str(key.requests_per_minute or "-"),
                 str(key.tokens_per_month or "-"),
                 "-" if budget is None else f"${Decimal(budget) / Decimal(10**9)}",

@@ -15,6 +15,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from luodi.store import Base, utc_now
 
 KEY_PREFIX = "lk-"
+CLIENT = "client"
+OPERATOR = "operator"
+ROLES = (CLIENT, OPERATOR)
 
 
 class GatewayError(ValueError):
@@ -43,6 +46,9 @@ class ApiKey(Base):
     requests_per_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
     tokens_per_month: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     budget_nano_usd_per_month: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # "client" keys call assistants; "operator" keys may also decide the tenant's approval queue (copilot mode),
+    # so the user whose booking waits can never approve it with their own key
+    role: Mapped[str] = mapped_column(String(20), default=CLIENT)
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,11 @@ class Caller:
     tenant_name: str
     key_id: str
     quotas: Quotas
+    role: str = CLIENT
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == OPERATOR
 
 
 def hash_key(secret: str) -> str:
@@ -91,8 +102,12 @@ def find_tenant(session: Session, name_or_id: str) -> Tenant:
     return tenant
 
 
-def create_key(session: Session, tenant: Tenant, name: str = "", quotas: Quotas | None = None) -> tuple[ApiKey, str]:
+def create_key(
+    session: Session, tenant: Tenant, name: str = "", quotas: Quotas | None = None, role: str = CLIENT
+) -> tuple[ApiKey, str]:
     """A new key for the tenant; returns the row and the secret, which is never stored."""
+    if role not in ROLES:
+        raise GatewayError(f"a key's role is one of {', '.join(ROLES)}, not {role!r}")
     quotas = quotas or Quotas()
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     budget = quotas.budget_usd_per_month
@@ -106,6 +121,7 @@ def create_key(session: Session, tenant: Tenant, name: str = "", quotas: Quotas 
         requests_per_minute=quotas.requests_per_minute,
         tokens_per_month=quotas.tokens_per_month,
         budget_nano_usd_per_month=None if budget is None else int(budget * Decimal(10**9)),
+        role=role,
     )
     session.add(key)
     session.flush()
@@ -138,6 +154,7 @@ def authenticate(session: Session, secret: str) -> Caller | None:
             ApiKey.requests_per_minute,
             ApiKey.tokens_per_month,
             ApiKey.budget_nano_usd_per_month,
+            ApiKey.role,
             Tenant.name,
         )
         .join(Tenant)
@@ -155,4 +172,5 @@ def authenticate(session: Session, secret: str) -> Caller | None:
             tokens_per_month=row.tokens_per_month,
             budget_usd_per_month=None if budget is None else Decimal(budget) / Decimal(10**9),
         ),
+        role=row.role,
     )

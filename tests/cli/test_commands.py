@@ -43,13 +43,15 @@ def test_tenants_keys_usage_bill_and_audit(config: Path) -> None:
     assert secret.startswith("lk-")
     assert run(config, "key", "create", "nobody")[0] == 1
     assert run(config, "key", "create", "acme", "--budget", "lots")[1].count("must be a number") == 1
+    assert run(config, "key", "create", "acme", "--operator")[0] == 0
     code, listing = run(config, "key", "list", "acme")
     assert code == 0 and secret[:10] in listing and secret not in listing
+    assert listing.count("operator") == 1 and listing.count("client") == 1
     assert run(config, "key", "revoke", secret[:10])[0] == 0
     assert run(config, "usage")[0] == 0
     assert "YYYY-MM" in run(config, "bill", "--month", "2026-13")[1]
     code, output = run(config, "audit", "verify")
-    assert code == 0 and "intact: 3 records" in output.replace("\n", " ")
+    assert code == 0 and "intact: 4 records" in output.replace("\n", " ")
 
 
 def test_audit_verify_names_the_tampered_record(config: Path) -> None:

@@ -4,6 +4,7 @@ Chinese dialogues, and bad input."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -54,8 +55,13 @@ def hotel(server_factory: Callable[..., LiveServer]) -> LiveServer:
 
 
 @pytest.fixture()
-def client(hotel: LiveServer) -> openai.OpenAI:
-    return hotel.client(hotel.new_key())
+def tenant() -> str:
+    return f"travel-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture()
+def client(hotel: LiveServer, tenant: str) -> openai.OpenAI:
+    return hotel.client(hotel.new_key(tenant))
 
 
 def bookings(server: LiveServer, assistant: str) -> int:
@@ -114,14 +120,23 @@ def test_cancel_pops_the_booking_and_the_search_resumes(client: openai.OpenAI) -
     assert chat.slots() == {"pricerange": "expensive", "area": "centre"}
 
 
-def test_a_booking_waits_for_approval_and_is_written_once_approved(hotel: LiveServer, client: openai.OpenAI) -> None:
+def test_a_booking_waits_for_approval_and_is_written_once_approved(
+    hotel: LiveServer, client: openai.OpenAI, tenant: str
+) -> None:
     before = bookings(hotel, "hotel")
     chat = Conversation(client, "hotel")
     chat.say("book the acorn guest house for 2 people on friday for 3 nights")
     answer = chat.say("yes")
     assert "waiting for an operator's approval" in answer and bookings(hotel, "hotel") == before
     approval_id = chat.state["stack"][-1]["approval_id"]
-    key = client.api_key
+    # the guest's own key cannot decide the queue; the tenant's operator key can
+    refused = httpx.post(
+        f"{hotel.url}/approvals/{approval_id}/approve",
+        json={"operator": "guest"},
+        headers={"Authorization": f"Bearer {client.api_key}"},
+    )
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "operator_key_required"
+    key = hotel.new_key(tenant, role="operator")
     listed = httpx.get(f"{hotel.url}/approvals", headers={"Authorization": f"Bearer {key}"}).json()["data"]
     assert [a["id"] for a in listed] == [approval_id]
     decided = httpx.post(
