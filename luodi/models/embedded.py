@@ -65,9 +65,6 @@ class FairPool:
         self._waiting: deque[tuple[threading.Event, list[Any]]] = deque()
         self._lock = threading.Lock()
 
-    def peek(self) -> Any:
-        return self._free[0]
-
     def acquire(self) -> Any:
         with self._lock:
             if self._free and not self._waiting:
@@ -116,8 +113,6 @@ class EmbeddedLlama:
                 for _ in range(max(1, parallel))
             ]
         )
-        self._tokenizer_lock = threading.Lock()
-        self._tokenizer = self._pool.peek()
 
     @contextmanager
     def _context(self) -> Iterator[Any]:
@@ -126,10 +121,6 @@ class EmbeddedLlama:
             yield llama
         finally:
             self._pool.release(llama)
-
-    def count_tokens(self, text: str) -> int:
-        with self._tokenizer_lock:
-            return len(self._tokenizer.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def _arguments(self, request: GenerationRequest) -> dict[str, Any]:
         from llama_cpp import LlamaGrammar

@@ -32,10 +32,6 @@ class OpenAICompatible:
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_seconds, max_retries=0
         )
 
-    def count_tokens(self, text: str) -> int:
-        # Remote tokenizers are not ours to call; four characters a token is the usual estimate.
-        return max(1, len(text) // 4)
-
     def _arguments(self, request: GenerationRequest) -> dict[str, Any]:
         arguments: dict[str, Any] = {
             "model": self.model,
@@ -98,6 +94,12 @@ class OpenAICompatible:
         if usage is None:
             prompt = " ".join(m.content for m in request.messages)
             usage = TokenUsage(
-                prompt_tokens=self.count_tokens(prompt), completion_tokens=self.count_tokens("".join(produced))
+                prompt_tokens=_estimate_tokens(prompt), completion_tokens=_estimate_tokens("".join(produced))
             )
         yield StreamChunk("", finish_reason=finish_reason, usage=usage)
+
+
+def _estimate_tokens(text: str) -> int:
+    # for servers that do not report usage in streams: their tokenizers are not ours to call, and four
+    # characters a token is the usual estimate
+    return max(1, len(text) // 4)
