@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from luodi.assistant.base import ASSISTANT_KINDS, AnswerDelta, Assistant, AssistantContext, Turn
+from luodi.assistant.base import (
+    ASSISTANT_KINDS,
+    ActingAssistant,
+    AnswerDelta,
+    Assistant,
+    AssistantContext,
+    Turn,
+)
 from luodi.config import AssistantConfig, Settings
 from luodi.contracts import Answer, TokenUsage
 from luodi.gateway.quotas import QuotaExceeded, check_quotas
@@ -104,13 +111,11 @@ class Platform:
             raise UnknownAssistant(f"the model {assistant_name!r} does not exist; GET /v1/models lists them")
         request_id = "chatcmpl-" + uuid.uuid4().hex
         with self.store.transaction() as session:
+            rejection: QuotaExceeded | None = None
             try:
                 check_quotas(session, caller)
             except QuotaExceeded as exc:
-                outcome = usage.OUTCOME_REJECTED
-                rejection: QuotaExceeded | None = exc
-            else:
-                outcome, rejection = usage.OUTCOME_STARTED, None
+                rejection = exc
             usage.open_record(
                 session,
                 request_id,
@@ -120,7 +125,7 @@ class Platform:
                 config.base_model,
                 stream,
                 provider_share=config.base_model_share,
-                outcome=outcome,
+                outcome=usage.OUTCOME_STARTED if rejection is None else usage.OUTCOME_REJECTED,
             )
             if rejection is not None:
                 audit.append(
@@ -193,7 +198,7 @@ class Platform:
             status: approvals.ApprovalStatus = "rejected"
             if approve:
                 assistant = self.assistant(row.assistant)
-                if not hasattr(assistant, "execute"):
+                if not isinstance(assistant, ActingAssistant):
                     raise approvals.ApprovalError(f"assistant {row.assistant!r} cannot run actions")
                 result = assistant.execute(row.action, approvals.Approval.of(row).payload)
                 status = "failed" if "error" in result else "executed"

@@ -8,8 +8,8 @@ understand -> act -> compose -> verify -> govern. The API and the ledger only ev
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 from luodi.config import AssistantConfig, Settings
 from luodi.contracts import Answer, Message
@@ -46,6 +46,7 @@ class Assistant(Protocol):
     def stream(self, turn: Turn) -> Iterator[AnswerDelta]: ...
 
 
+@runtime_checkable
 class ActingAssistant(Assistant, Protocol):
     """An assistant whose side-effecting actions can wait for approval; the platform runs them once approved."""
 
@@ -59,7 +60,6 @@ class AssistantContext:
     settings: Settings
     backends: BackendRegistry
     store: Store | None = None
-    extras: dict[str, object] = field(default_factory=dict)
 
 
 AssistantFactory = Callable[[str, AssistantConfig, AssistantContext], Assistant]

@@ -195,7 +195,7 @@ class ScenarioEngine:
         if action == "search":
             self._search(state, task, reply)
         elif action == "details":
-            name = task.slots.get(self.spec.entity.name_column) or task.slots.get("name")
+            name = task.slots.get(self.spec.entity_slot or "")
             if name:
                 self._answer_entity(AskEntity(entity=name), reply)
                 finish_task(state, task)
@@ -205,13 +205,10 @@ class ScenarioEngine:
     def _search(self, state: DialogueState, task: Task, reply: _Reply) -> None:
         # A named entity is a subject, not a filter: "is the Acorn cheap?" asks about it, and combining its name
         # with the other conditions would only ever find it or nothing.
-        conditions = {
-            slot: value
-            for slot, value in task.slots.items()
-            if value != DONT_CARE and self.spec.slots[slot].type != "entity"
-        }
+        entity_slot = self.spec.entity_slot
+        conditions = {slot: value for slot, value in task.slots.items() if value != DONT_CARE and slot != entity_slot}
         if not conditions:
-            named = next((v for s, v in task.slots.items() if self.spec.slots[s].type == "entity"), None)
+            named = task.slots.get(entity_slot or "")
             if named and not reply.evidence:
                 self._answer_entity(AskEntity(entity=named), reply)
             return
@@ -265,19 +262,18 @@ class ScenarioEngine:
             return
         if self.spec.tasks[task.name].confirm:
             task.status = "awaiting_confirmation"
-            reply.lines.append(self._say("confirm_booking", **self._booking_values(task)))
+            reply.lines.append(self._say("confirm_booking", **task.slots))
 
     def _confirm_or_decline(self, state: DialogueState, task: Task, yes: bool, reply: _Reply, key: str) -> None:
         if not yes:
             task.status = "active"
             reply.lines.append(self._say("booking_declined"))
             return
-        values = self._booking_values(task)
         if self.spec.tasks[task.name].approval and self.desk is not None:
-            summary = self._say("confirm_booking", **values)
+            summary = self._say("confirm_booking", **task.slots)
             task.approval_id = self.desk.request(key, "book", self._booking_payload(task), summary)
             task.status = "awaiting_approval"
-            reply.lines.append(self._say("waiting_approval", approval=task.approval_id, **values))
+            reply.lines.append(self._say("waiting_approval", approval=task.approval_id, **task.slots))
             reply.actions.append({"action": "request_approval", "approval": task.approval_id})
             return
         outcome = self.execute("book", self._booking_payload(task), conversation=key)
@@ -292,9 +288,7 @@ class ScenarioEngine:
                 reply.lines.append(self._say("still_waiting", approval=task.approval_id))
             elif status == "rejected":
                 finish_task(state, task, "failed")
-                reply.lines.append(
-                    self._say("rejected", note=f" ({note})" if note else "", **self._booking_values(task))
-                )
+                reply.lines.append(self._say("rejected", note=f" ({note})" if note else "", **task.slots))
             else:
                 self._finish_booking(state, task, result, "approved", reply)
 
@@ -306,7 +300,7 @@ class ScenarioEngine:
             reply.lines.append(self._say("booking_failed", reason=outcome.get("error", "unknown error")))
             return
         finish_task(state, task)
-        reply.lines.append(self._say(template, reference=outcome["reference"], **self._booking_values(task)))
+        reply.lines.append(self._say(template, reference=outcome["reference"], **task.slots))
         reply.actions.append({"action": "book", "reference": outcome["reference"]})
 
     def execute(self, action: str, payload: dict[str, Any], conversation: str = "") -> dict[str, Any]:
@@ -322,17 +316,13 @@ class ScenarioEngine:
         return {"reference": reference}
 
     def _booking_payload(self, task: Task) -> dict[str, Any]:
-        name_slot = self.spec.entity.name_column if self.spec.entity.name_column in task.slots else "name"
         return {
-            "entity": task.slots[name_slot],
+            "entity": task.slots[self.spec.entity_slot or ""],
             "day": task.slots["day"],
             "people": task.slots["people"],
             "stay": task.slots["stay"],
             "language": self.language,
         }
-
-    def _booking_values(self, task: Task) -> dict[str, str]:
-        return {self.spec.entity.name_column: "", "name": "", **task.slots}
 
     def _report_cancel(self, state: DialogueState, cancelled: list[CancelTask], reply: _Reply) -> None:
         ended = [t for t in state.history[-len(cancelled) :] if t.status == "cancelled"]

@@ -78,6 +78,11 @@ class ScenarioSpec(BaseModel):
                 raise ValueError(f"task {name!r} names unknown slots {unknown}")
         return self
 
+    @property
+    def entity_slot(self) -> str | None:
+        """The slot that names an entity of the database (a hotel), if the scenario has one."""
+        return next((name for name, slot in self.slots.items() if slot.type == "entity"), None)
+
     def task_of_slot(self, slot: str, preferred: str | None = None) -> str | None:
         """The task a slot belongs to: the preferred one if it has the slot, else the first that does."""
         if preferred and preferred in self.tasks and slot in self.tasks[preferred].slots:
