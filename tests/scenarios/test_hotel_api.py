@@ -13,8 +13,13 @@ import openai
 import pytest
 from sqlalchemy import func, select, text
 
-from luodi.scenarios.data import ScenarioDatabase
+from luodi.scenarios.data import ScenarioDatabase, shared_data_dir
 from tests.conftest import LiveServer
+
+# the hotel databases are built from the shared MultiWOZ and CrossWOZ files, as the other data tests are
+pytestmark = pytest.mark.skipif(
+    not (shared_data_dir() / "multiwoz" / "hotel_db.json").exists(), reason="shared data missing"
+)
 
 ASSISTANTS = {
     "hotel": {"kind": "scenario", "base_model": "smollm2-135m", "options": {"scenario": "hotel/hotel_en.yaml"}},
