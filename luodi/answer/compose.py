@@ -8,6 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from luodi.contracts import Citation, Evidence, Generation, GenerationRequest, Message
+from luodi.knowledge.financial.statements import Fact
 from luodi.knowledge.store import KnowledgeStore, Passage, StoredFact
 from luodi.models.base import BackendUnavailable, BaseModelBackend
 from luodi.tools.calculator import format_number
@@ -26,6 +27,8 @@ def format_value(value: Fraction, unit: str, scale: str, places: int) -> str:
         return f"USD {_group(amount)} {scale[:-1]}"
     if unit == "percent":
         return f"{format_number(value, places)}%"
+    if unit == "points":
+        return f"{format_number(value, places)} percentage points"
     if unit == "days":
         return f"{format_number(value, places)} days"
     return format_number(value, places)
@@ -81,9 +84,9 @@ def metric_sentence(result: MetricResult, subject: str, scale: str, places: int)
     return f"{value} is the {years} {name} of {subject}".strip()
 
 
-def inputs_sentence(result: MetricResult, citation_index: dict[tuple[str, int], int]) -> str:
+def inputs_sentence(inputs: dict[tuple[str, int], Fact], citation_index: dict[tuple[str, int], int]) -> str:
     parts = []
-    for (key, year), fact in sorted(result.inputs.items(), key=lambda item: (item[0][0], -item[0][1])):
+    for (key, year), fact in sorted(inputs.items(), key=lambda item: (item[0][0], -item[0][1])):
         marker = f" [{citation_index[(key, year)]}]" if (key, year) in citation_index else ""
         amount = format_number(Fraction(str(fact.value)), None)
         scale = {1e3: " thousand", 1e6: " million", 1e9: " billion"}.get(fact.scale, "")

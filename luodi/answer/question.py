@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 
 from luodi.tools.calculator import requested_places
 from luodi.tools.financial import Aggregation, Metric, find_metric
@@ -64,9 +65,10 @@ def _years_for(aggregation: Aggregation, years: list[int], span: tuple[int, int]
     return (first,) if first else None
 
 
-def _scale(lowered: str) -> str:
+def currency_scale(question: str) -> str:
+    """The scale a currency answer is asked in: thousands, millions (the default) or billions."""
     for name in ("billions", "thousands", "millions"):
-        if re.search(rf"\b{name[:-1]}s?\b", lowered):
+        if re.search(rf"\b{name[:-1]}s?\b", question, re.I):
             return name
     return "millions"
 
@@ -82,7 +84,36 @@ def parse_financial_question(question: str, default_year: int | None = None) -> 
     if not chosen:
         return None
     places = requested_places(question)
-    return FinancialQuestion(metric, aggregation, chosen, _scale(lowered), 2 if places is None else places)
+    return FinancialQuestion(metric, aggregation, chosen, currency_scale(lowered), 2 if places is None else places)
+
+
+# "consistent (not fluctuating more than roughly 2% each year)": a stability question with its own threshold
+_STABILITY = re.compile(
+    r"\b(?:consistent|stable|steady)\b.{0,80}?\bmore than (?:roughly |about |approximately |around )?"
+    r"(\d+(?:\.\d+)?)\s*(?:%|percent|percentage points?)",
+    re.I,
+)
+_SECTIONS = re.compile(r"operat\w+.{0,40}\binvesting\b.{0,40}\bfinancing\b", re.I)
+
+
+def stability_threshold(question: str) -> Fraction | None:
+    """The yearly change a stability question tolerates, when it states one; without a stated threshold
+    "consistent" is a judgement the numbers alone do not settle."""
+    match = _STABILITY.search(question)
+    return Fraction(match.group(1)) if match else None
+
+
+def compared_sections(question: str) -> bool | None:
+    """For a question comparing the operating, investing and financing sections of the cash-flow statement:
+    True when it asks which brought in the most cash, False when which lost the most; None otherwise."""
+    if not _SECTIONS.search(question):
+        return None
+    lowered = question.lower()
+    if re.search(r"(?:brought in|generated|provided) the most|the (?:most|largest|highest)", lowered):
+        return True
+    if re.search(r"(?:used|lost|consumed) the most|the (?:least|smallest|lowest)", lowered):
+        return False
+    return None
 
 
 def wanted_company(question: str, companies: list[str]) -> str | None:
@@ -97,4 +128,5 @@ def wanted_company(question: str, companies: list[str]) -> str | None:
     return max(found, key=len) if found else None
 
 
-__all__ = ["FinancialQuestion", "parse_financial_question", "question_years", "wanted_company"]
+__all__ = ["FinancialQuestion", "compared_sections", "currency_scale", "parse_financial_question", "question_years",
+           "stability_threshold", "wanted_company"]

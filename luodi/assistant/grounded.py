@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 from luodi.answer.compose import (
@@ -25,7 +26,15 @@ from luodi.answer.compose import (
     model_phrasing,
     passage_evidence,
 )
-from luodi.answer.question import FinancialQuestion, parse_financial_question, question_years, wanted_company
+from luodi.answer.question import (
+    FinancialQuestion,
+    compared_sections,
+    currency_scale,
+    parse_financial_question,
+    question_years,
+    stability_threshold,
+    wanted_company,
+)
 from luodi.answer.verify import repair
 from luodi.assistant.base import AnswerDelta, AssistantContext, Turn, assistant_kind, stream_whole_answer
 from luodi.config import AssistantConfig
@@ -37,7 +46,15 @@ from luodi.knowledge.store import DocumentRecord, StoredFact
 from luodi.models.base import BackendUnavailable, BaseModelBackend
 from luodi.tools.calculator import CalculationError, calculate, find_expression, format_number, requested_places
 from luodi.tools.dates import date_question
-from luodi.tools.financial import MetricResult, MissingLineItem, compute_metric
+from luodi.tools.financial import (
+    CASH_FLOW_SECTIONS,
+    MetricResult,
+    MissingLineItem,
+    Series,
+    compute_metric,
+    find_metric,
+    metric_series,
+)
 from luodi.tools.tables import TableError, aggregate, table_question
 
 # questions asking for reasons or narrative are answered from passages even when they name a metric
@@ -99,7 +116,9 @@ class GroundedAssistant:
         started = time.perf_counter()
         question_evidence = Evidence(id="question", kind="record", text=question, source="question")
         draft = (
-            self._financial(question, where)
+            self._cash_flow_sections(question, where)
+            or self._stability(question, where)
+            or self._financial(question, where)
             or self._calculation(question)
             or self._date_arithmetic(question)
             or self._table(question, where)
@@ -169,19 +188,9 @@ class GroundedAssistant:
                     )
                 ],
             )
-        target = max(parsed.years)
-        # the filing for the year asked comes first, then later filings (whose statements repeat the year)
-        ordered = sorted(
-            documents,
-            key=lambda d: (
-                d.period_year is None or d.period_year < target,
-                abs((d.period_year or 0) - target),
-                "10k" not in str(d.metadata.get("doc_type", "10k")).lower(),
-            ),
-        )
         missing = ""
-        for document in ordered:
-            facts = {(s.fact.key, s.fact.year): s.fact for s in self.knowledge.store.facts(document.doc_id)}
+        for document in _by_relevance(documents, max(parsed.years)):
+            facts = self._facts(document)
             try:
                 result = compute_metric(parsed.metric, parsed.aggregation, parsed.years, facts)
             except MissingLineItem as exc:
@@ -193,21 +202,31 @@ class GroundedAssistant:
             tool_calls=[ToolCall(name="financial_metric", arguments=_arguments(parsed), error=f"missing {missing}")],
         )
 
-    def _metric_draft(
-        self, question: str, parsed: FinancialQuestion, result: MetricResult, document: DocumentRecord
-    ) -> Draft:
+    def _facts(self, document: DocumentRecord) -> dict[tuple[str, int], Fact]:
+        return {(s.fact.key, s.fact.year): s.fact for s in self.knowledge.store.facts(document.doc_id)}
+
+    def _cited_inputs(
+        self, document: DocumentRecord, inputs: dict[tuple[str, int], Fact]
+    ) -> tuple[list[Evidence], list[Citation], dict[tuple[str, int], int]]:
+        """The passages holding the statement rows a computation read, a citation of each row, and the
+        citation number of each (line item, year)."""
         evidence: dict[str, Evidence] = {}
         citations: list[Citation] = []
         index: dict[tuple[str, int], int] = {}
-        store = self.knowledge.store
-        for key_year, fact in sorted(result.inputs.items()):
-            found = fact_citation(_stored(document.doc_id, fact), store)
+        for key_year, fact in sorted(inputs.items()):
+            found = fact_citation(_stored(document.doc_id, fact), self.knowledge.store)
             if found is None:
                 continue
             item, citation = found
             evidence[item.id] = item
             citations.append(citation)
             index[key_year] = len(citations)
+        return list(evidence.values()), citations, index
+
+    def _metric_draft(
+        self, question: str, parsed: FinancialQuestion, result: MetricResult, document: DocumentRecord
+    ) -> Draft:
+        evidence, citations, index = self._cited_inputs(document, result.inputs)
         value = format_value(result.value, result.unit, parsed.scale, parsed.places)
         subject = document.company or document.title
         tool = ToolCall(
@@ -233,16 +252,102 @@ class GroundedAssistant:
         text = (
             f"{polar}{metric_sentence(result, subject, parsed.scale, parsed.places)}. "
             f"Formula: {result.formula}. Inputs from the {document.title} statements: "
-            f"{inputs_sentence(result, index)}."
+            f"{inputs_sentence(result.inputs, index)}."
         )
         return Draft(
             text=text,
-            evidence=[*evidence.values(), tool_evidence],
+            evidence=[*evidence, tool_evidence],
             citations=citations,
             tool_calls=[tool],
             tool_value=value,
             value=value,
         )
+
+    def _cash_flow_sections(self, question: str, where: SearchFilter | None) -> Draft | None:
+        """Which of the operating, investing and financing sections brought in (or used) the most cash."""
+        most = compared_sections(question)
+        if most is None:
+            return None
+        documents = self._scope_documents(question, where)
+        year = _target_year(question, documents)
+        tool = ToolCall(name="cash_flow_sections", arguments={"year": year, "asks": "most" if most else "least"})
+        for document in _by_relevance(documents, year) if year else []:
+            facts = self._facts(document)
+            found = {name: facts.get((key, year)) for name, key in CASH_FLOW_SECTIONS.items()}
+            if all(found.values()):
+                return self._sections_draft(question, document, {n: f for n, f in found.items() if f}, most, tool)
+        tool.error = f"the operating, investing and financing totals for FY{year} are not in the statements"
+        return Draft(text="", tool_calls=[tool])
+
+    def _sections_draft(self, question: str, document: DocumentRecord, found: dict[str, Fact], most: bool,
+                        tool: ToolCall) -> Draft:
+        amounts = {name: Fraction(str(f.value)) * Fraction(str(f.scale)) for name, f in found.items()}
+        chosen = (max if most else min)(amounts, key=lambda name: amounts[name])
+        evidence, citations, index = self._cited_inputs(document, {(f.key, f.year): f for f in found.values()})
+        scale = currency_scale(question)
+        places = requested_places(question) or (2 if scale == "billions" else 0)
+        listed = "; ".join(
+            f"{name} activities {format_value(amounts[name], 'usd', scale, places)}"
+            + (f" [{index[(f.key, f.year)]}]" if (f.key, f.year) in index else "")
+            for name, f in found.items()
+        )
+        tool.output = {name: format_value(amount, "usd", scale, places) for name, amount in amounts.items()}
+        verb = ("brought in the most cash (or lost the least)" if most
+                else "used the most cash (or brought in the least)")
+        year = next(iter(found.values())).year
+        text = f"In FY{year}, {chosen} activities {verb} for {document.company or document.title}: {listed}."
+        tool_evidence = Evidence(id="tool:cash_flow_sections", kind="tool", source=tool.name,
+                                 text="; ".join(f"{n}: {v}" for n, v in tool.output.items()))
+        return Draft(text=text, evidence=[*evidence, tool_evidence], citations=citations, tool_calls=[tool],
+                     value=chosen)
+
+    def _stability(self, question: str, where: SearchFilter | None) -> Draft | None:
+        """Whether a metric stayed within the yearly change a question allows, over the years the statements show."""
+        threshold = stability_threshold(question)
+        metric = find_metric(question) if threshold is not None else None
+        if metric is None or threshold is None:
+            return None
+        documents = self._scope_documents(question, where)
+        years, _ = question_years(question)
+        through = max(years) if years else None
+        tool = ToolCall(name="metric_stability",
+                        arguments={"metric": metric.name, "threshold": str(threshold), "through": through},
+                        error="no filing of the company asked about")
+        latest = through or max((d.period_year or 0 for d in documents), default=0)
+        for document in _by_relevance(documents, latest):
+            try:
+                series = metric_series(metric, self._facts(document), through)
+            except MissingLineItem as exc:
+                tool.error = f"missing {exc}"
+                continue
+            tool.error = None
+            return self._stability_draft(question, document, series, threshold, tool)
+        return Draft(text="", tool_calls=[tool])
+
+    def _stability_draft(self, question: str, document: DocumentRecord, series: Series, threshold: Fraction,
+                         tool: ToolCall) -> Draft:
+        changes = series.changes()
+        largest = max(abs(change) for change in changes.values())
+        if abs(largest - threshold) <= threshold / 10:  # "roughly 2%": 1.9 or 2.1 points is not settled either way
+            tool.error = "the largest yearly change is too close to the threshold to call"
+            return Draft(text="", tool_calls=[tool])
+        places = requested_places(question) or 1
+        unit = series.metric.unit
+        change_unit = "points" if unit == "percent" else "percent"
+        values = ", ".join(f"{format_value(v, unit, 'millions', places)} in FY{y}" for y, v in series.values.items())
+        moves = ", ".join(f"{format_value(c, change_unit, 'millions', places)} into FY{y}" for y, c in changes.items())
+        tool.output = {"values": values, "changes": moves, "largest_change": format_number(largest, places)}
+        tool_evidence = Evidence(id="tool:metric_stability", kind="tool", source=tool.name,
+                                 text=f"{values}; {moves}; largest {tool.output['largest_change']}")
+        evidence, citations, index = self._cited_inputs(document, series.inputs)
+        verdict = "Yes" if largest < threshold else "No"
+        name = series.metric.name.replace("_", " ")
+        text = (f"{verdict}: the {name} of {document.company or document.title} was {values}; the yearly changes "
+                f"were {moves}, against the {format_number(threshold, None)}% the question allows. "
+                f"Formula: {series.metric.formula}. Inputs from the {document.title} statements: "
+                f"{inputs_sentence(series.inputs, index)}.")
+        return Draft(text=text, evidence=[*evidence, tool_evidence], citations=citations, tool_calls=[tool],
+                     value=verdict)
 
     def _tool_draft(self, question: str, tool: ToolCall, result: str, template: str) -> Draft:
         evidence = Evidence(id=f"tool:{tool.name}", kind="tool", source=tool.name, text=f"{template} ({result})")
@@ -339,6 +444,27 @@ class GroundedAssistant:
             parts.append(f'"{_clean(sentence)}" [{len(citations)}]')
         text = "According to the knowledge base: " + " ".join(parts)
         return Draft(text=text, evidence=evidence, citations=citations)
+
+
+def _by_relevance(documents: list[DocumentRecord], target: int) -> list[DocumentRecord]:
+    """The filing for the year asked first, then later filings (whose statements repeat the year), annual
+    reports before others."""
+    return sorted(
+        documents,
+        key=lambda d: (
+            d.period_year is None or d.period_year < target,
+            abs((d.period_year or 0) - target),
+            "10k" not in str(d.metadata.get("doc_type", "10k")).lower(),
+        ),
+    )
+
+
+def _target_year(question: str, documents: list[DocumentRecord]) -> int | None:
+    """The fiscal year a question asks about: the latest it names, else the year of its only filing."""
+    years, _ = question_years(question)
+    if years:
+        return max(years)
+    return documents[0].period_year if len(documents) == 1 else None
 
 
 def _polar_answer(question: str, result: MetricResult) -> str | None:

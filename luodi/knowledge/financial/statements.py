@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 # raise when extraction changes: knowledge bases re-extract their facts from the stored pages on open
-EXTRACTOR_VERSION = "11"
+EXTRACTOR_VERSION = "12"
 
 # matched against a title line with its spaces removed
 STATEMENT_TITLES: dict[str, re.Pattern[str]] = {
@@ -42,6 +42,14 @@ _ROW_BREAK = re.compile(
     r"|(?<=[A-Z]{2}) (?=[A-Z][a-z])"  # a section heading in capitals, then a label
 )
 _DASHES = {"—", "–", "-", "—-", "$—", "$-"}
+
+def _section_total(activity: str) -> list[str]:
+    """Label patterns of a cash-flow section's total, worded every way filings word it."""
+    verbs = (r"provided by|from|generated (?:by|from)|used (?:in|for)|\(used in\)|\(used for\)|provided \(used\) by"
+             r"|provided by \(used (?:in|for)\)|\(?used in\)? provided by|provided by/\(used in\)")
+    return [rf"(?:net |total )?cash (?:flows? )?(?:{verbs}) (?:continuing )?{activity} activities.*",
+            rf"net cash (?:from|used in|provided by) {activity}.*"]
+
 
 # canonical line item -> (statement, label patterns, most specific first); labels are normalised first
 LINE_ITEMS: dict[str, tuple[str, list[str]]] = {
@@ -103,6 +111,9 @@ LINE_ITEMS: dict[str, tuple[str, list[str]]] = {
         r"cash provided by (?:\(used in\) )?operating activities", r"net cash (?:provided|generated) by operations",
         r"cash flows? from operating activities", r"net cash (?:used in|provided by) operating activities",
     ]),
+    # the section totals, for questions that compare where a year's cash came from or went
+    "investing_cash_flow": ("cashflow", _section_total("investing")),
+    "financing_cash_flow": ("cashflow", _section_total("financing")),
     "capex": ("cashflow", [
         r"purchases? of property,? plant,? and equipment.*", r"capital expenditures?", r"capital spending",
         r"capital expenditures?.*",
@@ -170,40 +181,92 @@ def _value(token: str) -> float | None:
     return -number if negative else number
 
 
+def _split_values(line: str) -> tuple[str, list[float]]:
+    """A text line as its label and the numbers that end it."""
+    tokens = line.split()
+    values: list[float] = []
+    while tokens:
+        token = tokens[-1]
+        if token == "$":
+            tokens.pop()
+            continue
+        number = _value(token)
+        if number is None:
+            break
+        values.append(number)
+        tokens.pop()
+    values.reverse()
+    return " ".join(tokens), values
+
+
+_FRAGMENT_WORDS = 3  # some PDFs print a label one word per line ("Property\nand\nequipment,\nnet 20,729")
+
+
+def _pending_run(lines: list[tuple[str, int]]) -> tuple[str, int]:
+    """The label text lines before a row continue: the last line, or the whole trailing run of short
+    fragments when the label was printed a word or two per line."""
+    if not lines:
+        return "", 0
+    first = len(lines) - 1
+    while first > 0 and len(lines[first][0].split()) <= _FRAGMENT_WORDS \
+            and len(lines[first - 1][0].split()) <= _FRAGMENT_WORDS:
+        first -= 1
+    return " ".join(text for text, _ in lines[first:]), lines[first][1]
+
+
+def _heading_groups(lines: list[tuple[str, int]]) -> list[str]:
+    """Label-only lines before a row with a label of its own are section headings, outermost first: each
+    line one, except that fragments printed a word per line join up, and a run in capitals ("ASSETS")
+    stands apart from the one after it ("Current assets")."""
+    groups: list[list[str]] = []
+    for text, _ in lines:
+        fragment = len(text.split()) <= _FRAGMENT_WORDS
+        if groups and fragment and len(groups[-1][-1].split()) <= _FRAGMENT_WORDS \
+                and groups[-1][-1].isupper() == text.isupper():
+            groups[-1].append(text)
+        else:
+            groups.append([text])
+    return [" ".join(group).rstrip(": ") for group in groups]
+
+
+def _closes(label: str, heading: str) -> bool:
+    """"Total current assets" closes the section headed "Current assets:"."""
+    return normalise_label(label) == f"total {normalise_label(heading)}"
+
+
 def parse_rows(page_text: str) -> list[Row]:
-    """Label-and-numbers rows; a line of numbers only completes the label on the line before it."""
+    """Label-and-numbers rows; a line of numbers only completes the label on the line before it.
+
+    A line of numbers with no label at all under a section heading ("Revenues", three rows, then the sum)
+    is that section's total, labelled "Total <heading>"; a labelled "Total <heading>" row closes it instead.
+    """
     # some PDFs run several rows into one text line ("... 636 604 582 Deferred income taxes 230 ..."): break
     # a line where a number is followed by a capitalised word; one character for one keeps the spans exact
     page_text = _ROW_BREAK.sub("\n", page_text)
     rows: list[Row] = []
-    pending_label = ""
-    pending_start = 0
+    pending: list[tuple[str, int]] = []  # label-only lines since the last row, with their offsets
+    headings: list[str] = []  # open sections, innermost last
     position = 0
     for line in page_text.splitlines(keepends=True):
         start, end = position, position + len(line.rstrip("\n"))
         position += len(line)
-        tokens = line.split()
-        values: list[float] = []
-        while tokens:
-            token = tokens[-1]
-            if token == "$":
-                tokens.pop()
-                continue
-            number = _value(token)
-            if number is None:
-                break
-            values.append(number)
-            tokens.pop()
-        values.reverse()
-        label = " ".join(tokens)
+        label, values = _split_values(line)
         if not values:
-            pending_label, pending_start = (label, start) if label else ("", 0)
+            if label:
+                pending.append((label, start))
             continue
+        pending_label, pending_start = _pending_run(pending)
         if not label and pending_label:
             label, start = pending_label, pending_start
         elif label and pending_label and label[:1].islower():
             label, start = f"{pending_label} {label}", pending_start
-        pending_label = ""
+        elif pending_label:  # label-only lines before a row of its own: a section heading
+            headings.extend(_heading_groups(pending))
+        pending = []
+        if not label and headings:
+            label = f"Total {headings.pop()}"
+        elif headings and _closes(label, headings[-1]):
+            headings.pop()
         if label and re.search(r"[A-Za-z]", label):
             rows.append(Row(label=label, values=values, start=start, end=end))
     return rows
