@@ -85,9 +85,43 @@ def test_a_refinement_keeps_the_filter_and_a_new_question_replaces_it(screener: 
     assert elliptical == {("category", "eq", "equity"), ("return_3y", "gt", 80.0)}
 
 
-def test_unknown_manager_gives_an_empty_result_not_someone_else(screener: FundScreener) -> None:
-    outcome = talk(screener, "funds managed by Nobody Atall")
-    assert outcome.result is not None and outcome.result.count == 0
+@pytest.mark.parametrize(
+    ("message", "named"),
+    [
+        ("funds managed by Nobody Atall", "Nobody Atall"),
+        ("bond funds managed by A Low", "A Low"),
+        ("funds whose manager is Zhang Wei", "Zhang Wei"),  # Zhao Wei and Huang Wei exist; neither is guessed
+        ("Fidelity funds with low fees", "Fidelity"),
+        ("equity funds from Vanguard", "Vanguard"),
+        ("基金经理李小龙管理的基金", "李小龙"),
+        ("易方达旗下的债券基金", "易方达"),
+    ],
+)
+def test_unknown_names_are_asked_about_never_filtered_or_dropped(
+    screener: FundScreener, message: str, named: str
+) -> None:
+    outcome = talk(screener, message)
+    assert outcome.clarification == "unknown_name" and outcome.result is None
+    assert outcome.reading.unknown_names == [named]
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("funds managed by Zhang Jnig", ("manager", "eq", "Zhang Jing")),  # one swapped pair of letters
+        ("Hua Sheng Fund bond funds", ("company", "eq", "Huasheng Fund")),  # spacing
+        ("funds from Huasehng", ("company", "eq", "Huasheng Fund")),  # a typo in a brand
+        ("large equity funds, excluding anything from Haina Fund", ("company", "ne", "Haina Fund")),
+        ("除了华盛基金以外的债券基金", ("company", "ne", "Huasheng Fund")),
+        ("funds managed by Chen Jing or Zhang Jing", ("manager", "in", ["Chen Jing", "Zhang Jing"])),
+    ],
+)
+def test_names_tolerate_spelling_and_negation(
+    screener: FundScreener, message: str, expected: tuple[str, str, object]
+) -> None:
+    fund_filter = talk(screener, message).fund_filter
+    assert fund_filter is not None
+    assert expected in [(c.column, c.op, c.value) for c in fund_filter.conditions]
 
 
 def test_user_text_is_bound_never_inlined(engine: Engine) -> None:
@@ -123,3 +157,38 @@ def test_themes_are_searched_in_fund_names(screener: FundScreener, engine: Engin
 def test_comparing_two_figures_is_a_question_not_a_guess(screener: FundScreener) -> None:
     outcome = talk(screener, "equity funds whose 3-year return is above their 1-year return")
     assert outcome.clarification == "column_comparison" and outcome.result is None
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("规模在一千万以下的基金", ("size_cny_100m", "le", 0.1)),  # 一千万 = 1000万 = 0.1亿
+        ("规模5千万以上的基金", ("size_cny_100m", "ge", 0.5)),
+        ("管理费只有0.15%的指数基金", ("management_fee", "eq", 0.15)),
+        ("how many funds, money market aside, have a 3-year Sharpe over 2.5?", ("category", "ne", "money_market")),
+    ],
+)
+def test_number_words_and_exclusions(screener: FundScreener, message: str, expected: tuple[str, str, object]) -> None:
+    assert expected in conditions(screener, message)
+
+
+def test_rank_words_follow_the_columns_natural_order(screener: FundScreener) -> None:
+    outcome = talk(screener, "Which mixed fund had the deepest 3-year drawdown?")
+    assert outcome.fund_filter is not None and outcome.fund_filter.limit == 1
+    assert [(k.column, k.descending) for k in outcome.fund_filter.sort] == [("max_drawdown_3y", True)]
+    best = talk(screener, "bond funds with the best max drawdown").fund_filter
+    assert best is not None and [(k.column, k.descending) for k in best.sort] == [("max_drawdown_3y", False)]
+    ranked = talk(screener, "夏普比率排名前五的指数基金").fund_filter
+    assert ranked is not None and ranked.limit == 5
+
+
+def test_refinements_exclude_page_and_drop_flags(screener: FundScreener) -> None:
+    excluded = conditions(screener, "low-risk funds with a 1-year return above 3.5%", "leave out money market funds")
+    assert excluded == {("risk_level", "le", 2), ("return_1y", "gt", 3.5), ("category", "ne", "money_market")}
+    page = talk(screener, "QDII基金里近一年收益最高的5只", "再看看后面5只").fund_filter
+    assert page is not None and (page.limit, page.offset) == (5, 5)
+    assert conditions(screener, "鸿运基金的债券基金，要能申购的", "申购状态不限了") == {
+        ("company", "eq", "Hongyun Fund"),
+        ("category", "eq", "bond"),
+    }
+    assert ("purchase_open", "eq", True) in conditions(screener, "funds managed by Zhu Ming", "only the open ones")

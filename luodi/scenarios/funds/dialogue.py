@@ -22,7 +22,13 @@ from luodi.scenarios.funds.understanding import Reading
 LOWER_OPS = {"gt", "ge"}
 UPPER_OPS = {"lt", "le"}
 Clarification = Literal[
-    "best_without_measure", "unknown_words", "unsupported", "column_comparison", "nothing_understood", "nothing_shown"
+    "unknown_name",
+    "best_without_measure",
+    "unknown_words",
+    "unsupported",
+    "column_comparison",
+    "nothing_understood",
+    "nothing_shown",
 ]
 
 
@@ -94,7 +100,10 @@ def merge(previous: FundFilter | None, reading: Reading, shown: list[str]) -> Fu
     if reading.compare or (reading.codes and not reading.conditions):
         codes = reading.codes or shown[:2]
         return FundFilter(codes=codes)
-    refine = previous is not None and not reading.reset and (reading.refine_marker or not reading.subject)
+    # excluding something ("leave out money market funds") only ever narrows the funds already asked about
+    exclusions = bool(reading.conditions) and all(c.op == "ne" for c in reading.conditions)
+    marked = reading.refine_marker or exclusions or not reading.subject
+    refine = previous is not None and not reading.reset and marked
     base = previous.model_copy(deep=True) if refine and previous is not None else FundFilter()
     base = _remove(base, reading.remove)
     for condition in [*reading.conditions, *_elliptical(base, reading)]:
@@ -209,6 +218,8 @@ def contradictions(fund_filter: FundFilter) -> list[str]:
 
 
 def _clarification(reading: Reading, merged: FundFilter | None, shown: list[str]) -> Clarification | None:
+    if reading.unknown_names:
+        return "unknown_name"
     if reading.unknown or (reading.bare and not (merged and merged.conditions)):
         return "unknown_words"
     if reading.unsupported:

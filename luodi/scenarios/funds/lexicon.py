@@ -209,6 +209,8 @@ FLAG_WORDS: dict[tuple[str, bool], tuple[str, ...]] = {
         r"suspended (?:for )?purchases?",
         r"can(?:no|')t (?:be )?b(?:uy|ought)",
         r"暂停申购",
+        r"(?:不|未)开放(?:申购)?",
+        r"closed(?= ones| funds?)",
         r"不可申购",
         r"不能申购",
         r"不能买",
@@ -262,6 +264,9 @@ FLAG_WORDS: dict[tuple[str, bool], tuple[str, ...]] = {
         r"可买",
         r"申购开放",
         r"正常申购",
+        # "only the open ones", "开放的": open with no more said is open for purchase, the usual meaning
+        r"open(?:ed)?",
+        r"开放",
     ),
 }
 BOTH_OPEN_WORDS = (
@@ -438,6 +443,13 @@ ASCENDING_WORDS = (
     r"由小到大",
 )
 HIGH_SUPERLATIVES = (
+    r"deepest",
+    r"steepest",
+    r"heaviest",
+    r"sharpest",
+    r"most severe",
+    r"最深",
+    r"最严重",
     r"higher",
     r"更高",
     r"更大",
@@ -445,7 +457,6 @@ HIGH_SUPERLATIVES = (
     r"highest",
     r"largest",
     r"biggest",
-    r"best",
     r"most",
     r"greatest",
     r"top",
@@ -453,15 +464,16 @@ HIGH_SUPERLATIVES = (
     r"最高",
     r"最大",
     r"最多",
-    r"最好",
     r"最强",
-    r"最优",
-    r"最佳",
     r"领先",
     r"排名靠前",
     r"靠前",
 )
 LOW_SUPERLATIVES = (
+    r"shallowest",
+    r"mildest",
+    r"lightest",
+    r"最浅",
     r"lower",
     r"更低",
     r"更小",
@@ -469,7 +481,6 @@ LOW_SUPERLATIVES = (
     r"smallest",
     r"least",
     r"cheapest",
-    r"worst",
     r"weakest",
     r"fewest",
     r"最低",
@@ -501,6 +512,10 @@ NATURAL_DESCENDING = {
     "nav",
     "inception_date",
 }
+# "best" / "worst" follow the column's natural order: the best return is the highest, the best drawdown the
+# smallest
+BEST_WORDS = (r"best", r"最好", r"最优", r"最佳")
+WORST_WORDS = (r"worst", r"最差", r"最糟")
 # superlatives that carry their own column ("cheapest" = lowest management fee)
 SUPERLATIVE_COLUMNS: dict[str, tuple[str, bool]] = {
     r"cheapest|least expensive|lowest[- ]cost|最便宜|费率最低|费用最低": ("management_fee", False),
@@ -526,10 +541,11 @@ PAGING_WORDS = (
     r"(?:the )?rest",
     r"下一页",
     r"下页",
-    r"后面的",
     r"接下来的?(?P<n2>\d+)?",
     r"再来(?:(?P<n3>\d+)(?:只|个|条|支)?|一些|一页|点)",
     r"再看(?P<n4>\d+)(?:只|个|条|支)?",
+    r"(?:再看看?|往后翻?|再往后)?后面(?:的)?(?P<n5>\d+)?(?:只|个|条|支)?",
+    r"往后翻|翻页|下一批",
     r"更多",
 )
 REMOVE_WORDS = (
@@ -567,6 +583,54 @@ REMOVE_WORDS = (
     r"忽略",
     r"拿掉",
 )
+# said after what is dropped: "申购状态不限了", "费率无所谓", "the fee doesn't matter"
+POSTFIX_REMOVE_WORDS = (
+    r"不限了?",
+    r"不管了?",
+    r"无所谓",
+    r"随意",
+    r"都行",
+    r"都可以",
+    r"不重要",
+    r"不用管了?",
+    r"不用了",
+    r"不要了",
+    r"去掉",
+    r"删掉",
+    r"取消",
+    r"doesn'?t matter",
+    r"does not matter",
+    r"no longer matters",
+    r"is not important",
+    r"isn'?t important",
+    r"can be anything",
+    r"is fine either way",
+)
+# words for the open flags when a condition on them is dropped ("申购状态不限", "remove the purchase filter")
+FLAG_COLUMN_WORDS: dict[str, tuple[str, ...]] = {
+    "purchase_open": (
+        r"purchase (?:status|availability)",
+        r"open[- ]for[- ]purchase",
+        r"purchasability",
+        r"availability",
+        r"open",
+        r"purchase",
+        r"申购状态",
+        r"可申购",
+        r"开放申购",
+        r"能申购",
+        r"申购",
+    ),
+    "redemption_open": (
+        r"redemption (?:status|availability)",
+        r"open[- ]for[- ]redemption",
+        r"redemption",
+        r"赎回状态",
+        r"可赎回",
+        r"开放赎回",
+        r"赎回",
+    ),
+}
 COUNT_WORDS = (
     r"how many",
     r"count(?: them)?",
@@ -724,6 +788,27 @@ SHOWN_REFERENCES = (
     r"前(?:两|2)个",
 )
 NEGATIONS = (
+    r"leave out",
+    r"leaving out",
+    r"left out",
+    r"omit(?:ting)?",
+    r"filter(?:ing)? out",
+    r"rule out",
+    r"ruling out",
+    r"take out",
+    r"not including",
+    r"avoid(?:ing)?",
+    r"drop(?:ping)?",
+    r"remove",
+    r"removing",
+    r"get rid of",
+    r"except for",
+    r"excl\.?",
+    r"不包括",
+    r"不包含",
+    r"除开",
+    r"刨除",
+    r"去除",
     r"not",
     r"no",
     r"non",
@@ -746,6 +831,8 @@ NEGATIONS = (
     r"去掉",
     r"除去",
 )
+# said after what is excluded: "money market aside", "货币基金除外"
+POSTFIX_NEGATIONS = (r"aside", r"excluded", r"not included", r"left out", r"除外", r"以外", r"之外", r"不要", r"不算")
 SUPERLATIVE_ONLY = (r"best", r"top", r"greatest", r"最好", r"最优", r"最佳", r"最牛", r"最强")
 FUND_NOUNS = (r"funds?", r"基金", r"产品")
 

@@ -18,6 +18,10 @@ COMPARE_COLUMNS = ("company", "manager", "inception_date", "size_cny_100m", "nav
                    "purchase_fee", "min_purchase_cny", "purchase_open", "redemption_open")  # fmt: skip
 SYMBOLS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥"}
 CLARIFICATIONS = {
+    "unknown_name": (
+        "I found no fund manager or fund company called “{words}” in the database, so I did not filter on it.{hint}",
+        "数据库中没有名为“{words}”的基金经理或基金公司，所以没有按它筛选。{hint}",
+    ),
     "best_without_measure": (
         "“Best” depends on what you value. Best by which measure: 1-year or 3-year return, Sharpe ratio, lowest "
         "drawdown, lowest fees, or size? For example: “bond funds with the highest 3-year Sharpe ratio”.",
@@ -140,15 +144,23 @@ def _row_line(position: int, row: dict[str, Any], columns: list[str], language: 
     return f"{position}. {row['code']} {name} — {details} [funds:{row['code']}]"
 
 
+def _suggestion_hint(names: list[str], zh: bool) -> str:
+    if not names:
+        return ""
+    listed = "、".join(names) if zh else ", ".join(names)
+    return f"您是不是指：{listed}？" if zh else f" Did you mean: {listed}?"
+
+
 def render(outcome: TurnOutcome) -> tuple[str, list[Evidence], list[Citation], dict[str, Any]]:
     language = outcome.language
     zh = _zh(language)
     if outcome.clarification is not None:
         template = CLARIFICATIONS[outcome.clarification][1 if zh else 0]
         reading = outcome.reading
-        words = "; ".join(reading.unknown or reading.unsupported or reading.column_comparison)
+        words = "; ".join(reading.unknown_names or reading.unknown or reading.unsupported or reading.column_comparison)
         columns = "、".join(column_label(c, language) for c in COLUMN_LABELS if c not in ("code", "name_zh"))
-        text = template.format(words=words, columns=columns if zh else columns.replace("、", ", "))
+        text = template.format(words=words, columns=columns if zh else columns.replace("、", ", "),
+                               hint=_suggestion_hint(reading.suggestions, zh))  # fmt: skip
         return text, [], [], {"clarification": outcome.clarification}
     assert outcome.fund_filter is not None and outcome.result is not None
     fund_filter, result = outcome.fund_filter, outcome.result

@@ -16,6 +16,7 @@ from functools import cache, cached_property
 
 from luodi.scenarios.funds import lexicon as lx
 from luodi.scenarios.funds.database import Directory
+from luodi.scenarios.funds.names import NameBook, name_slots
 from luodi.scenarios.funds.query import Condition, SortKey
 from luodi.scenarios.funds.schema import FUND_COLUMNS
 from luodi.scenarios.funds.vague import vague_words, years_before
@@ -26,8 +27,12 @@ SEPARATORS = re.compile(
 )
 ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 ZH_NUMBER = re.compile(
-    r"[零一二两三四五六七八九十百]+(?=\s*(?:年|个|月|只|支|名|款|%|亿|万|元|倍|成|位|条|星|级|以|$))"
+    r"(?<![\d.])[零一二两三四五六七八九十百千]+(?=\s*(?:年|个|月|只|支|名|款|%|亿|万|元|块|倍|成|位|条|星|级|以|$))"
+    # a rank or page needs no unit after it: "排名前五的", "倒数第三", "第二页"
+    r"|(?:(?<=前)|(?<=后)|(?<=倒数)|(?<=第))[一二两三四五六七八九十]+"
 )
+# "5千万" = 5000万, "3百万" = 300万: the compound units become plain 万
+ZH_COMPOUND_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(千|百)万")
 EN_NUMBERS = re.compile(
     r"\b(?:(" + "|".join(w for w in lx.YEARS_WORDS if w != "one") + r")|(one)(?=[- ]?(?:years?|months?|percent|%)))\b"
 )
@@ -45,7 +50,7 @@ ELLIPSIS_WORDS = {
 
 
 def zh_to_int(text: str) -> int:
-    """Chinese numerals below 1000: 三 -> 3, 十五 -> 15, 二十 -> 20, 一百二十 -> 120."""
+    """Chinese numerals below 10000: 三 -> 3, 十五 -> 15, 二十 -> 20, 一百二十 -> 120, 五千 -> 5000."""
     total, current = 0, 0
     for char in text:
         if char in ZH_DIGITS:
@@ -55,6 +60,9 @@ def zh_to_int(text: str) -> int:
             current = 0
         elif char == "百":
             total += (current or 1) * 100
+            current = 0
+        elif char == "千":
+            total += (current or 1) * 1000
             current = 0
     return total + current
 
@@ -74,6 +82,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"(?<![a-z])tripled(?![a-z])", "returned 200% or more", text)
     text = re.sub(r"翻倍|翻了一番|翻了1番|翻一番", "涨了100%以上", text)
     text = re.sub(r"翻了两番|翻两番", "涨了300%以上", text)
+    text = ZH_COMPOUND_UNIT.sub(lambda m: f"{float(m.group(1)) * (1000 if m.group(2) == '千' else 100):g}万", text)
     text = ZH_NUMBER.sub(lambda m: str(zh_to_int(m.group())), text)
     text = EN_NUMBERS.sub(lambda m: str(lx.YEARS_WORDS[m.group(1) or m.group(2)]), text)
     text = EN_LIMIT_WORDS.sub(lambda m: m.group().replace(m.group(1), str(lx.YEARS_WORDS[m.group(1)])), text)
@@ -115,6 +124,8 @@ class Reading:
     refine_marker: bool = False
     subject: bool = False  # names funds / a category: a new question rather than a refinement
     unknown: list[str] = field(default_factory=list)
+    unknown_names: list[str] = field(default_factory=list)  # a manager or company the database does not have
+    suggestions: list[str] = field(default_factory=list)  # close names to offer for them
     # "make it above 80%", "并且低于5%": a comparison with no column word, for the column the user spoke of last
     bare: list[tuple[str, float, str, float | None]] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
@@ -139,6 +150,7 @@ class Reading:
             or self.horizon
             or self.count_only
             or self.unknown
+            or self.unknown_names
             or self.bare
             or self.unsupported
             or self.column_comparison
@@ -175,6 +187,7 @@ class RuleUnderstander:
 
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
+        self.names = NameBook(directory)
 
     @cached_property
     def _managers(self) -> tuple[re.Pattern[str], dict[str, str]]:
@@ -231,6 +244,7 @@ class RuleUnderstander:
         self._sort(text, mentions, reading)
         self._singular(normalized, reading)
         self._vague(text, reading)
+        self._named(text, message, reading)
         self._horizon_switch(text, reading)
         self._leftovers(text, mentions, reading)
         return reading
@@ -331,36 +345,34 @@ class RuleUnderstander:
             (*self._managers, "manager"),
             (*self._companies, "company"),
         ):
-            found = [names[m.group()] for m in text.take(pattern)]
-            values = list(dict.fromkeys(found))
-            if values:
-                one = len(values) == 1
-                reading.conditions.append(
-                    Condition(column=column, op="eq", value=values[0])
-                    if one
-                    else Condition(column=column, op="in", value=values)
-                )
+            matches = text.take(pattern)
+            wanted = [names[m.group()] for m in matches if not _negated(text.value, m.start())]
+            unwanted = [names[m.group()] for m in matches if _negated(text.value, m.start())]
+            for value in dict.fromkeys(wanted):
+                _add_name(reading, column, value)
+            for value in dict.fromkeys(unwanted):  # "excluding anything from Haina Fund", "除了华盛基金"
+                reading.conditions.append(Condition(column=column, op="ne", value=value))
+            if matches:
                 # the column word next to a name ("manager Zhang Wei", "基金经理") is spent, not an unknown
-                text.take(_bounded(lx.COLUMN_WORDS[column] + (r"managed by", r"run by", r"由", r"管理的?", r"旗下")))
-        self._unknown_manager(text, reading)
+                spent = lx.COLUMN_WORDS[column] + (r"managed by", r"run by", r"由", r"管理(?!费)的?", r"旗下")
+                text.take(_bounded(spent))
 
-    def _unknown_manager(self, text: Text, reading: Reading) -> None:
-        """A manager name that is not in the database still becomes a condition: the answer is an explicit
-        "no such manager" with no funds, never funds of someone else."""
-        if any(c.column == "manager" for c in reading.conditions):
-            return
-        for pattern in (
-            r"(?:managed|run) by (?:manager )?(?P<name>[a-z]+ [a-z]+)",
-            r"manager (?P<name>[a-z]+ [a-z]+)",
-            r"基金经理(?:是|为)?(?P<name>[\u4e00-\u9fff]{2,3}?)(?=管理|的|旗下|在管|$|[,，。?？ ])",
-        ):
-            match = re.search(pattern, text.value)
-            if match:
-                name = match.group("name")
-                reading.conditions.append(Condition(column="manager", op="eq", value=name.title()))
-                text.consume(*match.span())
-                reading.subject = True
-                return
+    def _named(self, text: Text, message: str, reading: Reading) -> None:
+        """Text where a manager or company name is said to stand ("managed by ...", "...旗下") that the exact
+        names did not claim: a close spelling of one name becomes its condition, anything else a question back
+        naming that text, never a condition that quietly matches nothing or a filter without it."""
+        for slot in name_slots(text.value, message):
+            found = self.names.resolve(slot.name, slot.kind)
+            text.consume(slot.start, slot.end)
+            if found is None:
+                reading.unknown_names.append(slot.name.title() if slot.name.isascii() else slot.name)
+                reading.suggestions += self.names.suggestions(slot.name)
+                continue
+            if _negated(text.value, slot.start):
+                reading.conditions.append(Condition(column=found.column, op="ne", value=found.value))
+            else:
+                _add_name(reading, found.column, found.value)
+            reading.subject = True
 
     def _purchase_amounts(self, text: Text, reading: Reading) -> None:
         """ "can I buy with 10 yuan", "10元就能买": the minimum purchase is at most that amount."""
@@ -385,11 +397,15 @@ class RuleUnderstander:
                                    Condition(column="redemption_open", op="eq", value=True)]  # fmt: skip
         negation = alternation_of(lx.NEGATIONS + (r"exclude", r"drop", r"remove", r"去掉", r"除去"))
         removal = alternation_of(lx.REMOVE_WORDS)
+        postfix = alternation_of(lx.POSTFIX_REMOVE_WORDS)
         for (column, value), words in lx.FLAG_WORDS.items():
             for match in text.take(_bounded(words)):
                 before = text.value[max(0, match.start() - 28) : match.start()]
-                if re.search(rf"(?<![a-z])(?:{removal})(?![a-z])\s*(?:the\s+)?$", before):
-                    reading.remove.add(column)  # "去掉可申购的条件", "drop the open-for-purchase filter"
+                after = text.value[match.end() : match.end() + 24]
+                if re.search(rf"(?<![a-z])(?:{removal})(?![a-z])\s*(?:the\s+)?$", before) or re.match(
+                    rf"\s*(?:的)?\s*(?:condition|filter|条件|限制|要求|状态)?\s*了?\s*(?:{postfix})", after
+                ):
+                    reading.remove.add(column)  # "去掉可申购的条件", "drop the open filter", "能不能申购无所谓"
                     continue
                 negated = re.search(rf"(?<![a-z])(?:{negation})(?![a-z])[\s\w]{{0,20}}$", before) is not None
                 if not any(c.column == column for c in reading.conditions):
@@ -447,31 +463,16 @@ class RuleUnderstander:
 
     # --- removals, limits ---------------------------------------------------------------------------------
     def _removals(self, text: Text, reading: Reading) -> None:
-        verbs = alternation_of(lx.REMOVE_WORDS)
-        targets = alternation_of(
-            [w for words in lx.COLUMN_WORDS.values() for w in words]
-            + [w for words in lx.CATEGORY_WORDS.values() for w in words]
-            + [r"sort(?:ing)?", r"order(?:ing)?", r"排序", r"limit", r"top \d+", r"前\d+"]
-            + [r"\d+[- ]?(?:years?|yrs?|y|months?|m)(?: returns?)?", r"近\d+(?:年|个?月)(?:收益率?|回报)?"]
-            + [re.escape(p) for word in vague_words() for p in word.phrases]
+        targets = rf"(?P<target>{REMOVAL_TARGETS})(?![a-z])"
+        condition_word = (
+            r"condition|filter|constraint|criterion|requirement|restriction|limit|rule|条件|限制|要求|筛选|状态"
         )
-        pattern = rf"(?<![a-z])(?:{verbs})(?![a-z])\s*(?:the |that |this |a |an |any |所有的?|这个|那个)?\s*(?P<target>{targets})(?![a-z])(?:\s*(?:condition|filter|constraint|criterion|requirement|restriction|limit|rule|条件|限制|要求|筛选|的条件|的限制))?"  # noqa: E501
-        for match in text.finditer(pattern):
+        prefix = rf"(?<![a-z])(?:{alternation_of(lx.REMOVE_WORDS)})(?![a-z])\s*(?:the |that |this |a |an |any |所有的?|这个|那个)?\s*{targets}(?:\s*(?:的)?(?:{condition_word}))?"  # noqa: E501
+        postfix = rf"(?<![a-z]){targets}(?:\s*(?:的)?(?:{condition_word}))?\s*(?:了)?\s*(?P<verb>{alternation_of(lx.POSTFIX_REMOVE_WORDS)})"  # noqa: E501
+        for match in [*text.finditer(prefix), *text.finditer(postfix)]:
             target = _removal_target(match.group("target"))
-            if target is None or re.match(r"\s*(?:为|是|=|of|is|at)?\s*-?\d", text.value[match.end() :]):
-                continue  # "不要风险等级4的": excluding a value, not dropping the condition
-            verb = match.group().split()[0]
-            named_column = re.fullmatch(alternation_of(lx.COLUMN_WORDS["category"]), match.group("target"))
-            if verb == "any" and not named_column and target not in ("sort", "limit") and target not in FUND_COLUMNS:
-                continue  # "any QDII funds with ..." asks for QDII funds
-            if verb == "any" and target != "category" and not named_column:
+            if target is None or not _drops_condition(match, text.value, target):
                 continue
-            if verb in ("without", "no") and not re.search(
-                r"condition|filter|constraint|limit|restriction", match.group()
-            ):
-                continue
-            if target == "category" and not named_column:
-                continue  # "去掉货币基金" / "remove bond funds": an exclusion, read with the categories
             reading.remove.add(target)
             text.consume(*match.span())
 
@@ -598,7 +599,10 @@ class RuleUnderstander:
         for category, words in lx.CATEGORY_WORDS.items():
             for match in text.take(_bounded(words)):
                 before = text.value[max(0, match.start() - 14) : match.start()]
-                negated = re.search(rf"(?<![a-z])(?:{negation})(?![a-z])[\s-]*(?:\w+[\s-]*)?$", before)
+                after = text.value[match.end() : match.end() + 20]
+                negated = re.search(rf"(?<![a-z])(?:{negation})(?![a-z])[\s-]*(?:\w+[\s-]*)?$", before) or re.match(
+                    rf"\s*(?:funds?|基金)?\s*(?:{alternation_of(lx.POSTFIX_NEGATIONS)})", after
+                )
                 (excluded if negated else included).append(category)
         included = [c for c in dict.fromkeys(included) if c not in excluded]
         if len(included) == 1:
@@ -620,7 +624,7 @@ class RuleUnderstander:
                 continue
             before = text.value[max(0, mention.start - 24) : mention.start]
             after = text.value[mention.end : mention.end + 16]
-            direction = _direction(before, after, high, low)
+            direction = _direction(before, after, high, low, mention.column)
             by_verb = re.search(rf"(?<![a-z])(?:{verbs})(?![a-z])[^,;。，]*$", before)
             ranked = re.match(r"\s*(?:排序|排名|排列|排行|前|top(?![a-z]))", after)
             if re.match(r"\s*(?:排名)?\s*(?:后|倒数)", after) or re.search(
@@ -730,6 +734,27 @@ class RuleUnderstander:
         for mention in mentions:
             if mention.column is None and mention.family == "return":
                 reading.unsupported.append(text.value[max(0, mention.start - 12) : mention.end].strip())
+
+
+def _negated(text: str, start: int) -> bool:
+    """A negation word shortly before `start` in the same clause: "excluding anything from X", "除了X"."""
+    before = text[max(0, start - 32) : start]
+    clause = re.split(r"[,;，。；]|\bbut\b|\band\b|但|并且", before)[-1]
+    negation = alternation_of(lx.NEGATIONS)
+    return (
+        re.search(rf"(?<![a-z])(?:{negation})(?![a-z])(?:\s*[a-z']+){{0,3}}\s*$|(?:{negation})\s*$", clause) is not None
+    )
+
+
+def _add_name(reading: Reading, column: str, value: str) -> None:
+    """One condition per name column: a second name widens it to a list ("funds of A or B")."""
+    for index, condition in enumerate(reading.conditions):
+        if condition.column == column and condition.op in ("eq", "in"):
+            values = condition.value if isinstance(condition.value, list) else [str(condition.value)]
+            merged = list(dict.fromkeys([*map(str, values), value]))
+            reading.conditions[index] = Condition(column=column, op="in", value=merged)
+            return
+    reading.conditions.append(Condition(column=column, op="eq", value=value))
 
 
 def _name_key(name: str) -> str:
@@ -853,7 +878,9 @@ def _find_value(text: str, start: int, end: int, after: bool, allow_time: bool =
     if best is None:
         bare = re.match(rf"\s*[:：]?\s*{VALUE}", segment) if after else None
         bare = bare or (
-            re.match(rf"\s*(?:just|only|of just|as little as|仅|只要)\s*{VALUE}", segment) if after else None
+            re.match(rf"\s*(?:just|only|of just|as little as|仅有|仅为|仅|只有|只要|只)\s*{VALUE}", segment)
+            if after
+            else None
         )
         if bare and bare.group("unit") in ("%", "亿", "亿元", "元", "yuan", "rmb", "cny", "块"):
             return ("eq", float(bare.group("num")), bare.group("unit"), None, (start, start + bare.end()))
@@ -1078,6 +1105,34 @@ def _year_condition(groups: dict[str, str | None]) -> Condition | None:
     return None
 
 
+def _drops_condition(match: re.Match[str], text: str, target: str) -> bool:
+    """Whether "<verb> <target>" drops the condition on the target, rather than asking for or excluding a value."""
+    if re.match(r"\s*(?:为|是|=|of|is|at)?\s*-?\d", text[match.end() :]):
+        return False  # "不要风险等级4的": excluding a value, not dropping the condition
+    if match.groupdict().get("verb"):
+        return True  # "申购状态不限了": said after the target, only ever a removal
+    verb = match.group().split()[0]
+    named_column = re.fullmatch(alternation_of(lx.COLUMN_WORDS["category"]), match.group("target"))
+    if verb == "any" and not named_column and target not in ("sort", "limit") and target not in FUND_COLUMNS:
+        return False  # "any QDII funds with ..." asks for QDII funds
+    if verb == "any" and target != "category" and not named_column:
+        return False
+    if verb in ("without", "no") and not re.search(r"condition|filter|constraint|limit|restriction", match.group()):
+        return False
+    # "去掉货币基金" / "remove bond funds": an exclusion, read with the categories
+    return not (target == "category" and not named_column)
+
+
+REMOVAL_TARGETS = alternation_of(
+    [w for words in lx.COLUMN_WORDS.values() for w in words]
+    + [w for words in lx.CATEGORY_WORDS.values() for w in words]
+    + [w for words in lx.FLAG_COLUMN_WORDS.values() for w in words]
+    + [r"sort(?:ing)?", r"order(?:ing)?", r"排序", r"limit", r"top \d+", r"前\d+"]
+    + [r"\d+[- ]?(?:years?|yrs?|y|months?|m)(?: returns?)?", r"近\d+(?:年|个?月)(?:收益率?|回报)?"]
+    + [re.escape(p) for word in vague_words() for p in word.phrases]
+)
+
+
 def _removal_target(target: str) -> str | None:
     horizon = _horizons(target)
     if horizon and horizon[0].start == 0:
@@ -1093,19 +1148,26 @@ def _removal_target(target: str) -> str | None:
     for words in lx.CATEGORY_WORDS.values():
         if re.fullmatch(alternation_of(words), target):
             return "category"
+    for column, words in lx.FLAG_COLUMN_WORDS.items():
+        if re.fullmatch(alternation_of(words), target):
+            return column
     for word in vague_words():
         if target in [p.lower() for p in word.phrases]:
             return str(word.condition["column"])
     return None
 
 
-def _direction(before: str, after: str, high: str, low: str) -> bool | None:
+def _direction(before: str, after: str, high: str, low: str, column: str) -> bool | None:
     """True = descending, False = ascending, None = the phrase around the column word says neither."""
     around = before[-24:] + " | " + after
     if re.search(alternation_of(lx.DESCENDING_WORDS), around):
         return True
     if re.search(alternation_of(lx.ASCENDING_WORDS), around):
         return False
+    natural = column in lx.NATURAL_DESCENDING
+    best, worst = alternation_of(lx.BEST_WORDS), alternation_of(lx.WORST_WORDS)
+    high = rf"{high}|(?:{best})" if natural else rf"{high}|(?:{worst})"
+    low = rf"{low}|(?:{worst})" if natural else rf"{low}|(?:{best})"
     # English puts the superlative before the word ("highest Sharpe"), Chinese after it ("夏普最高")
     near_after = re.match(rf"\s*(?:率|比率)?\s*(?:(?P<high>{high})|(?P<low>{low}))", after)
     near_before = list(re.finditer(rf"(?<![a-z])(?:(?P<high>{high})|(?P<low>{low}))(?![a-z])(?=[^,;，。]*$)", before))
