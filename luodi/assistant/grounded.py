@@ -270,13 +270,16 @@ class GroundedAssistant:
             return None
         documents = self._scope_documents(question, where)
         year = _target_year(question, documents)
-        tool = ToolCall(name="cash_flow_sections", arguments={"year": year, "asks": "most" if most else "least"})
-        for document in _by_relevance(documents, year) if year else []:
+        tool = ToolCall(name="cash_flow_sections", arguments={"year": year, "asks": "most" if most else "least"},
+                        error=f"the operating, investing and financing totals for FY{year} are not in the statements")
+        if year is None:
+            return Draft(text="", tool_calls=[tool])
+        for document in _by_relevance(documents, year):
             facts = self._facts(document)
-            found = {name: facts.get((key, year)) for name, key in CASH_FLOW_SECTIONS.items()}
-            if all(found.values()):
-                return self._sections_draft(question, document, {n: f for n, f in found.items() if f}, most, tool)
-        tool.error = f"the operating, investing and financing totals for FY{year} are not in the statements"
+            found = {name: facts[key, year] for name, key in CASH_FLOW_SECTIONS.items() if (key, year) in facts}
+            if len(found) == len(CASH_FLOW_SECTIONS):
+                tool.error = None
+                return self._sections_draft(question, document, found, most, tool)
         return Draft(text="", tool_calls=[tool])
 
     def _sections_draft(self, question: str, document: DocumentRecord, found: dict[str, Fact], most: bool,

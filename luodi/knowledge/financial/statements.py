@@ -45,8 +45,9 @@ _DASHES = {"—", "–", "-", "—-", "$—", "$-"}
 
 def _section_total(activity: str) -> list[str]:
     """Label patterns of a cash-flow section's total, worded every way filings word it."""
-    verbs = (r"provided by|from|generated (?:by|from)|used (?:in|for)|\(used in\)|\(used for\)|provided \(used\) by"
-             r"|provided by \(used (?:in|for)\)|\(?used in\)? provided by|provided by/\(used in\)")
+    verbs = (r"provided by|from|generated (?:by|from)|used (?:in|for|by)|\(used (?:in|for|by)\)|provided \(used\) by"
+             r"|provided by \(used (?:in|for|by)\)|\(?used in\)? provided by|provided by/\(used in\)|from \(used in\)"
+             r"|\(used (?:in|for|by)\)/? ?provided by")
     return [rf"(?:net |total )?cash (?:flows? )?(?:{verbs}) (?:continuing )?{activity} activities.*",
             rf"net cash (?:from|used in|provided by) {activity}.*"]
 
@@ -79,10 +80,13 @@ LINE_ITEMS: dict[str, tuple[str, list[str]]] = {
     "pretax_income": ("income", [
         r"(?:income|earnings)(?: \(loss\))? before (?:provision for )?income tax(?:es)?.*",
         r"(?:income|earnings)(?: \(loss\))? from continuing operations before (?:provision for )?income tax.*",
+        r"(?:income|earnings)(?: \(loss\))?(?: from continuing operations)? before (?:the )?(?:provision|benefit)"
+        r"(?: \((?:benefit|provision)\))? for taxes on income.*",
     ]),
     "interest_expense": ("income", [r"interest expense(?:, net)?", r"interest expense.*"]),
     "sga": ("income", [r"selling, general and administrative(?: expenses?)?", r"selling, general.*"]),
-    "income_tax": ("income", [r"(?:provision for|benefit from)? ?income tax(?:es)?(?: expense| provision)?.*"]),
+    "income_tax": ("income", [r"(?:provision for|benefit from)? ?income tax(?:es)?(?: expense| provision)?.*",
+                              r"(?:provision|benefit)(?: \((?:benefit|provision)\))? for taxes on income.*"]),
     "total_current_assets": ("balance", [r"total current assets"]),
     "total_assets": ("balance", [r"total assets"]),
     "total_current_liabilities": ("balance", [r"total current liabilities"]),
@@ -119,6 +123,7 @@ LINE_ITEMS: dict[str, tuple[str, list[str]]] = {
         r"capital expenditures?.*",
         r"(?:payments|expenditures) for (?:acquisition of )?property,? (?:plant )?and equipment.*",
         r"additions to property,? (?:plant )?and equipment.*", r"purchases? of property and equipment.*",
+        r"property,? plant,? and equipment additions.*",
         r"acquisitions? of property,? plant,? and equipment.*",
         r"(?:purchases?|acquisitions?|additions?|payments?|expenditures?) (?:of|to|for|to acquire) "
         r"(?:land|buildings|property|premises|fixed assets).*",
@@ -156,7 +161,7 @@ class Row:
 
 def normalise_label(label: str) -> str:
     label = label.lower().replace("’", "'").replace("—", "-").replace("–", "-")
-    label = re.sub(r"\(note \d+\)|\bnote \d+\b|\(\d\)$|\*+", "", label)
+    label = re.sub(r"\(notes? \d+(?:(?:,| and) \d+)*\)|\bnote \d+\b|\(\d\)$|\*+", "", label)
     label = re.sub(r"\s*/\s*\(", " (", label)  # "income/(loss)", "provided/(used)"
     # a section heading fused to the row: "cash flows - investing activities purchases of land, ..."
     label = re.sub(r"^cash flows? (?:- )?(?:from |used (?:in|for) )?(?:operating|investing|financing) activities:? ",
@@ -190,15 +195,25 @@ def _split_values(line: str) -> tuple[str, list[float]]:
         if token == "$":
             tokens.pop()
             continue
+        if token == ")" and len(tokens) > 1:  # "(28,107 )": a negative number printed with a space inside
+            tokens.pop()
+            tokens[-1] += ")"
+            continue
+        if token.endswith(")") and "(" not in token:  # "(Note 6)", "(Notes 11 and 15)": part of the label
+            break
         number = _value(token)
         if number is None:
             break
         values.append(number)
         tokens.pop()
     values.reverse()
+    if len(values) == 1 and line.split()[-1] in _DASHES:  # "net of accumulated depreciation -": a label that goes on
+        return line.strip(), []
     return " ".join(tokens), values
 
 
+# a label line ending this way goes on in the next line ("..., net of accumulated depreciation of\n$13,663 ...")
+_DANGLING = re.compile(r"(?:\b(?:of|and|for|to|in|from|by|on)|[,–-])$", re.I)
 _FRAGMENT_WORDS = 3  # some PDFs print a label one word per line ("Property\nand\nequipment,\nnet 20,729")
 
 
@@ -258,7 +273,7 @@ def parse_rows(page_text: str) -> list[Row]:
         pending_label, pending_start = _pending_run(pending)
         if not label and pending_label:
             label, start = pending_label, pending_start
-        elif label and pending_label and label[:1].islower():
+        elif label and pending_label and (label[:1].islower() or _DANGLING.search(pending_label)):
             label, start = f"{pending_label} {label}", pending_start
         elif pending_label:  # label-only lines before a row of its own: a section heading
             headings.extend(_heading_groups(pending))
@@ -321,10 +336,21 @@ def _columns(rows: list[Row]) -> int:
     return counts.most_common(1)[0][0] if counts else 0
 
 
+def _heading_text(page_text: str) -> str:
+    """The top lines of a page without its rows of amounts: where "Three Months Ended March 31," marks an
+    interim statement, and a row such as "More than three months - proceeds 1,969" does not."""
+    kept = []
+    for line in page_text.splitlines()[:12]:
+        _, values = _split_values(line)
+        if all(_YEAR.match(f"{v:g}") or 0 < v <= 31 for v in values):  # years and days of a date
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def _page_facts(number: int, text: str, statement: str, fiscal_year: int | None,
                 default_scale: float) -> dict[tuple[str, int], tuple[int, Fact]]:
     rows = parse_rows(text)
-    if len(rows) < 8 or _INTERIM.search("\n".join(text.splitlines()[:12])):
+    if len(rows) < 8 or _INTERIM.search(_heading_text(text)):
         return {}
     columns = _columns(rows)
     years = header_years(text)
