@@ -192,3 +192,25 @@ def test_refinements_exclude_page_and_drop_flags(screener: FundScreener) -> None
         ("category", "eq", "bond"),
     }
     assert ("purchase_open", "eq", True) in conditions(screener, "funds managed by Zhu Ming", "only the open ones")
+
+
+def test_ages_in_months_and_half_years(screener: FundScreener) -> None:
+    assert conditions(screener, "成立不到半年的基金") == {("inception_date", "gt", "2026-05-20")}
+    assert conditions(screener, "funds launched in the last 6 months") == {("inception_date", "gt", "2026-05-20")}
+    assert conditions(screener, "近半年收益超过10%的基金") == {("return_6m", "gt", 10.0)}
+
+
+def test_rankings_without_a_figure(screener: FundScreener) -> None:
+    worst = talk(screener, "show me the 5 worst mixed funds over 3 years").fund_filter
+    assert worst is not None and [(k.column, k.descending) for k in worst.sort] == [("return_3y", False)]
+    assert talk(screener, "推荐几只好基金").clarification == "best_without_measure"
+    # the "风险" of "低风险" is the vague word, not a second sort key
+    ranked = talk(screener, "天和基金的低风险产品，按规模从大到小排序").fund_filter
+    assert ranked is not None and [(k.column, k.descending) for k in ranked.sort] == [("size_cny_100m", True)]
+
+
+def test_vague_adjectives_alone_and_narrowing_with_just(screener: FundScreener) -> None:
+    large = conditions(screener, "index funds with a 3-year return above 100%", "which of those are large?")
+    assert ("size_cny_100m", "ge", 50) in large and ("return_3y", "gt", 100.0) in large
+    kept = conditions(screener, "funds from Mingde Fund", "just index funds")
+    assert kept == {("company", "eq", "Mingde Fund"), ("category", "eq", "index")}

@@ -833,7 +833,12 @@ NEGATIONS = (
 )
 # said after what is excluded: "money market aside", "货币基金除外"
 POSTFIX_NEGATIONS = (r"aside", r"excluded", r"not included", r"left out", r"除外", r"以外", r"之外", r"不要", r"不算")
-SUPERLATIVE_ONLY = (r"best", r"top", r"greatest", r"最好", r"最优", r"最佳", r"最牛", r"最强")
+SUPERLATIVE_ONLY = (
+    *(r"best", r"top", r"greatest", r"最好", r"最优", r"最佳", r"最牛", r"最强"),
+    # "good funds" asks for a judgement on no stated measure, like "the best fund"
+    *(r"good funds?", r"great funds?", r"worth (?:buying|investing in)", r"好基金", r"好的基金", r"优质基金"),
+    *(r"值得(?:买|购买|投资)", r"靠谱的?基金"),
+)
 FUND_NOUNS = (r"funds?", r"基金", r"产品")
 
 

@@ -19,7 +19,7 @@ from luodi.scenarios.funds.database import Directory
 from luodi.scenarios.funds.names import NameBook, name_slots
 from luodi.scenarios.funds.query import Condition, SortKey
 from luodi.scenarios.funds.schema import FUND_COLUMNS
-from luodi.scenarios.funds.vague import vague_words, years_before
+from luodi.scenarios.funds.vague import months_before, vague_words
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SEPARATORS = re.compile(
@@ -82,6 +82,9 @@ def normalize(text: str) -> str:
     text = re.sub(r"(?<![a-z])tripled(?![a-z])", "returned 200% or more", text)
     text = re.sub(r"翻倍|翻了一番|翻了1番|翻一番", "涨了100%以上", text)
     text = re.sub(r"翻了两番|翻两番", "涨了300%以上", text)
+    # half a year is 6 months, whether it is a return's horizon ("近半年") or an age ("成立不到半年")
+    text = re.sub(r"半年", "6个月", text)
+    text = re.sub(r"(?<![a-z])half[- ]?(?:a[- ])?year(?![a-z])", "6 months", text)
     text = ZH_COMPOUND_UNIT.sub(lambda m: f"{float(m.group(1)) * (1000 if m.group(2) == '千' else 100):g}万", text)
     text = ZH_NUMBER.sub(lambda m: str(zh_to_int(m.group())), text)
     text = EN_NUMBERS.sub(lambda m: str(lx.YEARS_WORDS[m.group(1) or m.group(2)]), text)
@@ -266,7 +269,7 @@ class RuleUnderstander:
         reading.shown_reference = bool(text.take(_bounded(lx.SHOWN_REFERENCES)))
         start_markers = (
             r"^\s*(?:and|but|also|now|then|ok(?:ay)?|so|what about|how about|what if|switch|change|"
-            r"make it|rather|那么?|好的?|再|换)"
+            r"make it|rather|just|那么?|好的?|再|换)"
         )
         anywhere = (
             r"only",
@@ -419,18 +422,20 @@ class RuleUnderstander:
         history = r"(?: old| of (?:history|track record)|'? track record| history)"
         zh_ops = r"超过|不满|满|不到|不足|未满|至少|不少于|少于|大于|小于|不超过"
         en_ops = r"longer than|shorter than|more than|less than|over|under|at least|at most"
+        en_unit = r"(?P<u>years?|yrs?|months?)"
+        zh_unit = r"(?P<u>个月|月|周年|年)"
         age_patterns = (
-            (r"(?P<op>older|younger|newer) than (?P<n>\d+) years?", None),
-            (rf"(?P<op>{comparators})\s*(?:an? )?(?P<n>\d+)[\s-]*years?{history}", None),
-            (rf"(?P<n>\d+)\s*\+\s*years?{history}?", "ge"),
+            (rf"(?P<op>older|younger|newer) than (?P<n>\d+) {en_unit}", None),
+            (rf"(?P<op>{comparators})\s*(?:an? )?(?P<n>\d+)[\s-]*{en_unit}{history}", None),
+            (rf"(?P<n>\d+)\s*\+\s*{en_unit}{history}?", "ge"),
             (
-                rf"(?:{founded})\s*(?:了|时间|以来|已经|已)?\s*(?P<op>{zh_ops})\s*(?P<n>\d+)\s*(?:个)?(?:年|周年)(?P<post>以上|以下|以内)?",
+                rf"(?:{founded})\s*(?:了|时间|以来|已经|已)?\s*(?P<op>{zh_ops})\s*(?P<n>\d+)\s*{zh_unit}(?P<post>以上|以下|以内)?",
                 None,
             ),
-            (rf"(?:{founded})\s*(?:了|时间)?\s*(?P<n>\d+)\s*(?:年|周年)(?P<post>以上|以下|以内|多)", None),
-            (rf"(?:{founded})\s+(?:of\s+|is\s+|for\s+)?(?P<op>{en_ops})\s*(?P<n>\d+)\s*years?", None),
-            (r"(?:in|within|over) the (?:last|past) (?P<n>\d+) years?", "lt"),
-            (r"(?:近|最近|过去)(?P<n>\d+)年(?:内|以内|里)?(?:新)?成立", "lt"),
+            (rf"(?:{founded})\s*(?:了|时间)?\s*(?P<n>\d+)\s*{zh_unit}(?P<post>以上|以下|以内|多)", None),
+            (rf"(?:{founded})\s+(?:of\s+|is\s+|for\s+)?(?P<op>{en_ops})\s*(?P<n>\d+)\s*{en_unit}", None),
+            (rf"(?:in|within|over) the (?:last|past) (?P<n>\d+) {en_unit}", "lt"),
+            (rf"(?:近|最近|过去)(?P<n>\d+){zh_unit}(?:内|以内|里)?(?:新)?成立", "lt"),
         )
         for pattern, fixed in age_patterns:
             for match in text.finditer(pattern):
@@ -440,7 +445,8 @@ class RuleUnderstander:
                     continue
                 if fixed == "lt" and not re.search(founded, text.value):
                     continue  # "over the past 3 years" alone is a return horizon, not an age
-                reading.conditions.append(_age_condition(op, int(groups["n"]), as_of))
+                months = int(groups["n"]) * (1 if re.match(r"month|个?月", groups["u"]) else 12)
+                reading.conditions.append(_age_condition(op, months, as_of))
                 text.consume(*match.span())
         year_patterns = (
             rf"(?P<op>before|prior to|earlier than|after|later than|since|in|from|during)\s+(?P<month>{MONTHS})\.?\s+(?P<y>(?:19|20)\d\d)",  # noqa: E501
@@ -619,11 +625,15 @@ class RuleUnderstander:
         keys: list[SortKey] = []
         verbs = alternation_of(lx.SORT_VERBS)
         high, low = alternation_of(lx.HIGH_SUPERLATIVES), alternation_of(lx.LOW_SUPERLATIVES)
-        for mention in mentions:
+        vague = _vague_spans(text.value)
+        for index, mention in enumerate(mentions):
             if mention.used or mention.column is None or mention.family in ("company", "manager", "category", "age"):
                 continue
+            if any(start <= mention.start and mention.end <= end for start, end in vague):
+                continue  # the "风险" of "低风险", the "fee" of "low fee": a vague word, not a sort
+            next_start = mentions[index + 1].start if index + 1 < len(mentions) else len(text.value)
             before = text.value[max(0, mention.start - 24) : mention.start]
-            after = text.value[mention.end : mention.end + 16]
+            after = text.value[mention.end : min(mention.end + 16, next_start)]
             direction = _direction(before, after, high, low, mention.column)
             by_verb = re.search(rf"(?<![a-z])(?:{verbs})(?![a-z])[^,;。，]*$", before)
             ranked = re.match(r"\s*(?:排序|排名|排列|排行|前|top(?![a-z]))", after)
@@ -674,6 +684,17 @@ class RuleUnderstander:
                     _horizon_column(_horizons(text.value), match.start(), text.value) if column == "return" else column
                 )
                 return [SortKey(column=resolved or "return_1y", descending=descending)]
+        # "the 5 worst mixed funds over 3 years": a ranking with a horizon and no figure ranks the return
+        horizons = _horizons(text.value)
+        rank = re.search(
+            rf"(?<![a-z])(?:(?P<high>{alternation_of(lx.BEST_WORDS)}|top)|(?P<low>{alternation_of(lx.WORST_WORDS)}|bottom))(?![a-z])",
+            text.value,
+        )  # noqa: E501
+        if rank and len(horizons) == 1:
+            named = lx.MONTHS_TO_HORIZON.get(horizons[0].months)
+            if named:
+                text.consume(*rank.span())
+                return [SortKey(column=lx.RETURN_COLUMNS[named], descending=rank.group("high") is not None)]
         return []
 
     # --- vague words and leftovers ------------------------------------------------------------------------
@@ -761,11 +782,23 @@ def _name_key(name: str) -> str:
     return name[:2] if CJK.match(name) else name.split(" ", 1)[0]
 
 
+def _vague_spans(text: str) -> list[tuple[int, int]]:
+    return [
+        match.span()
+        for word in vague_words()
+        for match in _bounded([_flexible(p) for p in word.phrases]).finditer(text)
+    ]
+
+
 @cache
 def _flexible(phrase: str) -> str:
     """A vague phrase as a pattern: any spacing, and "small funds" also matching "small equity funds"."""
     pattern = r"\s+".join(re.escape(part) for part in phrase.split(" "))
-    return re.sub(r"\\s\+(funds?)$", r"\\s+(?:[a-z-]+\\s+){0,2}\1", pattern)
+    if not re.search(r"\\s\+funds?$", pattern):
+        return pattern
+    # "large funds" also says "large equity funds", "large ones" and "which of those are large?"
+    adjective = re.sub(r"\\s\+funds?$", "", pattern)
+    return rf"{adjective}\s+(?:[a-z-]+\s+){{0,2}}funds?|{adjective}\s+ones?|{adjective}(?=\s*(?:[?.!,;]|$))"
 
 
 def alternation_of(words: tuple[str, ...] | list[str]) -> str:
@@ -1027,8 +1060,9 @@ def _inception_condition(op: str, number: float, unit: str, upper: float | None,
     if 1900 <= number <= 2100:
         return _year_condition({"op": {"gt": "after", "ge": "since", "lt": "before", "le": "until"}.get(op, "in"),
                                 "y": str(int(number))})  # fmt: skip
-    if unit.startswith(("year", "yr", "年")) or unit == "":
-        return _age_condition(op, int(number), as_of) if op in ("gt", "ge", "lt", "le") else None
+    months = 1 if re.match(r"month|个?月", unit) else 12 if unit.startswith(("year", "yr", "年")) or unit == "" else 0
+    if months and op in ("gt", "ge", "lt", "le"):
+        return _age_condition(op, int(number) * months, as_of)
     return None
 
 
@@ -1051,9 +1085,9 @@ def _age_op(word: str | None, post: str | None) -> str | None:
     return age_words.get(word) or _op_of(word)
 
 
-def _age_condition(op: str, years: int, as_of: date) -> Condition:
-    """Older than N years = founded before the as-of date minus N years (a bigger age is an earlier date)."""
-    cutoff = years_before(as_of, years).isoformat()
+def _age_condition(op: str, months: int, as_of: date) -> Condition:
+    """Older than N months = founded before the as-of date minus N months (a bigger age is an earlier date)."""
+    cutoff = months_before(as_of, months).isoformat()
     flipped = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}[op]
     return Condition(column="inception_date", op=flipped, value=cutoff)  # type: ignore[arg-type]
 
