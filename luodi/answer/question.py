@@ -109,9 +109,11 @@ def compared_sections(question: str) -> bool | None:
     if not _SECTIONS.search(question):
         return None
     lowered = question.lower()
-    if re.search(r"(?:brought in|generated|provided) the most|the (?:most|largest|highest)", lowered):
+    if re.search(r"\b(?:used|lost|consumed|spent) the most\b", lowered):
+        return False
+    if re.search(r"\bthe (?:most|largest|highest)\b", lowered):
         return True
-    if re.search(r"(?:used|lost|consumed) the most|the (?:least|smallest|lowest)", lowered):
+    if re.search(r"\bthe (?:least|smallest|lowest)\b", lowered):
         return False
     return None
 

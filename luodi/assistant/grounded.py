@@ -341,7 +341,8 @@ class GroundedAssistant:
         moves = ", ".join(f"{format_value(c, change_unit, 'millions', places)} into FY{y}" for y, c in changes.items())
         tool.output = {"values": values, "changes": moves, "largest_change": format_number(largest, places)}
         tool_evidence = Evidence(id="tool:metric_stability", kind="tool", source=tool.name,
-                                 text=f"{values}; {moves}; largest {tool.output['largest_change']}")
+                                 text=f"{values}; {moves}; largest {tool.output['largest_change']}; "
+                                      f"formula: {series.metric.formula}")
         evidence, citations, index = self._cited_inputs(document, series.inputs)
         verdict = "Yes" if largest < threshold else "No"
         name = series.metric.name.replace("_", " ")

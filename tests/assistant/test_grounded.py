@@ -91,3 +91,21 @@ def test_yes_no_questions_get_yes_or_no_from_the_numbers_or_abstain(knowledge: K
     assert grew.text.startswith("No: ")  # 8,738 at the end of 2018 against 8,866 a year before
     unsettled = ask(assistant(knowledge), "Is 3M's FY2018 gross margin historically consistent?")
     assert unsettled.abstained
+
+
+def test_which_cash_flow_section_brought_in_the_most(knowledge: KnowledgeBase) -> None:
+    answer = ask(assistant(knowledge), "Among operations, investing, and financing activities, which brought in the "
+                                       "most (or lost the least) cash flow for 3M in FY2018?")
+    assert not answer.abstained and answer.text.startswith("In FY2018, operating activities brought in the most")
+    assert "USD 6,439 million" in answer.text and len(answer.citations) == 3  # 6,439 against (222) and (6,701)
+    assert answer.verification.status == "verified"
+
+
+def test_stability_against_the_threshold_the_question_states(knowledge: KnowledgeBase) -> None:
+    answer = ask(assistant(knowledge), "Are 3M's gross margins historically consistent (not fluctuating more than "
+                                       "roughly 2% each year)?")
+    assert answer.text.startswith("Yes: ") and "49.1% in FY2018" in answer.text  # 49.8%, 49.3%, 49.1%
+    assert answer.verification.status == "verified" and len(answer.citations) == 6
+    stricter = ask(assistant(knowledge), "Are 3M's gross margins consistent (not fluctuating more than 0.1% each "
+                                         "year)?")
+    assert stricter.text.startswith("No: ")

@@ -43,3 +43,44 @@ def test_rows_run_together_on_one_line_are_separated() -> None:
     rows = parse_rows("Depreciation and amortization 636 604 582 Deferred income taxes 230 207 208\n")
     assert [(r.label, r.values) for r in rows] == [
         ("Depreciation and amortization", [636, 604, 582]), ("Deferred income taxes", [230, 207, 208])]
+
+
+def _pages(name: str, indexes: list[int]) -> list[str]:
+    path = FILING.with_name(f"{name}.pdf")
+    if not path.exists():
+        pytest.skip("FinanceBench filings not present")
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    texts = [pdf[i].get_textpage().get_text_range().replace("\r\n", "\n") for i in indexes]
+    pdf.close()
+    return texts
+
+
+def test_labels_printed_a_word_per_line_and_unlabelled_totals() -> None:
+    # MGM's balance sheet prints "Property\nand\nequipment,\nnet 20,729,888" and total assets with no label;
+    # its income statement sums the revenue lines under "Revenues" on a line of numbers only
+    facts = {(f.key, f.year): f for f in extract_statement_facts(_pages("MGMRESORTS_2018_10K", [56, 57]), 2018)}
+    assert facts[("ppe_net", 2018)].value == 20_729_888 and facts[("ppe_net", 2018)].label.startswith("Property")
+    assert facts[("total_assets", 2018)].value == 30_210_706 and facts[("total_assets", 2017)].value == 29_160_042
+    assert facts[("revenue", 2018)].value == 11_763_096 and facts[("revenue", 2016)].value == 9_478_269
+    assert facts[("pretax_income", 2018)].value == 634_006
+    # "Benefit (provision) for income taxes (50,112)": an expense of 50,112 (and not the pretax row above it)
+    assert facts[("income_tax", 2018)].value == 50_112 and facts[("income_tax", 2017)].value == -1_127_394
+    assert all(f.scale == 1e3 for f in facts.values())
+
+
+def test_notes_references_and_spaced_parentheses_are_not_amounts() -> None:
+    corning = {(f.key, f.year): f.value for f in extract_statement_facts(_pages("CORNING_2020_10K", [71]), 2020)}
+    assert corning[("inventory", 2020)] == 2438 and corning[("inventory", 2019)] == 2320  # "Inventories, net (Note 6)"
+    assert corning[("ppe_net", 2020)] == 15742  # "..., net of accumulated depreciation -\n$13,663 and $12,995 (Note 9)"
+    microsoft = {(f.key, f.year): f.value for f in extract_statement_facts(_pages("MICROSOFT_2023_10K", [60]), 2023)}
+    assert microsoft[("capex", 2023)] == -28107  # printed "(28,107 )"
+    assert microsoft[("investing_cash_flow", 2023)] < 0 and microsoft[("financing_cash_flow", 2023)] < 0
+
+
+def test_a_continued_statement_whose_rows_mention_months_is_not_interim() -> None:
+    # PepsiCo's cash-flow statement goes on to a second page whose rows read "More than three months - proceeds"
+    facts = {(f.key, f.year): f.value for f in extract_statement_facts(_pages("PEPSICO_2022_10K", [63, 64]), 2022)}
+    assert facts[("dividends_paid", 2022)] == -6172 and facts[("financing_cash_flow", 2022)] == -8523
+    assert facts[("operating_cash_flow", 2022)] > 0 and facts[("investing_cash_flow", 2022)] < 0

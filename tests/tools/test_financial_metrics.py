@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from luodi.knowledge.financial.statements import Fact
-from luodi.tools.financial import METRICS, MissingLineItem, compute_metric, find_metric
+from luodi.tools.financial import METRICS, MissingLineItem, compute_metric, find_metric, metric_series
 
 
 def facts(values: dict[tuple[str, int], float]) -> dict[tuple[str, int], Fact]:
@@ -53,7 +53,32 @@ def test_missing_line_item_is_reported_not_guessed() -> None:
     ("What is the FY2022 unadjusted EBITDA less capex for PepsiCo?", "ebitda_less_capex"),
     ("What is the FY2018 fixed asset turnover ratio for CVS Health?", "fixed_asset_turnover"),
     ("what is the year end FY2018 net PPNE for 3M?", "ppe_net"),
+    ("What is Amcor's year end FY2020 net AR (in USD millions)?", "accounts_receivable"),
+    ("What is the FY2019 unadjusted EBIT for Netflix?", "operating_income"),
+    ("What is Verizon's FY2021 unadjusted EBITDA?", "ebitda"),
+    ("What is the FY2019 - FY2021 3 year average of D&A as a % of revenue for Verizon?", "da_to_revenue"),
+    ("What is the FY2017 - FY2019 3 year average of capex as a % of revenue for Activision Blizzard?",
+     "capex_to_revenue"),
+    ("Roughly how many times has AES Corporation sold its inventory in FY2022?", "inventory_turnover"),
+    ("What was the FY2021 net cash used in investing activities?", "investing_cash_flow"),
 ])
 def test_questions_name_metrics(question: str, metric: str) -> None:
     found = find_metric(question)
     assert found is not None and found.name == metric
+
+
+def test_a_rate_changes_by_percentage_points_and_an_amount_by_percent() -> None:
+    books = facts({("revenue", 2019): 1000, ("cogs", 2019): 600, ("revenue", 2018): 800, ("cogs", 2018): 440})
+    margin = compute_metric(METRICS["gross_margin"], "change", (2018, 2019), books)
+    assert margin.value == -5 and margin.unit == "points"  # 45% -> 40%: 5 points down, not 11.1%
+    assert "percentage points" in margin.formula
+    assert compute_metric(METRICS["revenue"], "change", (2018, 2019), books).unit == "percent"
+
+
+def test_series_covers_consecutive_years_and_reports_changes() -> None:
+    series = metric_series(METRICS["revenue"], BOOKS)
+    assert list(series.values) == [2017, 2018, 2019]
+    assert series.changes() == {2018: 25, 2019: 25}
+    assert list(metric_series(METRICS["revenue"], BOOKS, through=2018).values) == [2017, 2018]
+    with pytest.raises(MissingLineItem, match="two consecutive years"):
+        metric_series(METRICS["gross_margin"], BOOKS)  # cost of goods sold is there for FY2019 only

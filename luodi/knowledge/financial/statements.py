@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 # raise when extraction changes: knowledge bases re-extract their facts from the stored pages on open
-EXTRACTOR_VERSION = "12"
+EXTRACTOR_VERSION = "13"
 
 # matched against a title line with its spaces removed
 STATEMENT_TITLES: dict[str, re.Pattern[str]] = {
@@ -85,8 +85,10 @@ LINE_ITEMS: dict[str, tuple[str, list[str]]] = {
     ]),
     "interest_expense": ("income", [r"interest expense(?:, net)?", r"interest expense.*"]),
     "sga": ("income", [r"selling, general and administrative(?: expenses?)?", r"selling, general.*"]),
-    "income_tax": ("income", [r"(?:provision for|benefit from)? ?income tax(?:es)?(?: expense| provision)?.*",
-                              r"(?:provision|benefit)(?: \((?:benefit|provision)\))? for taxes on income.*"]),
+    "income_tax": ("income", [
+        r"(?:provision for|benefit from)? ?income tax(?:es)?(?: expense| provision)?.*",
+        r"(?:provision|benefit)(?: \((?:benefit|provision)\))? for (?:income )?taxes(?: on income)?.*",
+    ]),
     "total_current_assets": ("balance", [r"total current assets"]),
     "total_assets": ("balance", [r"total assets"]),
     "total_current_liabilities": ("balance", [r"total current liabilities"]),
@@ -144,7 +146,7 @@ class Fact:
     key: str
     label: str
     year: int
-    value: float  # as printed, in the page's scale; parentheses make it negative
+    value: float  # as printed, in the page's scale; parentheses make it negative (see _BENEFIT_FIRST)
     scale: float  # multiplier to units of currency
     page: int
     start: int  # span of the row on its page
@@ -214,6 +216,9 @@ def _split_values(line: str) -> tuple[str, list[float]]:
 
 # a label line ending this way goes on in the next line ("..., net of accumulated depreciation of\n$13,663 ...")
 _DANGLING = re.compile(r"(?:\b(?:of|and|for|to|in|from|by|on)|[,–-])$", re.I)
+# "Benefit (provision) for income taxes" prints an expense in parentheses: its amounts are negated so that a
+# tax expense is positive whichever way the row is worded
+_BENEFIT_FIRST = re.compile(r"^benefit \(provision\)")
 _FRAGMENT_WORDS = 3  # some PDFs print a label one word per line ("Property\nand\nequipment,\nnet 20,729")
 
 
@@ -365,11 +370,12 @@ def _page_facts(number: int, text: str, statement: str, fiscal_year: int | None,
         if match is None or len(row.values) < columns:
             continue
         key, rank = match
+        sign = -1 if _BENEFIT_FIRST.match(normalise_label(row.label)) else 1
         for year, value in zip(years[:columns], row.values[-columns:], strict=True):
             # numbers inside a label ("net of allowances of $95") come first, so the columns are the last values;
             # the most specific label wins, among equals the first row
             if (key, year) not in found or rank < found[(key, year)][0]:
-                fact = Fact(statement, key, row.label, year, value, multiplier, number, row.start, row.end)
+                fact = Fact(statement, key, row.label, year, sign * value, multiplier, number, row.start, row.end)
                 found[(key, year)] = (rank, fact)
     return found
 

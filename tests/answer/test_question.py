@@ -1,0 +1,27 @@
+"""Question understanding: stability thresholds, cash-flow section comparisons, scale."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from luodi.answer.question import compared_sections, currency_scale, stability_threshold
+
+
+def test_a_stability_question_states_its_threshold_or_is_not_settled_by_numbers() -> None:
+    assert stability_threshold("Are Best Buy's gross margins historically consistent (not fluctuating more than "
+                               "roughly 2% each year)?") == Fraction(2)
+    assert stability_threshold("Is the operating margin stable, moving no more than 1.5 percentage points?") == \
+        Fraction(3, 2)
+    assert stability_threshold("Is 3M's FY2018 gross margin historically consistent?") is None
+
+
+def test_cash_flow_section_comparisons() -> None:
+    assert compared_sections("Among operations, investing, and financing activities, which brought in the most "
+                             "(or lost the least) cash flow for Best Buy in FY2023?") is True
+    assert compared_sections("Of operating, investing and financing activities, which used the most cash?") is False
+    assert compared_sections("What is the FY2023 net cash from investing activities?") is None
+
+
+def test_currency_scale_defaults_to_millions() -> None:
+    assert currency_scale("Answer in USD billions.") == "billions"
+    assert currency_scale("What is the FY2018 capex?") == "millions"
