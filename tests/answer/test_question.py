@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from luodi.answer.question import compared_sections, currency_scale, stability_threshold
+from luodi.answer.question import compared_sections, currency_scale, parse_financial_question, stability_threshold
 
 
 def test_a_stability_question_states_its_threshold_or_is_not_settled_by_numbers() -> None:
@@ -25,3 +25,10 @@ def test_cash_flow_section_comparisons() -> None:
 def test_currency_scale_defaults_to_millions() -> None:
     assert currency_scale("Answer in USD billions.") == "billions"
     assert currency_scale("What is the FY2018 capex?") == "millions"
+
+
+def test_a_rate_that_changed_between_two_years_is_a_change() -> None:
+    parsed = parse_financial_question("How much has the effective tax rate of American Express changed between "
+                                      "FY2021 and FY2022?")
+    assert parsed is not None and parsed.metric.name == "effective_tax_rate"
+    assert parsed.aggregation == "change" and parsed.years == (2021, 2022)
