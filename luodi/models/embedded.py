@@ -84,6 +84,35 @@ class FairPool:
                 self._free.append(item)
 
 
+_LOADING = threading.Lock()
+
+
+@contextmanager
+def _plain_cpu_buffers() -> Iterator[None]:
+    """Load models without llama.cpp's "extra" CPU buffer types (weight repacking, AMX tiles).
+
+    On CPUs with AMX (seen on this project's Xeon build machines) llama-cpp-python 0.3.36 built natively
+    crashes with a segmentation fault in the first multi-token decode when they are on; plain buffers run
+    everywhere. `Llama()` has no argument for it, so its default model parameters are wrapped while loading.
+    """
+    import llama_cpp.llama_cpp as bindings  # the module `Llama()` reads its defaults from
+
+    with _LOADING:
+        defaults = bindings.llama_model_default_params
+
+        def without_extra_buffers() -> Any:
+            params = defaults()
+            if hasattr(params, "use_extra_bufts"):  # older builds have no such field and no such buffers
+                params.use_extra_bufts = False
+            return params
+
+        bindings.llama_model_default_params = without_extra_buffers
+        try:
+            yield
+        finally:
+            bindings.llama_model_default_params = defaults
+
+
 class EmbeddedLlama:
     """A base model run by llama.cpp inside this process."""
 
@@ -100,19 +129,20 @@ class EmbeddedLlama:
 
         self.name = name
         self.model_path = model_path
-        self._pool = FairPool(
-            [
-                Llama(
-                    model_path=str(model_path),
-                    n_ctx=context_tokens,
-                    n_threads=threads_per_request,
-                    n_threads_batch=threads_per_request,
-                    chat_format=chat_format,
-                    verbose=False,
-                )
-                for _ in range(max(1, parallel))
-            ]
-        )
+        with _plain_cpu_buffers():
+            self._pool = FairPool(
+                [
+                    Llama(
+                        model_path=str(model_path),
+                        n_ctx=context_tokens,
+                        n_threads=threads_per_request,
+                        n_threads_batch=threads_per_request,
+                        chat_format=chat_format,
+                        verbose=False,
+                    )
+                    for _ in range(max(1, parallel))
+                ]
+            )
 
     @contextmanager
     def _context(self) -> Iterator[Any]:
