@@ -214,3 +214,33 @@ def test_vague_adjectives_alone_and_narrowing_with_just(screener: FundScreener) 
     assert ("size_cny_100m", "ge", 50) in large and ("return_3y", "gt", 100.0) in large
     kept = conditions(screener, "funds from Mingde Fund", "just index funds")
     assert kept == {("company", "eq", "Mingde Fund"), ("category", "eq", "index")}
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("money market funds over RMB 100bn in size", ("size_cny_100m", "gt", 1000.0)),
+        ("QDII funds whose max drawdown exceeded 30%", ("max_drawdown_3y", "gt", 30.0)),
+        ("index funds charging no more than 0.5% per year", ("management_fee", "le", 0.5)),
+        ("funds with risk level other than 5 from Xinghe Fund", ("risk_level", "ne", 5)),
+        ("风险等级不是5的基金", ("risk_level", "ne", 5)),
+        ("index funds open for both subscription and redemption", ("redemption_open", "eq", True)),
+    ],
+)
+def test_more_comparators_and_units(screener: FundScreener, message: str, expected: tuple[str, str, object]) -> None:
+    assert expected in conditions(screener, message)
+
+
+def test_a_negation_covers_a_list_but_not_the_next_word(screener: FundScreener) -> None:
+    listed = conditions(screener, "all funds except equity and mixed with a Sharpe above 2")
+    assert {("category", "ne", "equity"), ("category", "ne", "mixed")} <= listed
+    assert conditions(screener, "non-QDII index funds") == {("category", "ne", "qdii"), ("category", "eq", "index")}
+
+
+def test_more_refinements(screener: FundScreener) -> None:
+    back = talk(screener, "top 10 bond funds by size", "next 10", "previous page").fund_filter
+    assert back is not None and (back.limit, back.offset) == (10, 0)
+    no_fee = conditions(screener, "low-risk bond funds", "exclude those with a purchase fee")
+    assert ("purchase_fee", "eq", 0.0) in no_fee
+    horizon = conditions(screener, "bond funds with a 1-year return above 4%", "change the return to 3-year")
+    assert horizon == {("category", "eq", "bond"), ("return_3y", "gt", 4.0)}

@@ -124,19 +124,24 @@ def merge(previous: FundFilter | None, reading: Reading, shown: list[str]) -> Fu
         base.sort = [key.model_copy(update={"descending": reading.direction}) for key in base.sort]
     if reading.reverse:
         base.sort = [key.model_copy(update={"descending": not key.descending}) for key in base.sort]
-    paging = reading.next_page is not None
+    _page(base, reading)
+    return base
+
+
+def _page(base: FundFilter, reading: Reading) -> None:
+    """Top N and paging: "page 2", "next 10", "previous page"; any other change starts again at the first page."""
+    step = base.limit or DEFAULT_PAGE
     if reading.page_number is not None:  # "page 2": the second page of the current page size
-        step = base.limit or DEFAULT_PAGE
         base.offset, base.limit = (reading.page_number - 1) * step, step
-    elif paging:
-        step = base.limit or DEFAULT_PAGE
+    elif reading.next_page is not None:
         base.offset += step
         base.limit = reading.next_page or step
+    elif reading.previous_page:
+        base.offset, base.limit = max(0, base.offset - step), step
     elif reading.limit:
         base.limit, base.offset = reading.limit, 0
     elif base.offset:  # a changed question starts again at its first page
         base.limit, base.offset = None, 0
-    return base
 
 
 def _family(column: str) -> str:

@@ -76,6 +76,7 @@ COLUMN_WORDS: dict[str, tuple[str, ...]] = {
         r"cost(?:s|ing)?(?= (?:at most|at least|less|more|under|over|below|above|no more|up to))",
         r"fees?",
         r"charges?",
+        r"charg(?:ing|ed)",
         r"管理费率",
         r"管理费用",
         r"管理费",
@@ -270,7 +271,8 @@ FLAG_WORDS: dict[tuple[str, bool], tuple[str, ...]] = {
     ),
 }
 BOTH_OPEN_WORDS = (
-    r"open for (?:both )?purchases? and redemptions?", r"(?:both )?purchases? and redemptions? (?:are )?(?:both )?open",
+    r"open (?:for|to) (?:both )?(?:purchases?|subscriptions?|buying) and (?:redemptions?|selling)",
+    r"(?:both )?(?:purchases?|subscriptions?) and redemptions? (?:are )?(?:both )?open",
     r"申赎开放", r"开放申赎", r"可申赎", r"正常申赎", r"申赎都开放", r"申购赎回都开放", r"申赎均开放",
     r"申购和赎回都开放",
 )  # fmt: skip
@@ -327,7 +329,8 @@ PREFIX_COMPARATORS: dict[str, tuple[str, ...]] = {
         r"north of",
         r"over",
         r"above",
-        r"exceed(?:s|ing)?",
+        r"exceed(?:s|ed|ing)?",
+        r"surpass(?:es|ed|ing)?",
         r"tops",
         r"topping",
         r"topped",
@@ -369,6 +372,7 @@ PREFIX_COMPARATORS: dict[str, tuple[str, ...]] = {
         r"未达",
         r"跑输",
     ),
+    "ne": (r"other than", r"not equal to", r"different from", r"!=", r"≠", r"<>", r"不等于", r"不为", r"不是"),
     "eq": (r"equal to", r"equals?", r"exactly", r"=", r"等于", r"为", r"是", r"of", r"is", r"at"),
 }
 POSTFIX_COMPARATORS: dict[str, tuple[str, ...]] = {
@@ -547,6 +551,17 @@ PAGING_WORDS = (
     r"(?:再看看?|往后翻?|再往后)?后面(?:的)?(?P<n5>\d+)?(?:只|个|条|支)?",
     r"往后翻|翻页|下一批",
     r"更多",
+)
+PREVIOUS_PAGE_WORDS = (
+    r"previous(?: page| (?:10|ten|results|ones))?",
+    r"go back(?: a page| one page)?",
+    r"back (?:a|one) page",
+    r"page back",
+    r"上一页",
+    r"前一页",
+    r"上页",
+    r"返回上一页",
+    r"往前翻",
 )
 REMOVE_WORDS = (
     r"remove",

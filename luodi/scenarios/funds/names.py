@@ -185,6 +185,7 @@ def known_words() -> frozenset[str]:
                   lx.PAGING_WORDS, lx.REMOVE_WORDS, lx.COUNT_WORDS, lx.INCLUDE_WORDS, lx.REVERSE_WORDS,
                   lx.RESET_WORDS, lx.REFINE_WORDS, lx.COMPARE_WORDS, lx.SHOWN_REFERENCES, lx.NEGATIONS,
                   lx.SUPERLATIVE_ONLY, lx.BEST_WORDS, lx.WORST_WORDS, lx.POSTFIX_NEGATIONS, lx.POSTFIX_REMOVE_WORDS,
+                  lx.PREVIOUS_PAGE_WORDS,
                   *lx.FLAG_COLUMN_WORDS.values()):  # fmt: skip
         sources += listed
     sources += [pattern for pattern, _months in lx.HORIZON_PATTERNS]

@@ -31,6 +31,7 @@ ZH_NUMBER = re.compile(
     # a rank or page needs no unit after it: "排名前五的", "倒数第三", "第二页"
     r"|(?:(?<=前)|(?<=后)|(?<=倒数)|(?<=第))[一二两三四五六七八九十]+"
 )
+CURRENCY = r"(?:(?<![a-z])(?:rmb|cny)|[¥￥])"
 # "5千万" = 5000万, "3百万" = 300万: the compound units become plain 万
 ZH_COMPOUND_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(千|百)万")
 EN_NUMBERS = re.compile(
@@ -90,6 +91,11 @@ def normalize(text: str) -> str:
     text = EN_NUMBERS.sub(lambda m: str(lx.YEARS_WORDS[m.group(1) or m.group(2)]), text)
     text = EN_LIMIT_WORDS.sub(lambda m: m.group().replace(m.group(1), str(lx.YEARS_WORDS[m.group(1)])), text)
     text = re.sub(r"(?<![a-z])r([1-5])(?![0-9])", r"risk level \1", text)
+    # "RMB 5bn", "¥1,000": the currency said before the number becomes the unit after it
+    text = re.sub(
+        rf"{CURRENCY}\s*(\d[\d,]*(?:\.\d+)?)(?![\d.,])(?!\s*(?:billion|bn|million|mn|万|亿|k\b))", r"\1 yuan", text
+    )
+    text = re.sub(rf"{CURRENCY}\s*(\d)", r"\1", text)
     return re.sub(r"(\d),(\d{3})", r"\1\2", text)
 
 
@@ -114,6 +120,7 @@ class Reading:
     compare: bool = False
     shown_reference: bool = False
     next_page: int | None = None  # rows wanted on the next page; 0 = the same as before
+    previous_page: bool = False
     page_number: int | None = None  # "page 2", "第2页"
     remove: set[str] = field(default_factory=set)  # columns, "category", "sort", "limit"
     reset: bool = False
@@ -144,6 +151,7 @@ class Reading:
             or self.codes
             or self.compare
             or self.next_page is not None
+            or self.previous_page
             or self.page_number is not None
             or self.remove
             or self.reset
@@ -260,6 +268,7 @@ class RuleUnderstander:
         replace = r"(?<![a-z])(?:instead|rather|what about|how about)(?![a-z])|改为|改成|换成|^\s*那.*呢"
         reading.instead = re.search(replace, text.value) is not None
         reading.include = _bounded(lx.INCLUDE_WORDS).search(text.value) is not None
+        reading.previous_page = bool(text.take(_bounded(lx.PREVIOUS_PAGE_WORDS)))
         for match in text.take(_bounded(lx.PAGING_WORDS)):
             number = next((g for g in match.groups() if g), None)
             reading.next_page = int(number) if number else 0
@@ -549,6 +558,10 @@ class RuleUnderstander:
         noun = r"limit|threshold|cap|bar|ceiling|floor|condition|requirement|条件|门槛|要求"
         target = rf"\s*(?:{noun})?\s*(?:to|at|改成|改为|调到|到|为)\s*{VALUE}"
         found = re.match(target, text.value[mention.end : window_end])
+        if found and re.match(rf"[- ]?(?:{TIME_UNIT.pattern})", text.value[mention.end + found.end() :] or "x"):
+            return  # "change the return to 3-year": another horizon, not a value
+        if found and TIME_UNIT.fullmatch(found.group("unit") or ""):
+            return
         if verb and found and mention.column:
             value = _scaled(mention.column, float(found.group("num")), found.group("unit") or "")
             reading.adjust.append((mention.column, value))
@@ -599,17 +612,22 @@ class RuleUnderstander:
                 text.consume(*match.span())
 
     def _categories(self, text: Text, reading: Reading) -> None:
-        negation = alternation_of(lx.NEGATIONS)
+        original = text.value  # before the category words are blanked: a negation reaches only the next one
+        found = sorted(
+            (match.span(), category)
+            for category, words in lx.CATEGORY_WORDS.items()
+            for match in text.take(_bounded(words))
+        )
         included: list[str] = []
         excluded: list[str] = []
-        for category, words in lx.CATEGORY_WORDS.items():
-            for match in text.take(_bounded(words)):
-                before = text.value[max(0, match.start() - 14) : match.start()]
-                after = text.value[match.end() : match.end() + 20]
-                negated = re.search(rf"(?<![a-z])(?:{negation})(?![a-z])[\s-]*(?:\w+[\s-]*)?$", before) or re.match(
-                    rf"\s*(?:funds?|基金)?\s*(?:{alternation_of(lx.POSTFIX_NEGATIONS)})", after
-                )
-                (excluded if negated else included).append(category)
+        previous_end, previous_negated = 0, False
+        for (start, end), category in found:
+            negated = _category_negated(original, max(previous_end, start - 14), start, end)
+            # "except equity and mixed", "除了股票和混合": a list after a negation is excluded as a whole
+            if previous_negated and re.fullmatch(LIST_JOINERS, original[previous_end:start]):
+                negated = True
+            (excluded if negated else included).append(category)
+            previous_end, previous_negated = end, negated
         included = [c for c in dict.fromkeys(included) if c not in excluded]
         if len(included) == 1:
             reading.conditions.append(Condition(column="category", op="eq", value=included[0]))
@@ -782,6 +800,21 @@ def _name_key(name: str) -> str:
     return name[:2] if CJK.match(name) else name.split(" ", 1)[0]
 
 
+# what joins the items of a list: at least one connector ("equity and mixed"), not a space ("non-QDII index")
+LIST_JOINERS = r"(?:\s|funds?|基金|型)*(?:,|、|/|and|or|nor|和|或|及|与|以及)(?:\s|,|and|or|funds?|基金|型)*"
+
+
+def _category_negated(text: str, window_start: int, start: int, end: int) -> bool:
+    """ "non-equity", "not bond funds", "货币基金除外": a negation just before a category word, or one after it."""
+    negation = alternation_of(lx.NEGATIONS)
+    before = text[window_start:start]
+    after = text[end : end + 20]
+    return bool(
+        re.search(rf"(?<![a-z])(?:{negation})(?![a-z])[\s-]*(?:\w+[\s-]*)?$", before)
+        or re.match(rf"\s*(?:funds?|基金)?\s*(?:{alternation_of(lx.POSTFIX_NEGATIONS)})", after)
+    )
+
+
 def _vague_spans(text: str) -> list[tuple[int, int]]:
     return [
         match.span()
@@ -871,7 +904,7 @@ def _value_patterns() -> list[tuple[str, re.Pattern[str]]]:
     for op in ("ge", "le"):
         postfix = alternation_of(lx.POSTFIX_COMPARATORS[op])
         patterns.append((op, re.compile(rf"(?:在|为|是|of|at|is|are)?\s*{VALUE}\s*(?:{postfix})(?![a-z])")))
-    for op in ("ge", "le", "gt", "lt", "eq"):
+    for op in ("ge", "le", "gt", "lt", "ne", "eq"):
         prefix = alternation_of(lx.PREFIX_COMPARATORS[op])
         patterns.append((op, re.compile(rf"(?<![a-z])(?:{prefix})(?![a-z])\s*(?:a |an |of |the |just )?\s*{VALUE}")))
     return patterns
@@ -961,7 +994,12 @@ LOSS_WORDS = (
 )
 PROFIT_WORDS = (r"made money", r"making money", r"in the black", r"赚钱", r"盈利")
 ZERO_AFTER = r"(?:is |of |at |为|是)?(?:zero|nil|none|free|0|零)(?![\d.])"
-ZERO_BEFORE = r"(?<![a-z])(?:no|zero|without(?: a| any)?|free of|免|零|0)\s*$"
+ZERO_BEFORE = (
+    r"(?<![a-z])(?:no|zero|without(?: a| any)?|free of|免|零|0|没有|不收|无"
+    # "exclude those with a purchase fee": keep the funds that charge none
+    r"|(?:exclude|excluding|drop|remove|except|not|skip|avoid)\s+(?:the\s+)?(?:those|ones|funds|the ones)?\s*"
+    r"(?:with|having|that (?:have|charge)|charging)\s*(?:a|an|any)?)\s*$"
+)
 
 
 def _word_value(text: str, mention: Mention, window_end: int, before_start: int) -> Found | None:
