@@ -138,5 +138,5 @@ def build_scenario(name: str, config: AssistantConfig, context: AssistantContext
     kind = str(config.options.get("understander", "rules"))
     # only the `llm` understander needs the base model; the others must not load it
     extra = {"backend": context.backends.get(config.base_model)} if kind == "llm" else {}
-    understander = _factory(spec)(spec, kind=kind, model_dir=config.options.get("model_dir"), **extra)
+    understander = _factory(spec)(spec, kind=kind, model=config.options.get("model"), **extra)
     return ScenarioAssistant(name, config, spec, database, understander, context.store)

@@ -43,7 +43,7 @@ def eval_dst(
     if split != "all":
         dialogues = split_dialogues(dialogues, seed=seed)[0 if split == "tune" else 1]
     dialogues = dialogues[:limit] if limit else dialogues
-    tracker = build_understander(run.spec, understander, model_dir=model)
+    tracker = build_understander(run.spec, understander, model=model)
     report = {}
     single = [d for d in dialogues if d.single_domain]
     for label, chosen in (("involving " + domain, dialogues), (domain + " only", single)):

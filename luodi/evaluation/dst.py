@@ -209,10 +209,6 @@ def evaluate(understander: Any, spec: ScenarioSpec, dialogues: Iterable[Dialogue
     """Replay every dialogue through understander -> commands -> apply_commands and score every user turn."""
     scores = DstScores(slot_correct=dict.fromkeys(slots, 0))
     dialogues = list(dialogues)
-    if hasattr(understander, "prepare"):  # a batched model reads every message once, ahead of the replay
-        started = time.perf_counter()
-        understander.prepare([turn.user for dialogue in dialogues for turn in dialogue.turns])
-        scores.seconds += time.perf_counter() - started
     for dialogue in dialogues:
         state = DialogueState(scenario=spec.name, language=spec.languages[0])
         for turn in dialogue.turns:

@@ -122,12 +122,24 @@ def test_chinese_nonsense_and_hand_off(chinese) -> None:
     assert isinstance(understander.understand("帮我转人工", DialogueState(scenario="hotel_zh"))[0], HandOff)
 
 
-@needs_data
-def test_trained_without_a_model_falls_back_to_rules(english) -> None:
+@pytest.mark.skipif(not (SHARED / "multiwoz" / "val.json.zip").exists(), reason="shared data missing")
+def test_trained_without_a_model_trains_one_on_the_shared_dialogues(english, tmp_path, monkeypatch) -> None:
+    from luodi.scenarios.hotel.trained import TrainedHotelUnderstander
+
+    monkeypatch.setenv("LUODI_CACHE", str(tmp_path))
     spec, _ = english
-    fallback = build_understander(spec, "trained", model_dir=None)
-    commands = fallback.understand("a cheap hotel please", DialogueState(scenario="hotel"))
-    assert StartTask(task="search_hotel") in commands
+    trained = build_understander(spec, "trained", model=None)
+    assert isinstance(trained, TrainedHotelUnderstander)
+    assert list((tmp_path / "models").glob("hotel-decisions-*.json"))  # cached for the next start
+    commands = trained.understand("I need a cheap hotel in the north", DialogueState(scenario="hotel"))
+    sets = {c.slot: c.value for c in commands if isinstance(c, SetSlot)}
+    assert sets["pricerange"] == "cheap" and sets["area"] == "north"
+
+
+def test_trained_with_a_missing_model_file_names_it(english) -> None:
+    spec, _ = english
+    with pytest.raises(ValueError, match="no-such-model.json"):
+        build_understander(spec, "trained", model="/nonexistent/no-such-model.json")
 
 
 def test_llm_understander_keeps_only_values_that_normalize() -> None:

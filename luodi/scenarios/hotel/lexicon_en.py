@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from luodi.dialogue.normalizers import NameMatcher, normalize_count, normalize_day
 from luodi.scenarios.hotel.reading import DONTCARE, Reading
@@ -151,14 +152,14 @@ class EnglishHotelLexicon:
         reading.cancel = bool(_CANCEL.search(text))
         reading.affirm = bool(_AFFIRM.search(text))
         reading.deny = not reading.affirm and bool(_DENY.search(text))
-        reply_domain = _domain_of(reply) or "hotel"
+        reply_domain = domain_of(reply) or "hotel"
         domain = reply_domain
         reading.in_domain = False
         reading.details = _DETAILS.search(text) is not None
         for clause in (c for c in _CLAUSE_SPLIT.split(text) if c.strip()):
             names = self.names.find(clause)
             # a hotel named in a taxi or train request is a place, not the hotel the user is after
-            cue = _domain_of(clause)
+            cue = domain_of(clause)
             domain = "hotel" if names and cue not in ("taxi", "train") else (cue or domain)
             if domain == "hotel":
                 reading.in_domain = True
@@ -175,6 +176,18 @@ class EnglishHotelLexicon:
             reading.adopt_shown = (chose and self.book_refers_to_shown) or (
                 bool(reading.requests) and self.request_refers_to_shown)
         self._answer_to_question(text, reply, reply_domain, reading)
+        return reading
+
+    def values_anywhere(self, message: str) -> Reading:
+        """Every slot value the message's words carry, whatever domain a clause is about, with the loose type
+        reading: the candidates a trained understander chooses among (`luodi.scenarios.hotel.trained`)."""
+        reading = Reading()
+        for clause in (c for c in _CLAUSE_SPLIT.split(_clean(message)) if c.strip()):
+            names = self.names.find(clause)
+            stripped = _without_names(clause, names)
+            _read_constraints(stripped, reading, loose_hotel_type=True)
+            _read_booking(stripped, reading)
+            reading.entities.extend(n for n in names if n not in reading.entities)
         return reading
 
     def _read_clause(self, clause: str, names: list[str], reading: Reading) -> None:
@@ -206,9 +219,9 @@ class EnglishHotelLexicon:
 
     def _answer_to_question(self, text: str, reply: str, reply_domain: str, reading: Reading) -> None:
         """Short answers ("no preference", "4", "any") fill the slot the last reply asked about."""
-        if reply_domain != "hotel" or "?" not in reply:
+        if reply_domain != "hotel":
             return
-        asked = [slot for slot, pattern in _ASKED_PATTERNS.items() if pattern.search(reply.split("?")[0][-120:])]
+        asked = asked_slots(reply)
         if not asked:
             return
         said = {slot for slot, _ in reading.informs}
@@ -303,14 +316,17 @@ def _without_names(clause: str, names: list[str]) -> str:
 
 
 def _first_word_value(clause: str, lexicon: dict[str, str]) -> str | None:
-    best: tuple[int, str] | None = None
-    for surface, value in lexicon.items():
-        for match in re.finditer(rf"\b{re.escape(surface)}\b", clause):
-            if _looks_negated(clause, match.start()):
-                continue
-            if best is None or match.start() < best[0]:
-                best = (match.start(), value)
-    return best[1] if best else None
+    """The value of the earliest lexicon word in the clause that is not negated ("not in the north")."""
+    for match in _words_pattern(tuple(lexicon)).finditer(clause):
+        if not _looks_negated(clause, match.start()):
+            return lexicon[match.group(0)]
+    return None
+
+
+@lru_cache(maxsize=16)
+def _words_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    # one alternation, longest first, instead of a search per word: this runs on every clause of every message
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b")
 
 
 def _looks_negated(clause: str, position: int) -> bool:
@@ -319,7 +335,15 @@ def _looks_negated(clause: str, position: int) -> bool:
                      before) is not None
 
 
-def _domain_of(text: str) -> str | None:
+def asked_slots(reply: str) -> list[str]:
+    """The hotel slots the reply's (first) question asks about: what a bare "4" or "any" answers."""
+    if "?" not in reply:
+        return []
+    question = reply.split("?")[0][-120:]
+    return [slot for slot, pattern in _ASKED_PATTERNS.items() if pattern.search(question)]
+
+
+def domain_of(text: str) -> str | None:
     """The travel domain a text talks about, the earliest cue winning; None when it names none."""
     best: tuple[int, str] | None = None
     for name, pattern in _DOMAIN_PATTERNS.items():

@@ -1,127 +1,252 @@
-"""The trained hotel understander: the joint NLU model (`luodi.dialogue.nlu`) tags slot spans and intents, the
-normalizers turn spans into canonical values, and the lexicon reader supplies the dialogue moves and the
-context answers ("yes", "no preference" to the question the last reply asked) that a single-utterance tagger
-cannot see.
+"""The trained hotel understander: the lexicon proposes, a model trained on real dialogues decides.
 
-Training data comes from dialogues with span annotations (MultiWOZ `span_info`): every user turn of the
-dialogues you train on becomes one seq.in / seq.out / label line, tags `hotel-area`, `booking-day`, …, intents
-the turn's dialogue acts (`hotel-inform`, `booking-inform`, `general-bye`, …):
+For every message the lexicon and normalizers propose candidates, each a (slot, canonical value) with the
+reasons it came up: the rules reading took it, the words carry it in some clause (maybe about a restaurant),
+the message says "hotel", the last reply showed that hotel, the conversation is about it. One logistic
+regression per slot (`luodi.dialogue.nlu.decisions`) then says whether the user meant it, from the candidate's
+reasons, the words of the message, the question the last reply asked and what the state already holds. The
+values themselves always come from the normalizers and the database, so the model can choose only among
+values that exist; what it learns are the annotation conventions a lexicon cannot state.
 
-    python -m luodi.scenarios.hotel.trained --data ../shared/data/multiwoz/val.json.zip --out /work/runs/hotel-nlu-data
-    luodi train nlu --data /work/runs/hotel-nlu-data --out /work/runs/hotel-nlu-en --epochs 4 --threads 2
+Training data: MultiWOZ dialogues with their per-turn gold states, except the held-out part of the seeded split
+(`luodi.evaluation.dst.split_dialogues`), so `luodi eval dst --split heldout` reports on dialogues the model
+never saw. A candidate is a positive example when the gold state after the turn holds its value and the state
+before did not. Training takes seconds; the model is trained on first use from the MultiWOZ file beside the
+repository and cached by a fingerprint of data, features and lexicon, or trained explicitly:
 
-Only the tuning part of the seeded split (`luodi.evaluation.dst.split_dialogues`) is exported, so that the
-held-out part stays unseen. The model covers English; for another language the rules understander serves.
+    python -m luodi.scenarios.hotel.trained --data ../shared/data/multiwoz/val.json.zip --out hotel-decisions.json
+    python -m luodi.scenarios.hotel.trained --data ../shared/data/multiwoz/val.json.zip --out DIR --export-nlu
+
+(the second writes span-tagged turns for `luodi train nlu`). The model covers English; for another language the
+rules understander serves.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from luodi.dialogue.commands import Command
-from luodi.dialogue.normalizers import normalize_count, normalize_day
-from luodi.dialogue.state import DialogueState
-from luodi.scenarios.hotel.lexicon_en import AREA_WORDS, PRICE_WORDS
-from luodi.scenarios.hotel.reading import DONTCARE, Reading, commands_for
-from luodi.scenarios.hotel.understanding import RulesUnderstander, english_names, language_of
+from luodi.dialogue.nlu.decisions import DecisionSet, Example, fingerprint, train_decisions
+from luodi.dialogue.state import DialogueState, Task
+from luodi.scenarios.hotel.lexicon_en import EnglishHotelLexicon, asked_slots, domain_of
+from luodi.scenarios.hotel.reading import Reading, commands_for
+from luodi.scenarios.hotel.understanding import LAST_REPLY, SHARED_DATA, RulesUnderstander, language_of
 from luodi.scenarios.spec import ScenarioSpec
 
-# model tag (domain-slot, lower case) -> scenario slot
-_TAG_SLOTS = {"hotel-area": "area", "hotel-price": "pricerange", "hotel-pricerange": "pricerange",
-              "hotel-stars": "stars", "hotel-type": "type", "hotel-parking": "parking", "hotel-internet": "internet",
-              "hotel-name": "name", "booking-day": "day", "booking-people": "people", "booking-stay": "stay",
-              "hotel-day": "day", "hotel-people": "people", "hotel-stay": "stay"}
-_LEXICON_SLOTS = ("parking", "internet", "people", "stay", "stars")
+FEATURES_VERSION = 1
+THRESHOLD = 0.5
+REGULARIZATION = 0.5  # L2 strength (C) and threshold chosen on a quarter of the tuning part held aside
+MULTIWOZ_DATA = SHARED_DATA / "multiwoz" / "val.json.zip"
 _TOKEN = re.compile(r"\w+(?:'\w+)?|[^\w\s]")
+_HOTEL_WORD = re.compile(r"\bhotels?\b")
+NAME = "name"
+
+
+@dataclass
+class Candidate:
+    slot: str
+    value: str
+    sources: set[str] = field(default_factory=set)
 
 
 class TrainedHotelUnderstander:
-    def __init__(self, spec: ScenarioSpec, model: Any, rules: RulesUnderstander):
+    def __init__(self, spec: ScenarioSpec, decisions: DecisionSet, rules: RulesUnderstander):
+        if not isinstance(rules.reader, EnglishHotelLexicon):
+            raise ValueError("the trained hotel understander reads English; use rules for another language")
         self.spec = spec
-        self.model = model
+        self.decisions = decisions
         self.rules = rules
-        self._cache: dict[str, Any] = {}
-        self.names = english_names(None) if rules.language != "en" else rules.reader.names
+        self.reader: EnglishHotelLexicon = rules.reader
 
     @classmethod
-    def create(cls, spec: ScenarioSpec, model_dir: str | Path | None, database: str | Path | None = None) -> Any:
-        """The trained understander, or the rules one when there is no model or the language is not English."""
+    def create(cls, spec: ScenarioSpec, model: str | Path | None, database: str | Path | None = None) -> Any:
+        """The trained understander with the given model file, else the one trained on the shared MultiWOZ
+        dialogues (cached); the rules understander for another language, or when there is no model nor data."""
         rules = RulesUnderstander(spec, database)
-        if model_dir is None or not Path(model_dir).exists() or language_of(spec) != "en":
+        if language_of(spec) != "en" or not isinstance(rules.reader, EnglishHotelLexicon):
             return rules
-        from luodi.dialogue.nlu.understander import TrainedUnderstander
-
-        return cls(spec, TrainedUnderstander.load(model_dir, threads=2), rules)
-
-    def prepare(self, messages: Sequence[str], batch_size: int = 64) -> None:
-        """Tag many messages in batches ahead of time (the model does not depend on the state); `understand`
-        then only assembles commands. A replay or a busy server gets its throughput from this."""
-        tokens = [tokenize(m) for m in messages]
-        for message, result in zip(messages, self.model.predict(tokens, batch_size), strict=True):
-            self._cache[message] = result
+        if model is not None and not Path(model).is_file():
+            raise ValueError(f"the hotel understander's model {model} is not a file (train one with "
+                             "`python -m luodi.scenarios.hotel.trained`, or leave the option out)")
+        path = Path(model) if model is not None else default_model(rules.reader)
+        return rules if path is None else cls(spec, DecisionSet.load(path), rules)
 
     def understand(self, message: str, state: DialogueState) -> list[Command]:
-        result = self._cache.pop(message, None)
-        if result is None:
-            return self.understand_many([(message, state)])[0]
-        return commands_for(self._reading(message, state, result), state, self.spec, "name")
+        return commands_for(self.read(message or "", state), state, self.spec, NAME)
 
-    def understand_many(self, items: Sequence[tuple[str, DialogueState]]) -> list[list[Command]]:
-        """Batched: the model runs once over all messages (how the throughput figure is reached)."""
-        results = self.model.predict([tokenize(message) for message, _ in items])
-        return [commands_for(self._reading(message, state, result), state, self.spec, "name")
-                for (message, state), result in zip(items, results, strict=True)]
-
-    def _reading(self, message: str, state: DialogueState, result: Any) -> Reading:
+    def read(self, message: str, state: DialogueState) -> Reading:
         context = self.rules.read(message, state)
         reading = context.intent_only()
-        intents = {i.lower() for i in result.intents}
-        reading.book = reading.book or any(i.startswith("booking-") for i in intents)
-        for span in result.slots:
-            slot = _TAG_SLOTS.get(span.slot.lower())
-            if slot is not None:
-                value = self._value(slot, span.text)
-                if slot == "name" and value:
-                    reading.entities.append(value)
-                else:
-                    reading.inform(slot, value)
-        said = {slot for slot, _ in reading.informs}
-        # what the tagger cannot see or the span annotations rarely mark: answers to the last reply's question
-        # (a bare "4"), "any area", and amenities stated without a value span ("with wifi" means yes)
-        reading.informs += [(slot, value) for slot, value in context.informs if slot not in said and
-                            (value == DONTCARE or slot in _LEXICON_SLOTS)]
+        reading.adopt_shown = reading.adopt_subject = False  # choosing the hotel is the name model's decision
+        for candidate in self.decide(message, state, context):
+            if candidate.slot == NAME:
+                reading.entities.append(candidate.value)
+            else:
+                reading.inform(candidate.slot, candidate.value)
         return reading
 
-    def _value(self, slot: str, text: str) -> str | None:
-        lowered = text.lower()
-        if re.search(r"\b(?:any|do n't care|don't care|doesn't matter|no preference)\b", lowered):
-            return DONTCARE
-        if slot == "area":
-            return next((v for w, v in AREA_WORDS.items() if w in lowered), None)
-        if slot == "pricerange":
-            return next((v for w, v in PRICE_WORDS.items() if w in lowered), None)
-        if slot == "type":
-            return "guesthouse" if re.search(r"guest|b ?& ?b|bed and breakfast", lowered) else "hotel"
-        if slot in ("parking", "internet"):
-            return "no" if re.search(r"\b(?:no|not|n't)\b", lowered) else "yes"
-        if slot == "stars":
-            return normalize_count(lowered.replace("star", ""), 0, 5)
-        if slot in ("people", "stay"):
-            return normalize_count(lowered, 1, 30)
-        if slot == "day":
-            return normalize_day(lowered)
-        return self.names.match(text)
+    def decide(self, message: str, state: DialogueState, context: Reading) -> list[Candidate]:
+        """Per slot, the likeliest candidate when the model gives it at least THRESHOLD."""
+        view = state.slot_view()
+        shared = message_features(message, str(state.extras.get(LAST_REPLY, "")), context)
+        chosen: list[Candidate] = []
+        for slot, options in group_by_slot(candidates(self.reader, message, state, context)).items():
+            scored = [(self.decisions.probability(slot, candidate_features(c, view, shared)), c) for c in options]
+            best_probability, best = max(scored, key=lambda pair: pair[0])
+            if best_probability >= THRESHOLD:
+                chosen.append(best)
+        return chosen
+
+
+# ---------------------------------------------------------------- candidates and their features
+
+
+def candidates(reader: EnglishHotelLexicon, message: str, state: DialogueState, context: Reading) -> list[Candidate]:
+    found: dict[tuple[str, str], Candidate] = {}
+
+    def propose(slot: str, value: str | None, source: str) -> None:
+        if value:
+            found.setdefault((slot, value), Candidate(slot, value)).sources.add(source)
+
+    for slot, value in context.informs:
+        propose(slot, value, "rules")
+    anywhere = reader.values_anywhere(message)
+    for slot, value in anywhere.informs:
+        propose(slot, value, "words")
+    if _HOTEL_WORD.search(message.lower()):
+        propose("type", "hotel", "hotel_word")
+    for name in context.entities:
+        propose(NAME, name, "rules")
+    for name in anywhere.entities:
+        propose(NAME, name, "words")
+    propose(NAME, context.subject if context.subject in reader.names.names else None, "subject")
+    propose(NAME, state.shown[0] if state.shown else None, "shown_first")
+    propose(NAME, state.focus, "focus")
+    return list(found.values())
+
+
+def group_by_slot(options: Sequence[Candidate]) -> dict[str, list[Candidate]]:
+    grouped: dict[str, list[Candidate]] = defaultdict(list)
+    for candidate in options:
+        grouped[candidate.slot].append(candidate)
+    return grouped
+
+
+def message_features(message: str, last_reply: str, context: Reading) -> list[str]:
+    """What every candidate of this message shares: words, bigrams, the last reply's question, the moves."""
+    words = tokenize(message)
+    reply = last_reply.lower()
+    question = tokenize(reply.split("?")[0][-120:]) if "?" in reply else []
+    flags = {"book": context.book, "affirm": context.affirm, "deny": context.deny, "show": context.show,
+             "asks": bool(context.requests), "details": context.details, "in_domain": context.in_domain,
+             "new_search": context.new_search, "declined": context.declined_booking,
+             "refers": context.refers_to_shown, "subject": context.subject is not None}
+    return [*(f"u={w}" for w in words), *(f"u2={a}_{b}" for a, b in zip(words, words[1:], strict=False)),
+            *(f"q={w}" for w in question), f"reply_dom={domain_of(reply) or 'none'}",
+            f"msg_dom={domain_of(message.lower()) or 'none'}",
+            *(f"asked={slot}" for slot in asked_slots(reply)), *(f"flag={name}" for name, on in flags.items() if on)]
+
+
+def candidate_features(candidate: Candidate, view: dict[str, str], shared: list[str]) -> list[str]:
+    held = view.get(candidate.slot)
+    status = "empty" if held is None else ("same" if held == candidate.value else "other")
+    own = [*(f"src={s}" for s in sorted(candidate.sources)), f"sources={'+'.join(sorted(candidate.sources))}",
+           f"state={status}", f"value={candidate.value}" if candidate.slot != NAME else "value=name"]
+    # the reasons crossed with the moves and the state: "the rules took it" means more in a hotel clause
+    crossed = [f"{s}&{f}" for s in candidate.sources for f in shared
+               if f.startswith(("flag=", "reply_dom=", "msg_dom=", "asked="))]
+    return [*own, *crossed, *(f"{status}&{f}" for f in shared if f.startswith("flag=")), *shared]
 
 
 def tokenize(message: str) -> list[str]:
     return _TOKEN.findall(message.lower())
 
 
-# ---------------------------------------------------------------- training data from annotated dialogues
+# ---------------------------------------------------------------- training on dialogues with gold states
+
+
+def teacher_states(dialogue: Any, spec: ScenarioSpec,
+                   shown_in: Callable[[str], list[str]]) -> Iterator[tuple[str, DialogueState, dict[str, str]]]:
+    """(user message, state before the turn with the gold slots, gold slots after) for every turn."""
+    gold_before: dict[str, str] = {}
+    last_reply = ""
+    shown: list[str] = []
+    focus: str | None = None
+    for turn in dialogue.turns:
+        state = DialogueState(scenario=spec.name, stack=[Task(name=spec.default_task or "search",
+                                                              slots=dict(gold_before))],
+                              shown=shown, focus=focus, extras={LAST_REPLY: last_reply})
+        yield turn.user, state, turn.gold
+        gold_before = {slot: value for slot, value in turn.gold.items() if value}
+        last_reply, shown = turn.reply, shown_in(turn.reply)
+        focus = shown[0] if len(shown) == 1 else focus
+
+
+def training_examples(understander: TrainedHotelUnderstander, dialogues: Sequence[Any],
+                      normalize: Callable[[str, str], str],
+                      shown_in: Callable[[str], list[str]]) -> dict[str, list[Example]]:
+    """Per slot, (features, taken) for every candidate whose value the state before did not hold already."""
+    examples: dict[str, list[Example]] = defaultdict(list)
+    for dialogue in dialogues:
+        for message, state, gold in teacher_states(dialogue, understander.spec, shown_in):
+            context = understander.rules.read(message, state)
+            view = state.slot_view()
+            shared = message_features(message, str(state.extras[LAST_REPLY]), context)
+            for candidate in candidates(understander.reader, message, state, context):
+                value = normalize(candidate.slot, candidate.value)
+                if view.get(candidate.slot) == value:
+                    continue  # setting what the state holds changes nothing: no lesson in it
+                taken = bool(gold.get(candidate.slot)) and normalize(candidate.slot, gold[candidate.slot]) == value
+                examples[candidate.slot].append((candidate_features(candidate, view, shared), taken))
+    return examples
+
+
+def train_hotel_decisions(data: Path, out: Path, spec: ScenarioSpec | None = None, seed: int = 13,
+                          dialogue_filter: Callable[[Any], bool] | None = None,
+                          regularization: float = REGULARIZATION) -> Path:
+    """Train on every hotel dialogue of `data` outside the held-out part of the seeded split; write `out`."""
+    from luodi.evaluation.dst import hotel_run, load_dialogues, split_dialogues
+
+    run = hotel_run("multiwoz", spec)
+    tuning, _ = split_dialogues(load_dialogues(data, "multiwoz", names=run.names), seed=seed)
+    chosen = [d for d in tuning if dialogue_filter is None or dialogue_filter(d)]
+    understander = TrainedHotelUnderstander(run.spec, DecisionSet({}), RulesUnderstander(run.spec))
+    examples = training_examples(understander, chosen, run.normalize, run.shown_in)
+    meta = {"data": str(data), "dialogues": str(len(chosen)), "features": str(FEATURES_VERSION)}
+    return train_decisions(examples, regularization, meta).save(out)
+
+
+def default_model(reader: EnglishHotelLexicon, data: Path = MULTIWOZ_DATA) -> Path | None:
+    """The cached model trained on `data`, trained now if missing (seconds); None without data."""
+    if not data.exists():
+        return None
+    stat = data.stat()
+    key = fingerprint(stat.st_size, int(stat.st_mtime), FEATURES_VERSION, THRESHOLD, REGULARIZATION,
+                      sorted(reader.names.names))
+    cache = Path(os.environ.get("LUODI_CACHE", Path.home() / ".cache" / "luodi")) / "models"
+    model = cache / f"hotel-decisions-{key}.json"
+    return model if model.exists() else train_hotel_decisions(data, model)
+
+
+# ---------------------------------------------------------------- span-tagged turns for `luodi train nlu`
+
+
+def word_tags_of(turn: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """A MultiWOZ turn's whitespace words and their BIO tags from its span annotations (`span_info`)."""
+    words = turn["text"].split()
+    tags = ["O"] * len(words)
+    for act, slot, _value, start, end in turn.get("span_info", []):
+        if 0 <= start <= end < len(words):
+            name = f"{act.split('-')[0].lower()}-{slot.lower()}"
+            tags[start : end + 1] = [f"B-{name}"] + [f"I-{name}"] * (end - start)
+    return words, tags
 
 
 def export_multiwoz(raw: dict[str, Any], dialogue_ids: set[str], out: Path) -> int:
@@ -129,14 +254,9 @@ def export_multiwoz(raw: dict[str, Any], dialogue_ids: set[str], out: Path) -> i
     lines: list[tuple[str, str, str]] = []
     for dialogue_id in sorted(dialogue_ids):
         for turn in raw[dialogue_id]["log"][::2]:
-            tokens = turn["text"].split()
+            tokens, tags = word_tags_of(turn)
             if not tokens:
                 continue
-            tags = ["O"] * len(tokens)
-            for act, slot, _value, start, end in turn.get("span_info", []):
-                if 0 <= start <= end < len(tokens):
-                    name = f"{act.split('-')[0].lower()}-{slot.lower()}"
-                    tags[start : end + 1] = [f"B-{name}"] + [f"I-{name}"] * (end - start)
             intents = sorted({act.lower() for act in turn.get("dialog_act", {})}) or ["none"]
             lines.append((" ".join(t.lower() for t in tokens), " ".join(tags), "#".join(intents)))
     out.mkdir(parents=True, exist_ok=True)
@@ -148,17 +268,20 @@ def export_multiwoz(raw: dict[str, Any], dialogue_ids: set[str], out: Path) -> i
 def main(argv: Sequence[str] | None = None) -> None:
     from luodi.evaluation.dst import multiwoz_dialogues, read_json, split_dialogues
 
-    parser = argparse.ArgumentParser(description="Export NLU training data from MultiWOZ hotel dialogues.")
-    parser.add_argument("--data", required=True, help="MultiWOZ data.json or .zip")
-    parser.add_argument("--out", required=True, type=Path)
+    parser = argparse.ArgumentParser(description="Train the hotel understander's decisions on MultiWOZ dialogues, "
+                                                 "or export span-tagged turns for `luodi train nlu`.")
+    parser.add_argument("--data", required=True, type=Path, help="MultiWOZ data.json or .zip")
+    parser.add_argument("--out", required=True, type=Path, help="model file (JSON) or folder (--export-nlu)")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--all", action="store_true", help="export every hotel dialogue, not only the tuning part")
+    parser.add_argument("--export-nlu", action="store_true", help="write seq.in/seq.out/label of the tuning part")
     args = parser.parse_args(argv)
-    raw = read_json(args.data)
-    dialogues = multiwoz_dialogues(raw)
-    chosen = dialogues if args.all else split_dialogues(dialogues, seed=args.seed)[0]
-    count = export_multiwoz(raw, {d.id for d in chosen}, args.out)
-    print(f"{count} user turns from {len(chosen)} dialogues written to {args.out}")
+    if args.export_nlu:
+        raw = read_json(args.data)
+        chosen = split_dialogues(multiwoz_dialogues(raw), seed=args.seed)[0]
+        count = export_multiwoz(raw, {d.id for d in chosen}, args.out)
+        print(f"{count} user turns from {len(chosen)} dialogues written to {args.out}")
+        return
+    print(f"model written to {train_hotel_decisions(args.data, args.out, seed=args.seed)}")
 
 
 if __name__ == "__main__":

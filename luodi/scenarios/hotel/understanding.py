@@ -86,7 +86,7 @@ class RulesUnderstander:
 def build_understander(
     spec: ScenarioSpec,
     kind: UnderstanderKind = "rules",
-    model_dir: str | Path | None = None,
+    model: str | Path | None = None,
     database: str | Path | None = None,
     **options: Any,
 ) -> Any:
@@ -96,7 +96,7 @@ def build_understander(
     if kind == "trained":
         from luodi.scenarios.hotel.trained import TrainedHotelUnderstander
 
-        return TrainedHotelUnderstander.create(spec, model_dir, database)
+        return TrainedHotelUnderstander.create(spec, model, database)
     if kind == "llm":
         from luodi.scenarios.hotel.llm import LlmHotelUnderstander
 
