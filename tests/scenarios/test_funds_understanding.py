@@ -244,3 +244,29 @@ def test_more_refinements(screener: FundScreener) -> None:
     assert ("purchase_fee", "eq", 0.0) in no_fee
     horizon = conditions(screener, "bond funds with a 1-year return above 4%", "change the return to 3-year")
     assert horizon == {("category", "eq", "bond"), ("return_3y", "gt", 4.0)}
+
+
+def test_one_comparison_for_a_list_of_figures(screener: FundScreener) -> None:
+    fees = conditions(screener, "管理费和托管费都低于0.2%的货币基金")
+    assert {("management_fee", "lt", 0.2), ("custody_fee", "lt", 0.2)} <= fees
+    returns = conditions(screener, "近1年、近3年收益都为正的混合基金")
+    assert {("return_1y", "gt", 0.0), ("return_3y", "gt", 0.0)} <= returns
+
+
+def test_comparisons_with_no_usable_number_are_asked_about(screener: FundScreener) -> None:
+    outcome = talk(screener, "近一年收益率高于同类平均的股票基金")
+    assert outcome.clarification == "unknown_words" and outcome.reading.unknown == ["收益率高于同类平均"]
+    assert talk(screener, "equity funds with returns better than the market").clarification == "unknown_words"
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("equity funds that have been around for over 15 years", ("inception_date", "lt", "2011-11-20")),
+        ("bond funds less than a year old", ("inception_date", "gt", "2025-11-20")),
+        ("equity funds I can currently buy with a Sharpe above 1", ("purchase_open", "eq", True)),
+        ("QDII基金，只看开放申购和赎回的", ("redemption_open", "eq", True)),
+    ],
+)
+def test_ages_and_flags_in_other_words(screener: FundScreener, message: str, expected: tuple[str, str, object]) -> None:
+    assert expected in conditions(screener, message)

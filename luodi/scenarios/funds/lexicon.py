@@ -126,7 +126,10 @@ COLUMN_WORDS: dict[str, tuple[str, ...]] = {
         r"设立",
         r"发行",
     ),
-    "age": (r"old", r"history", r"track record", r"existed", r"running", r"运作", r"存续"),
+    "age": (
+        *(r"old", r"history", r"track record", r"existed", r"running", r"运作", r"存续"),
+        *(r"(?:been )?around", r"in existence", r"operating", r"operated", r"on the market", r"上市"),
+    ),
     "company": (r"fund (?:company|house|manager firm)", r"asset manager", r"company", r"基金公司", r"公司"),
     "manager": (r"fund manager", r"manager", r"基金经理", r"经理"),
     "category": (r"categor(?:y|ies)", r"type", r"类型", r"类别"),
@@ -250,7 +253,7 @@ FLAG_WORDS: dict[tuple[str, bool], tuple[str, ...]] = {
         r"available (?:to|for) (?:buy|purchase)",
         r"can (?:be )?b(?:uy|ought)",
         r"accepting (?:new )?(?:purchases?|subscriptions?|money|investors)",
-        r"(?:you|i|we) can (?:still )?(?:buy|purchase|invest in)",
+        r"(?:you|i|we) can (?:still |currently |now |actually )?(?:buy|purchase|invest in)",
         r"can still (?:buy|purchase)",
         r"still open",
         r"open for business",
@@ -274,7 +277,7 @@ BOTH_OPEN_WORDS = (
     r"open (?:for|to) (?:both )?(?:purchases?|subscriptions?|buying) and (?:redemptions?|selling)",
     r"(?:both )?(?:purchases?|subscriptions?) and redemptions? (?:are )?(?:both )?open",
     r"申赎开放", r"开放申赎", r"可申赎", r"正常申赎", r"申赎都开放", r"申购赎回都开放", r"申赎均开放",
-    r"申购和赎回都开放",
+    r"申购和赎回都开放", r"(?:开放|可以?|能)申购(?:和|与|及|、|以及)(?:开放|可以?|能)?赎回",
 )  # fmt: skip
 
 # comparators; strict ones (over, 超过) are gt/lt, inclusive ones (at least, 以上, 以下) are ge/le
@@ -523,6 +526,7 @@ WORST_WORDS = (r"worst", r"最差", r"最糟")
 # superlatives that carry their own column ("cheapest" = lowest management fee)
 SUPERLATIVE_COLUMNS: dict[str, tuple[str, bool]] = {
     r"cheapest|least expensive|lowest[- ]cost|最便宜|费率最低|费用最低": ("management_fee", False),
+    r"most expensive|priciest|costliest|highest[- ]cost|最贵|费率最高|费用最高": ("management_fee", True),
     r"largest|biggest|规模最大|最大的": ("size_cny_100m", True),
     r"smallest|规模最小|最小的": ("size_cny_100m", False),
     r"best[- ]performing|top[- ]performing|best performers?|performed best|表现最好|业绩最好|收益最好|最赚钱": (

@@ -88,6 +88,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"(?<![a-z])half[- ]?(?:a[- ])?year(?![a-z])", "6 months", text)
     text = ZH_COMPOUND_UNIT.sub(lambda m: f"{float(m.group(1)) * (1000 if m.group(2) == '千' else 100):g}万", text)
     text = ZH_NUMBER.sub(lambda m: str(zh_to_int(m.group())), text)
+    text = re.sub(r"(?<=than )an? (?=years?|months?)|(?<=than )one (?=years?|months?)", "1 ", text)
     text = EN_NUMBERS.sub(lambda m: str(lx.YEARS_WORDS[m.group(1) or m.group(2)]), text)
     text = EN_LIMIT_WORDS.sub(lambda m: m.group().replace(m.group(1), str(lx.YEARS_WORDS[m.group(1)])), text)
     text = re.sub(r"(?<![a-z])r([1-5])(?![0-9])", r"risk level \1", text)
@@ -106,6 +107,7 @@ class Mention:
     end: int
     column: str | None = None  # resolved column (returns get theirs from a horizon)
     used: bool = False
+    found: Found | None = None  # the comparison it took, for a figure listed with it ("A and B below 5%")
 
 
 @dataclass
@@ -258,6 +260,7 @@ class RuleUnderstander:
         self._named(text, message, reading)
         self._horizon_switch(text, reading)
         self._leftovers(text, mentions, reading)
+        self._unknown_targets(text, mentions, reading)
         return reading
 
     # --- commands and names -------------------------------------------------------------------------------
@@ -542,13 +545,35 @@ class RuleUnderstander:
                 rf"(?<![a-z])(?:{negation})(?![a-z])\s*{ones}$", text.value[: min(span[0], mention.start)]
             ):
                 op = "ne"  # "不要风险等级4的", "not risk level 4", "exclude those with risk level 5"
-            condition = _condition(mention.column, op, number, unit, upper, self.directory.as_of)
-            if condition is None:
-                reading.unsupported.append(text.value[min(span[0], mention.start) : max(span[1], mention.end)].strip())
-            else:
-                reading.conditions.append(condition)
+            found = (op, number, unit, upper, span)
+            for column in _listed_returns(text.value, mention) or [mention.column]:
+                condition = _condition(column, op, number, unit, upper, self.directory.as_of)
+                if condition is None:
+                    reading.unsupported.append(
+                        text.value[min(span[0], mention.start) : max(span[1], mention.end)].strip()
+                    )
+                else:
+                    reading.conditions.append(condition)
             mention.used = True
+            mention.found = found
             text.consume(*span)
+        self._shared_comparisons(text, mentions, reading)
+
+    def _shared_comparisons(self, text: Text, mentions: list[Mention], reading: Reading) -> None:
+        """ "管理费和托管费都低于0.2%", "fee and custody fee under 0.3%": one comparison for a list of figures."""
+        for index in range(len(mentions) - 2, -1, -1):
+            mention, following = mentions[index], mentions[index + 1]
+            if mention.used or mention.column is None or following.found is None or mention.family == following.family:
+                continue
+            if mention.family in ("company", "manager", "category", "age"):
+                continue
+            if not re.fullmatch(SHARED_JOINER, text.value[mention.end : following.start]):
+                continue
+            op, number, unit, upper, _span = following.found
+            condition = _condition(mention.column, op, number, unit, upper, self.directory.as_of)
+            if condition is not None:
+                reading.conditions.append(condition)
+                mention.used, mention.found = True, following.found
 
     def _adjustment(self, text: Text, mention: Mention, window_end: int, reading: Reading) -> None:
         """ "raise the fee limit to 0.5%", "把费率门槛调到0.3%": a new value for a condition, keeping its direction."""
@@ -774,6 +799,24 @@ class RuleUnderstander:
             if mention.column is None and mention.family == "return":
                 reading.unsupported.append(text.value[max(0, mention.start - 12) : mention.end].strip())
 
+    def _unknown_targets(self, text: Text, mentions: list[Mention], reading: Reading) -> None:
+        """ "收益率高于同类平均", "a return better than the market": a figure compared with something that is not a
+        number the database can use is asked about, not dropped."""
+        if reading.column_comparison:
+            return
+        vague = _vague_spans(text.value)
+        for mention in mentions:
+            if mention.used or mention.column is None or mention.family in ("company", "manager", "category", "age"):
+                continue
+            if any(start <= mention.start and mention.end <= end for start, end in vague):
+                continue
+            end = _clause(text.value, mention.end, len(text.value))
+            comparison = rf"\s*(?:都|均|is |are |was |were )?\s*(?:{TARGET_COMPARATORS})(?![a-z])\s*(?P<rest>\S.*)"
+            target = re.match(comparison, text.value[mention.end : end])
+            rest = target.group("rest").strip() if target else ""
+            if rest and not re.match(rf"-?\d|{VALUE}", rest) and not _horizons(rest[:12]):
+                reading.unknown.append(text.value[mention.start : end].strip())
+
 
 def _negated(text: str, start: int) -> bool:
     """A negation word shortly before `start` in the same clause: "excluding anything from X", "除了X"."""
@@ -815,6 +858,24 @@ def _category_negated(text: str, window_start: int, start: int, end: int) -> boo
     )
 
 
+SHARED_JOINER = r"\s*(?:和|与|及|以及|、|,|and|or|&|/)\s*(?:the\s+)?"
+HORIZON_LIST = re.compile(
+    r"(?:(?:近|过去|最近|past |last )?\d+\s*(?:个月|月|年|[- ]?years?|[- ]?months?)\s*"
+    r"(?:、|,|和|与|及|and|or|/|&)?\s*){2,}$"
+)
+
+
+def _listed_returns(text: str, mention: Mention) -> list[str]:
+    """ "近1年、近3年收益都为正", "1-year and 3-year returns above 5%": one return word for several horizons."""
+    if mention.family != "return":
+        return []
+    listed = HORIZON_LIST.search(text[max(0, mention.start - 60) : mention.start])
+    if not listed:
+        return []
+    columns = [lx.MONTHS_TO_HORIZON.get(h.months) for h in _horizons(listed.group())]
+    return [lx.RETURN_COLUMNS[c] for c in columns if c] if all(columns) else []
+
+
 def _vague_spans(text: str) -> list[tuple[int, int]]:
     return [
         match.span()
@@ -829,9 +890,11 @@ def _flexible(phrase: str) -> str:
     pattern = r"\s+".join(re.escape(part) for part in phrase.split(" "))
     if not re.search(r"\\s\+funds?$", pattern):
         return pattern
-    # "large funds" also says "large equity funds", "large ones" and "which of those are large?"
+    # "large funds" also says "large equity funds", "large ones" and "which of those are large?" (with its verb:
+    # "less than 3 years old" is not "old funds")
     adjective = re.sub(r"\\s\+funds?$", "", pattern)
-    return rf"{adjective}\s+(?:[a-z-]+\s+){{0,2}}funds?|{adjective}\s+ones?|{adjective}(?=\s*(?:[?.!,;]|$))"
+    alone = rf"(?:are|is|be|were|was)\s+{adjective}(?=\s*(?:[?.!,;]|$))"
+    return rf"{adjective}\s+(?:[a-z-]+\s+){{0,2}}funds?|{adjective}\s+ones?|{alone}"
 
 
 def alternation_of(words: tuple[str, ...] | list[str]) -> str:
@@ -963,6 +1026,12 @@ THEME_PATTERNS = {rf"{re.escape(en.lower())}|{re.escape(zh)}": en for en, zh in 
     r"health ?care|medical": "Healthcare",
     r"nasdaq": "Nasdaq",
 }
+# comparators that cannot also start a horizon ("over the past year") or a sort ("最高"): any text after them that is
+# not a number is a target the database has no figure for
+TARGET_COMPARATORS = (
+    r"above|below|higher than|lower than|greater than|less than|more than|better than|worse than|exceeding|"
+    r"高于|低于|超过|大于|小于|不低于|不高于|不超过|不少于|跑赢|跑输|好于|差于|优于"
+)
 TWO_COLUMN_COMPARATORS = (
     r"above|below|higher than|lower than|greater than|less than|more than|exceeds?|不低于|不高于|"
     r"高于|低于|超过|大于|小于|不少于|不超过"
@@ -1009,7 +1078,7 @@ def _word_value(text: str, mention: Mention, window_end: int, before_start: int)
     column = mention.column or ""
     if column.startswith("return_") or column == "sharpe_3y":
         for op, words in SIGN_WORDS.items():
-            found = re.match(rf"\s*(?:{words})", after)
+            found = re.match(rf"\s*(?:都|均|全都|全|皆|both |all )?(?:{words})", after)
             if found:
                 return (op, 0.0, "", None, (mention.end, mention.end + found.end()))
             found = re.search(rf"(?<![a-z])(?:{words})(?:\s+[\w-]+){{0,2}}\s*$", before)
