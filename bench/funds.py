@@ -1,7 +1,11 @@
 """Fund screening: accuracy on a question set and latency per turn, for each understander, in one run.
 
-    python bench/funds.py                                    # rules on the dev set, llm on a sample of it
+    python bench/funds.py                                    # rules on both dev sets, llm on a sample of the first
     python bench/funds.py --questions FILE --llm-sample 0    # another set, rules only
+
+The two dev sets: `dev_questions.jsonl` (written alongside the parser) and `dev_questions_fresh.jsonl` (written
+from the outside, from the README and vague_words.yaml only), so the second measures phrasing the parser's
+author did not choose.
 
 Accuracy is `luodi eval funds`'s (the final result set of each conversation against its gold SQL, order when
 the gold has a LIMIT or the item says `ordered`), overall and for multi-turn and Chinese conversations. Latency
@@ -24,12 +28,13 @@ from luodi.models.registry import BackendRegistry
 from luodi.scenarios.funds.database import Directory, open_engine
 from luodi.scenarios.funds.dialogue import FundScreener
 
-DEV_SET = Path(__file__).resolve().parents[1] / "luodi/scenarios/funds/dev_questions.jsonl"
+FOLDER = Path(__file__).resolve().parents[1] / "luodi/scenarios/funds"
+DEV_SETS = [FOLDER / "dev_questions.jsonl", FOLDER / "dev_questions_fresh.jsonl"]
 
 
 def line(name: str, count: int, report: Report) -> str:
     figures = report.summary()
-    parts = [f"{name:6} n={count:<4}"]
+    parts = [f"{name:22} n={count:<4}"]
     for label in ("overall", "multi_turn", "chinese", "english"):
         row = figures[label]
         parts.append(f"{label} {row['accuracy']:.1%} ({row['conversations']})")
@@ -39,7 +44,9 @@ def line(name: str, count: int, report: Report) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--questions", type=Path, default=DEV_SET)
+    parser.add_argument(
+        "--questions", type=Path, action="append", help="question file (repeatable; default: both dev sets)"
+    )
     parser.add_argument("--db", default=None, help="fund database URL or SQLite path (default: a fresh build)")
     parser.add_argument("--llm-sample", type=int, default=30, help="conversations for the llm understander (0: skip)")
     arguments = parser.parse_args()
@@ -49,15 +56,17 @@ def main() -> None:
     directory = Directory.load(engine)
     settings = load_settings(None)
     context = AssistantContext(settings=settings, backends=BackendRegistry(settings))
-    conversations = read_questions(arguments.questions)
-    # every third conversation, so the sample mixes single/multi-turn and both languages like the whole set
-    sample = conversations[:: max(1, len(conversations) // max(1, arguments.llm_sample))][: arguments.llm_sample]
-    plan = [("rules", conversations)] + ([("llm", sample)] if arguments.llm_sample else [])
-    for kind, chosen in plan:
+    files: list[Path] = arguments.questions or DEV_SETS
+    first = read_questions(files[0])
+    # an even spread, so the sample mixes single/multi-turn and both languages like the whole set
+    sample = first[:: max(1, len(first) // max(1, arguments.llm_sample))][: arguments.llm_sample]
+    plan = [("rules", path.stem, read_questions(path)) for path in files]
+    plan += [("llm", f"{files[0].stem} sample", sample)] if arguments.llm_sample else []
+    for kind, label, chosen in plan:
         config = AssistantConfig(base_model="smollm2-135m", options={"understander": kind})
         screener = FundScreener(engine, build_understander(kind, directory, context, config))
         screener.handle(screener.new_state(), "bond funds")  # warm-up: compiled patterns, loaded model
-        print(line(kind, len(chosen), evaluate(engine, screener, chosen)), flush=True)
+        print(line(f"{kind} {label}", len(chosen), evaluate(engine, screener, chosen)), flush=True)
 
 
 if __name__ == "__main__":

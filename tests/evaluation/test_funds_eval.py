@@ -66,9 +66,11 @@ def test_gold_must_be_one_select(scorer: Scorer) -> None:
         scorer.compare(None, "SELECT 1; DROP TABLE funds", ordered=False)
 
 
-def test_the_shipped_dev_set_is_well_formed() -> None:
-    conversations = read_questions(Path("luodi/scenarios/funds/dev_questions.jsonl"))
-    assert len(conversations) >= 150
+@pytest.mark.parametrize("name", ["dev_questions.jsonl", "dev_questions_fresh.jsonl"])
+def test_the_shipped_dev_sets_are_well_formed(name: str) -> None:
+    conversations = read_questions(Path("luodi/scenarios/funds") / name)
+    assert len(conversations) >= 140
+    assert len({c.id for c in conversations}) == len(conversations)
     assert sum(c.multi_turn for c in conversations) * 3 >= len(conversations)
     assert sum(c.chinese for c in conversations) * 3 >= len(conversations)
 
