@@ -270,3 +270,23 @@ def test_comparisons_with_no_usable_number_are_asked_about(screener: FundScreene
 )
 def test_ages_and_flags_in_other_words(screener: FundScreener, message: str, expected: tuple[str, str, object]) -> None:
     assert expected in conditions(screener, message)
+
+
+def test_a_comparison_right_before_a_figure_is_its_own(screener: FundScreener) -> None:
+    both = conditions(screener, "funds with at least a 0.5 Sharpe and at most 10% volatility")
+    assert both == {("sharpe_3y", "ge", 0.5), ("volatility_3y", "le", 10.0)}
+
+
+@pytest.mark.parametrize(
+    ("turns", "expected"),
+    [
+        (("funds which require at least 1000 yuan to buy",), ("min_purchase_cny", "ge", 1000.0)),
+        (("equity funds priced below 1 yuan per unit",), ("nav", "lt", 1.0)),
+        (("近一年涨了不止20%的QDII",), ("return_1y", "gt", 20.0)),
+        (("bond funds founded after 2022", "make that after 2020"), ("inception_date", "gt", "2020-12-31")),
+    ],
+)
+def test_units_prices_and_refined_dates(
+    screener: FundScreener, turns: tuple[str, ...], expected: tuple[str, str, object]
+) -> None:
+    assert expected in conditions(screener, *turns)

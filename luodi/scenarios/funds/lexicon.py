@@ -102,7 +102,10 @@ COLUMN_WORDS: dict[str, tuple[str, ...]] = {
         r"购买门槛",
         r"门槛",
     ),
-    "nav": (r"nav", r"net asset value", r"unit value", r"单位净值", r"净值"),
+    "nav": (
+        *(r"nav", r"net asset value", r"unit value", r"单位净值", r"净值", r"份额净值"),
+        *(r"(?:unit |share )?price[ds]?", r"每份"),
+    ),
     "risk_level": (
         r"risk (?:levels?|ratings?|grades?|class(?:es)?|categor(?:y|ies))",
         r"risk",
@@ -342,6 +345,7 @@ PREFIX_COMPARATORS: dict[str, tuple[str, ...]] = {
         r"longer than",
         r">",
         r"超过",
+        r"不止",
         r"大于",
         r"高于",
         r"高过",

@@ -281,7 +281,7 @@ class RuleUnderstander:
         reading.shown_reference = bool(text.take(_bounded(lx.SHOWN_REFERENCES)))
         start_markers = (
             r"^\s*(?:and|but|also|now|then|ok(?:ay)?|so|what about|how about|what if|switch|change|"
-            r"make it|rather|just|那么?|好的?|再|换)"
+            r"make (?:it|that|this)|rather|just|那么?|好的?|再|换)"
         )
         anywhere = (
             r"only",
@@ -470,8 +470,8 @@ class RuleUnderstander:
             r"(?P<y>(?:19|20)\d\d)(?P<md>-\d\d-\d\d)?\s*年?(?:\d+月)?(?:\d+日)?\s*(?P<post>以前|之前|前|以后|之后|后|以来|起|当年|内)?\s*(?:成立|设立|发行)?",  # noqa: E501
             r"(?:成立|设立|发行)(?:于|在)?\s*(?P<y>(?:19|20)\d\d)(?P<md>-\d\d-\d\d)?\s*年?\s*(?P<post>以前|之前|前|以后|之后|后|以来)?",  # noqa: E501
         )
-        if not re.search(founded + r"|\bfunds?\b|基金", text.value):
-            return
+        if not (re.search(founded + r"|\bfunds?\b|基金", text.value) or reading.refine_marker):
+            return  # a bare year is a date only in a question about funds or a refinement ("make that after 2020")
         for pattern in year_patterns:
             for match in text.finditer(pattern):
                 condition = _year_condition(match.groupdict())
@@ -531,7 +531,8 @@ class RuleUnderstander:
             before_start = max(mentions[index - 1].end if index > 0 else 0, mention.start - WINDOW)
             dated = mention.column == "inception_date"
             found = (
-                _find_value(text.value, mention.end, window, after=True, allow_time=dated)
+                _adjacent_value(text.value, before_start, mention.start)
+                or _find_value(text.value, mention.end, window, after=True, allow_time=dated)
                 or _word_value(text.value, mention, window, before_start)
                 or _find_value(text.value, before_start, mention.start, after=False, allow_time=dated)
             )
@@ -777,7 +778,7 @@ class RuleUnderstander:
         for match in text.finditer(
             rf"(?P<words>(?:[a-z]+[ -]){{0,3}}|[\u4e00-\u9fff]{{1,6}})\s*(?<![a-z])(?:{comparators})(?![a-z])\s*{VALUE}"
         ):
-            if re.match(r"y|年|month|个?月", match.group("unit") or ""):
+            if TIME_UNIT.fullmatch(match.group("unit") or ""):
                 continue  # "over 3 years": a horizon phrase, not a comparison
             implied = _column_of_unit(match.group("unit") or "")
             found = _find_value(match.group(), 0, len(match.group()), after=True)
@@ -1069,6 +1070,15 @@ ZERO_BEFORE = (
     r"|(?:exclude|excluding|drop|remove|except|not|skip|avoid)\s+(?:the\s+)?(?:those|ones|funds|the ones)?\s*"
     r"(?:with|having|that (?:have|charge)|charging)\s*(?:a|an|any)?)\s*$"
 )
+
+
+def _adjacent_value(text: str, start: int, end: int) -> Found | None:
+    """ "at least a 0.5 Sharpe and at most 10% volatility": a comparison right before the column word is its own,
+    even when another comparison follows it (that one belongs to the next word)."""
+    found = _find_value(text, start, end, after=False)
+    if found is None or found[0] == "eq" or text[found[4][1] : end].strip(" -"):
+        return None
+    return found
 
 
 def _word_value(text: str, mention: Mention, window_end: int, before_start: int) -> Found | None:
