@@ -172,3 +172,11 @@ def test_the_same_request_again_gives_the_same_answer(chat: Conversation) -> Non
     chat.messages = chat.messages[:-1]
     reply = chat.client.chat.completions.create(model="funds", messages=chat.messages)  # type: ignore[arg-type]
     assert reply.choices[0].message.content == first
+
+
+def test_an_unknown_manager_is_named_in_a_question_back(chat: Conversation) -> None:
+    answer = chat.say("bond funds managed by John Smith")
+    assert chat.extras["luodi"]["abstained"] is True and chat.cited == []
+    assert "John Smith" in answer and "did not filter" in answer
+    answer = chat.say("funds managed by Zhang Wie")  # no such manager; close names are offered, never applied
+    assert chat.cited == [] and "Did you mean" in answer
