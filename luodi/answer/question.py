@@ -45,7 +45,7 @@ def _aggregation(lowered: str) -> Aggregation:
         return "average"
     if re.search(r"(?:year[- ]over[- ]year|yoy|y/y|annual)\s+(?:change|growth)|growth rate|(?:%|percent(?:age)?) change"
                  r"|change in .{0,60}\bfrom\s+fy"
-                 r"|\b(?:grow|grew|increased?|decreased?|declined?|rise|rose|fall|fell|changed?)\b.{0,60}\b(?:between|from)\s+"
+                 r"|\b(?:grow|grew|increase|decrease|decline|rise|fall|changed)\b.{0,60}\b(?:between|from)\s+"
                  r"(?:fy|fiscal|\d)",
                  lowered):
         return "change"

@@ -32,3 +32,10 @@ def test_a_rate_that_changed_between_two_years_is_a_change() -> None:
                                       "FY2021 and FY2022?")
     assert parsed is not None and parsed.metric.name == "effective_tax_rate"
     assert parsed.aggregation == "change" and parsed.years == (2021, 2022)
+
+
+def test_a_change_inside_a_formula_definition_is_not_the_aggregation() -> None:
+    parsed = parse_financial_question(
+        "What is FY2018 days payable outstanding (DPO) for Walmart? DPO is defined as: 365 * (average accounts payable "
+        "between FY2017 and FY2018) / (FY2018 COGS + change in inventory between FY2017 and FY2018).")
+    assert parsed is not None and parsed.aggregation == "value" and parsed.years == (2018,)
