@@ -16,6 +16,7 @@ from typing import Any
 
 from luodi.assistant.base import (
     ASSISTANT_KINDS,
+    CLARIFYING_KINDS,
     ActingAssistant,
     AnswerDelta,
     Assistant,
@@ -87,6 +88,10 @@ class Platform:
         if caller is None:
             raise Unauthorized("the API key is not valid or has been revoked")
         return caller
+
+    def clarifies_empty_messages(self, name: str) -> bool:
+        config = self.settings.assistants.get(name)
+        return config is not None and config.kind in CLARIFYING_KINDS
 
     def assistant(self, name: str) -> Assistant:
         config = self.settings.assistants.get(name)

@@ -130,6 +130,9 @@ def create_app(platform: Platform) -> FastAPI:
 
     @app.post("/v1/chat/completions", response_model=None)
     def chat_completions(body: ChatCompletionRequest, who: CallerDep) -> JSONResponse | StreamingResponse:
+        if not body.messages[-1].text().strip() and not platform.clarifies_empty_messages(body.model):
+            raise ApiError(422, "the last message is empty: there is nothing to answer", "invalid_request_error",
+                           "invalid_request", "messages")
         admission = _admit(platform, who, body)
         turn = _turn(body, who, admission.request_id)
         if body.stream:

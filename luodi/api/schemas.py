@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 MAX_COMPLETION_TOKENS = 32_768
 
@@ -51,13 +51,6 @@ class ChatCompletionRequest(BaseModel):
     user: str | None = None
     # Luodi's addition: ties the turns of one dialogue together for stateful scenario assistants
     conversation_id: str | None = Field(default=None, max_length=200)
-
-    @field_validator("messages")
-    @classmethod
-    def _last_message_has_text(cls, messages: list[ChatMessageIn]) -> list[ChatMessageIn]:
-        if not messages[-1].text().strip():
-            raise ValueError("the last message is empty: there is nothing to answer")
-        return messages
 
     @property
     def token_limit(self) -> int | None:

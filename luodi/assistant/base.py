@@ -65,13 +65,17 @@ class AssistantContext:
 AssistantFactory = Callable[[str, AssistantConfig, AssistantContext], Assistant]
 
 ASSISTANT_KINDS: dict[str, AssistantFactory] = {}
+CLARIFYING_KINDS: set[str] = set()
 
 
-def assistant_kind(kind: str) -> Callable[[AssistantFactory], AssistantFactory]:
-    """Register a factory for `kind:` in the assistants section of the configuration."""
+def assistant_kind(kind: str, clarifies_empty_messages: bool = False) -> Callable[[AssistantFactory], AssistantFactory]:
+    """Register a factory for `kind:` in the assistants section of the configuration. A dialogue assistant
+    (`clarifies_empty_messages`) answers an empty message with a question; the API rejects one (422) for others."""
 
     def register(factory: AssistantFactory) -> AssistantFactory:
         ASSISTANT_KINDS[kind] = factory
+        if clarifies_empty_messages:
+            CLARIFYING_KINDS.add(kind)
         return factory
 
     return register

@@ -180,3 +180,8 @@ def test_an_unknown_manager_is_named_in_a_question_back(chat: Conversation) -> N
     assert "John Smith" in answer and "did not filter" in answer
     answer = chat.say("funds managed by Zhang Wie")  # no such manager; close names are offered, never applied
     assert chat.cited == [] and "Did you mean" in answer
+
+
+def test_an_empty_message_gets_guidance_not_a_422(chat: Conversation) -> None:
+    answer = chat.say("  ")
+    assert "Ask for example" in answer and chat.cited == []

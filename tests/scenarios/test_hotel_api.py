@@ -195,6 +195,7 @@ def test_a_chinese_dialogue(client: openai.OpenAI) -> None:
     ("message", "expected"),
     [
         ("asdkjh qwe zzz", "did not understand"),
+        ("   ", "did not understand"),  # an empty message is a turn to clarify here, not a 422
         ("'; DROP TABLE hotels; --", "did not understand"),
         ("tell me about the Nonexistent Palace Hotel", "could not find"),
         ("book the acorn guest house for 500 people", "outside 1 to 20"),
