@@ -290,3 +290,15 @@ def test_units_prices_and_refined_dates(
     screener: FundScreener, turns: tuple[str, ...], expected: tuple[str, str, object]
 ) -> None:
     assert expected in conditions(screener, *turns)
+
+
+def test_names_spacing_negated_comparisons_and_lists(screener: FundScreener) -> None:
+    named = talk(screener, "show Dongsheng CSI300 Index A").fund_filter
+    assert named is not None and len(named.codes) == 1
+    flipped = conditions(screener, "指数基金", "剔除风险等级5的", "再剔除管理费高于0.5%的")
+    assert flipped == {("category", "eq", "index"), ("risk_level", "ne", 5), ("management_fee", "le", 0.5)}
+    assert ("return_1y", "ge", 0.0) in conditions(screener, "QDII funds", "exclude the ones with a 1-year loss")
+    listed = talk(screener, "mixed funds with risk level 3", "also risk level 4").fund_filter
+    assert listed is not None and ("risk_level", "in", [3, 4]) in [(c.column, c.op, c.value) for c in listed.conditions]
+    page = talk(screener, "货币基金", "规模最大的10只", "再往后10只").fund_filter
+    assert page is not None and (page.limit, page.offset) == (10, 10)

@@ -20,6 +20,7 @@ from luodi.scenarios.funds.query import DEFAULT_PAGE, Condition, FundFilter, Que
 from luodi.scenarios.funds.understanding import Reading
 
 LOWER_OPS = {"gt", "ge"}
+LISTABLE = ("category", "risk_level", "company", "manager")  # columns whose values "also X" adds to a list
 UPPER_OPS = {"lt", "le"}
 Clarification = Literal[
     "unknown_name",
@@ -109,7 +110,7 @@ def merge(previous: FundFilter | None, reading: Reading, shown: list[str]) -> Fu
     for condition in [*reading.conditions, *_elliptical(base, reading)]:
         if reading.instead and refine:  # "... with a 5-year return above 80% instead": replaces the return condition
             base.conditions = [c for c in base.conditions if _family(c.column) != _family(condition.column)]
-        if reading.include and refine and condition.column == "category" and condition.op == "eq":
+        if reading.include and refine and condition.column in LISTABLE and condition.op == "eq":
             condition = _included(base.conditions, condition)
         base.conditions = _add(base.conditions, condition)
     if reading.codes:
@@ -149,13 +150,13 @@ def _family(column: str) -> str:
 
 
 def _included(conditions: list[Condition], new: Condition) -> Condition:
-    """ "also include equity funds": the categories already chosen plus the new one."""
-    chosen: list[str] = []
+    """ "also include equity funds", "also risk level 4": the values already chosen plus the new one."""
+    chosen: list[str | int] = []
     for c in conditions:
-        if c.column == "category" and c.op in ("eq", "in"):
-            chosen += [str(v) for v in c.value] if isinstance(c.value, list) else [str(c.value)]
-    merged = list(dict.fromkeys([*chosen, str(new.value)]))
-    return new if len(merged) == 1 else Condition(column="category", op="in", value=merged)
+        if c.column == new.column and c.op in ("eq", "in"):
+            chosen += list(c.value) if isinstance(c.value, list) else [c.value]  # type: ignore[list-item]
+    merged = list(dict.fromkeys([*chosen, new.value]))
+    return new if len(merged) == 1 else Condition(column=new.column, op="in", value=merged)  # type: ignore[arg-type]
 
 
 def _elliptical(base: FundFilter, reading: Reading) -> list[Condition]:

@@ -337,10 +337,10 @@ class RuleUnderstander:
         candidates = [name for key in keys & self._fund_names.keys() for name in self._fund_names[key]]
         found: list[tuple[int, str]] = []
         for name in sorted(candidates, key=len, reverse=True):
-            index = text.value.find(name)
-            if index >= 0:
-                found.append((index, self.directory.fund_names[name]))
-                text.consume(index, index + len(name))
+            span = _name_span(text.value, name)
+            if span is not None:
+                found.append((span[0], self.directory.fund_names[name]))
+                text.consume(*span)
         for match in text.finditer(r"(?<![\d.])\d{6}(?![\d%亿万元])"):
             if match.group() in self.directory.codes:
                 found.append((match.start(), match.group()))
@@ -542,10 +542,11 @@ class RuleUnderstander:
             op, number, unit, upper, span = found
             negation = alternation_of(lx.NEGATIONS)
             ones = r"(?:(?:those|the ones|ones|funds?)\s+)?(?:(?:with|having|of|at|the)\s+)?"
-            if op == "eq" and re.search(
+            if op in OPPOSITE and re.search(
                 rf"(?<![a-z])(?:{negation})(?![a-z])\s*{ones}$", text.value[: min(span[0], mention.start)]
             ):
-                op = "ne"  # "不要风险等级4的", "not risk level 4", "exclude those with risk level 5"
+                # "不要风险等级4的", "exclude those with risk level 5", "剔除管理费高于0.5%的": the opposite holds
+                op = OPPOSITE[op]
             found = (op, number, unit, upper, span)
             for column in _listed_returns(text.value, mention) or [mention.column]:
                 condition = _condition(column, op, number, unit, upper, self.directory.as_of)
@@ -829,6 +830,18 @@ def _negated(text: str, start: int) -> bool:
     )
 
 
+def _name_span(text: str, name: str) -> tuple[int, int] | None:
+    """Where a fund name stands in the text, exactly or with its spacing changed ("CSI300", "csi 300 index a")."""
+    index = text.find(name)
+    if index >= 0:
+        return index, index + len(name)
+    compact = name.replace(" ", "")
+    if compact not in text.replace(" ", ""):
+        return None
+    match = re.search(r"\s*".join(re.escape(char) for char in compact), text)
+    return match.span() if match else None
+
+
 def _add_name(reading: Reading, column: str, value: str) -> None:
     """One condition per name column: a second name widens it to a list ("funds of A or B")."""
     for index, condition in enumerate(reading.conditions):
@@ -1027,6 +1040,7 @@ THEME_PATTERNS = {rf"{re.escape(en.lower())}|{re.escape(zh)}": en for en, zh in 
     r"health ?care|medical": "Healthcare",
     r"nasdaq": "Nasdaq",
 }
+OPPOSITE = {"eq": "ne", "gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}
 # comparators that cannot also start a horizon ("over the past year") or a sort ("最高"): any text after them that is
 # not a number is a target the database has no figure for
 TARGET_COMPARATORS = (
@@ -1051,13 +1065,19 @@ BUY_WITH = (
     rf"(?:buy|invest|purchase|start|get in)\w*\s+(?:\w+\s+){{0,2}}with\s+(?:just\s+|only\s+)?{VALUE}",
     rf"{VALUE}\s*(?:钱)?\s*(?:就|便)?(?:能|可以?)(?:买|申购|投资|起投|购买)",
 )
-NEGATED_LOSS = r"(?<![a-z])(?:haven'?t|hasn'?t|have not|has not|didn'?t|did not|never|not)(?![a-z])|没有|没|未|不"
+NEGATED_LOSS = (
+    r"(?<![a-z])(?:haven'?t|hasn'?t|have not|has not|didn'?t|did not|never|not)(?![a-z])|没有|没|未|不"
+    # "exclude the ones with a 1-year loss", "剔除亏损的": keep those that did not lose
+    r"|(?<![a-z])(?:exclude|excluding|drop|remove|without|no)\s+(?:the\s+)?(?:ones|those|funds)?\s*(?:with|having|that)?"
+    r"\s*(?:a|an|any)?\s*(?:\d+[- ]?(?:years?|months?)\s+)?|剔除|排除|去掉|不要"
+)
 LOSS_WORDS = (
     r"lost money",
     r"losing money",
     r"lose money",
     r"lost any money",
     r"in the red",
+    r"loss(?:es)?",
     r"亏损",
     r"亏钱",
     r"赔钱",
