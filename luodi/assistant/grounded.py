@@ -84,6 +84,9 @@ class Draft:
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_value: str | None = None
     fallback: str | None = None  # the deterministic template, used when the phrased draft fails verification
+    # False for quoted passages: they may hold the answer but nothing checked that they do, so they are offered
+    # as evidence beside an abstention, never as an answer (on FinanceBench dev such quotes answered 0 of 2)
+    answers: bool = True
     value: str | None = None
     usage: TokenUsage = field(default_factory=TokenUsage)
 
@@ -147,6 +150,9 @@ class GroundedAssistant:
                 )
         if verified.verification.status == "abstained":
             return _abstain(evidence, "the draft failed verification", verified.verification, draft.tool_calls)
+        if not draft.answers:
+            return _abstain(evidence, "passages found, but no answer to verify in them", verified.verification,
+                            draft.tool_calls, related=(verified.text, draft.citations))
         return Answer(
             text=verified.text,
             citations=draft.citations,
@@ -446,8 +452,8 @@ class GroundedAssistant:
                 )
             )
             parts.append(f'"{_clean(sentence)}" [{len(citations)}]')
-        text = "According to the knowledge base: " + " ".join(parts)
-        return Draft(text=text, evidence=evidence, citations=citations)
+        text = "These passages look related: " + " ".join(parts)
+        return Draft(text=text, evidence=evidence, citations=citations, answers=False)
 
 
 def _by_relevance(documents: list[DocumentRecord], target: int) -> list[DocumentRecord]:
@@ -528,12 +534,16 @@ def _abstain(
     reason: str,
     verification: Verification | None = None,
     tool_calls: list[ToolCall] | None = None,
+    related: tuple[str, list[Citation]] | None = None,
 ) -> Answer:
+    """The "I will not guess" answer with a hand-off offer; `related` adds quoted passages (text, citations)
+    that a person may read, cited but not claimed as the answer."""
     checks = (verification.checks if verification else []) + [
         Check(claim="answer", kind="abstention", supported=False, note=reason)
     ]
     return Answer(
-        text=ABSTAIN_TEXT,
+        text=ABSTAIN_TEXT if related is None else f"{ABSTAIN_TEXT}\n\n{related[0]}",
+        citations=related[1] if related else [],
         abstained=True,
         evidence=evidence,
         tool_calls=tool_calls or [],

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from luodi.answer.compose import ABSTAIN_TEXT
 from luodi.assistant.base import Turn
 from luodi.assistant.grounded import GroundedAssistant
 from luodi.config import AssistantConfig, load_settings
@@ -109,3 +110,10 @@ def test_stability_against_the_threshold_the_question_states(knowledge: Knowledg
     stricter = ask(assistant(knowledge), "Are 3M's gross margins consistent (not fluctuating more than 0.1% each "
                                          "year)?")
     assert stricter.text.startswith("No: ")
+
+
+def test_quoted_passages_come_beside_an_abstention_not_as_an_answer(knowledge: KnowledgeBase) -> None:
+    answer = ask(assistant(knowledge), "Which class is booked for flights under six hours in the travel policy?")
+    assert answer.abstained and answer.text.startswith(ABSTAIN_TEXT)
+    assert any("Economy class is booked" in c.quote for c in answer.citations)
+    assert "look related" in answer.text
