@@ -302,3 +302,27 @@ def test_names_spacing_negated_comparisons_and_lists(screener: FundScreener) -> 
     assert listed is not None and ("risk_level", "in", [3, 4]) in [(c.column, c.op, c.value) for c in listed.conditions]
     page = talk(screener, "货币基金", "规模最大的10只", "再往后10只").fund_filter
     assert page is not None and (page.limit, page.offset) == (10, 10)
+
+
+@pytest.mark.parametrize(
+    ("turns", "expected"),
+    [
+        (("money market funds with a 0.15% fee and more than 20 bn in assets",), ("size_cny_100m", "gt", 200.0)),
+        (("mixed funds that currently don't allow redemptions",), ("redemption_open", "eq", False)),
+        (("funds up more than 8% in the last month, not counting equity funds",), ("category", "ne", "equity")),
+        (("risky funds from Beichen Fund that are down over the last 6 months",), ("return_6m", "lt", 0.0)),
+        (("周丹管理的基金中，风险等级在3级及以上的",), ("risk_level", "ge", 3)),
+        (("规模比较大的混合型基金",), ("size_cny_100m", "ge", 50)),  # 比较 here means "rather", not "compare"
+        (("QDII funds with a 1-year return above 10%", "change that to the 3-year return above 20%"),
+         ("return_3y", "gt", 20.0)),
+    ],
+)  # fmt: skip
+def test_other_phrasings(screener: FundScreener, turns: tuple[str, ...], expected: tuple[str, str, object]) -> None:
+    found = conditions(screener, *turns)
+    assert expected in found
+    assert not any(column == "return_1y" for column, _op, _value in found)  # "change that to" replaced it
+
+
+def test_the_ten_after_that(screener: FundScreener) -> None:
+    page = talk(screener, "10 largest equity funds", "show me the next 10", "and the 10 after that").fund_filter
+    assert page is not None and (page.limit, page.offset) == (10, 20)

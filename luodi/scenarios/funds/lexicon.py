@@ -14,6 +14,7 @@ from functools import cache
 COLUMN_WORDS: dict[str, tuple[str, ...]] = {
     "return": (
         r"returns?",
+        r"up(?= (?:more than|over|at least|by|above)\b)",  # "funds up more than 8% in the last month"
         r"perf",
         r"performance",
         r"gains?",
@@ -242,6 +243,7 @@ FLAG_WORDS: dict[tuple[str, bool], tuple[str, ...]] = {
         r"redeemable",
         r"can (?:be )?redeem(?:ed)?",
         r"accepting redemptions?",
+        r"(?:allow|accept|take|permit)(?:s|ing)? redemptions?",
         r"可赎回",
         r"开放赎回",
         r"可以赎回",
@@ -413,7 +415,7 @@ BETWEEN = (
 
 NUMBER = r"-?\d+(?:,\d{3})*(?:\.\d+)?"
 UNIT = (
-    r"%|percent(?:age points?)?|per cent|pct|bps?\b|basis points?|个百分点|个点|百分点|个基点|基点|万亿|亿元|亿|"
+    r"%|percent(?:age points?)?|per cent|pct|bps?\b|basis points?|个百分点|个点|百分点|个基点|基点|万亿|亿元|亿|级|"
     r"\(?100m(?: cny| yuan| rmb)?\)?|billion|bn|million|mn|万元|万|千元|千|k\b|元|yuan|rmb|cny|块|years?|yrs?|年|月|"
     r"个月|months?|x\b|倍"
 )
@@ -558,6 +560,8 @@ PAGING_WORDS = (
     r"再看(?P<n4>\d+)(?:只|个|条|支)?",
     r"(?:再看看?|再)?(?:往后|后面)(?:翻|的)?(?P<n5>\d+)?(?:只|个|条|支)?",
     r"翻页|下一批",
+    r"(?:the )?(?P<n7>\d+) after (?:that|those|these)",
+    r"another (?P<n8>\d+)",
     r"更多",
 )
 PREVIOUS_PAGE_WORDS = (
@@ -786,7 +790,7 @@ COMPARE_WORDS = (
     r"vs\.?",
     r"side by side",
     r"difference between",
-    r"比较",
+    r"比较(?![大小高低多少好差稳新老便宜贵快慢长短])",  # not the adverb of "规模比较大"
     r"对比",
     r"比一比",
     r"比一下",
@@ -811,6 +815,8 @@ SHOWN_REFERENCES = (
     r"前(?:两|2)个",
 )
 NEGATIONS = (
+    r"not counting",
+    r"don'?t|doesn'?t|do not|does not|won'?t|can'?t|cannot",
     r"leave out",
     r"leaving out",
     r"left out",

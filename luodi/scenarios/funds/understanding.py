@@ -268,7 +268,10 @@ class RuleUnderstander:
         reading.reset = bool(text.take(_bounded(lx.RESET_WORDS)))
         reading.reverse = bool(text.take(_bounded(lx.REVERSE_WORDS)))
         reading.count_only = bool(text.take(_bounded(lx.COUNT_WORDS)))
-        replace = r"(?<![a-z])(?:instead|rather|what about|how about)(?![a-z])|改为|改成|换成|^\s*那.*呢"
+        replace = (
+            r"(?<![a-z])(?:instead|rather|what about|how about|replace|(?:change|switch|make) (?:that|it|this))"
+            r"(?![a-z])|改为|改成|换成|^\s*那.*呢"
+        )
         reading.instead = re.search(replace, text.value) is not None
         reading.include = _bounded(lx.INCLUDE_WORDS).search(text.value) is not None
         reading.previous_page = bool(text.take(_bounded(lx.PREVIOUS_PAGE_WORDS)))
@@ -1060,7 +1063,7 @@ RELATIVE_VERBS = r"跑输|跑赢|outperform(?:ed|s|ing)?|underperform(?:ed|s|ing
 MONTHS = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"  # noqa: E501
 MONTH_NUMBERS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}  # fmt: skip
-LOSS_NOUNS = r"loss(?:es)?|lost|drop(?:ped)?|decline[ds]?|fell|fall|亏损|亏了|下跌|跌幅|跌了|回落"
+LOSS_NOUNS = r"loss(?:es)?|lost|drop(?:ped)?|decline[ds]?|fell|fall|down|亏损|亏了|下跌|跌幅|跌了|回落"
 BUY_WITH = (
     rf"(?:buy|invest|purchase|start|get in)\w*\s+(?:\w+\s+){{0,2}}with\s+(?:just\s+|only\s+)?{VALUE}",
     rf"{VALUE}\s*(?:钱)?\s*(?:就|便)?(?:能|可以?)(?:买|申购|投资|起投|购买)",
@@ -1077,12 +1080,13 @@ LOSS_WORDS = (
     r"lose money",
     r"lost any money",
     r"in the red",
+    r"(?:are|is|were|was) down",
     r"loss(?:es)?",
     r"亏损",
     r"亏钱",
     r"赔钱",
 )
-PROFIT_WORDS = (r"made money", r"making money", r"in the black", r"赚钱", r"盈利")
+PROFIT_WORDS = (r"made money", r"making money", r"in the black", r"(?:are|is|were|was) up", r"赚钱", r"盈利")
 ZERO_AFTER = r"(?:is |of |at |为|是)?(?:zero|nil|none|free|0|零)(?![\d.])"
 ZERO_BEFORE = (
     r"(?<![a-z])(?:no|zero|without(?: a| any)?|free of|免|零|0|没有|不收|无"
@@ -1093,12 +1097,13 @@ ZERO_BEFORE = (
 
 
 def _adjacent_value(text: str, start: int, end: int) -> Found | None:
-    """ "at least a 0.5 Sharpe and at most 10% volatility": a comparison right before the column word is its own,
-    even when another comparison follows it (that one belongs to the next word)."""
+    """ "at least a 0.5 Sharpe and at most 10% volatility", "a 0.15% management fee and more than 20bn in assets":
+    a comparison or a value with its unit right before the column word is its own, even when another comparison
+    follows it (that one belongs to the next word)."""
     found = _find_value(text, start, end, after=False)
-    if found is None or found[0] == "eq" or text[found[4][1] : end].strip(" -"):
+    if found is None or text[found[4][1] : end].strip(" -"):
         return None
-    return found
+    return None if found[0] == "eq" and found[2] != "%" else found
 
 
 def _word_value(text: str, mention: Mention, window_end: int, before_start: int) -> Found | None:
