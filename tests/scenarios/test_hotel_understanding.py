@@ -130,7 +130,7 @@ def test_trained_without_a_model_trains_one_on_the_shared_dialogues(english, tmp
     spec, _ = english
     trained = build_understander(spec, "trained", model=None)
     assert isinstance(trained, TrainedHotelUnderstander)
-    assert list((tmp_path / "models").glob("hotel-decisions-*.json"))  # cached for the next start
+    assert list((tmp_path / "models").glob("hotel-en-decisions-*.json"))  # cached for the next start
     commands = trained.understand("I need a cheap hotel in the north", DialogueState(scenario="hotel"))
     sets = {c.slot: c.value for c in commands if isinstance(c, SetSlot)}
     assert sets["pricerange"] == "cheap" and sets["area"] == "north"

@@ -11,12 +11,13 @@ import pytest
 
 from luodi.dialogue.nlu.decisions import DecisionSet
 from luodi.scenarios.hotel.trained import MULTIWOZ_DATA, TrainedHotelUnderstander, train_hotel_decisions
+from luodi.scenarios.hotel.understanding import default_spec
 from tests.conftest import LiveServer
 
 
 @pytest.mark.skipif(not MULTIWOZ_DATA.exists(), reason="shared data missing")
 def test_a_trained_model_is_the_engine_understander(tmp_path: Path, server_factory: Callable[..., LiveServer]) -> None:
-    model = train_hotel_decisions(MULTIWOZ_DATA, tmp_path / "hotel.json",
+    model = train_hotel_decisions(tmp_path / "hotel.json", default_spec("en"),
                                   dialogue_filter=lambda d: d.id < "MUL0400")  # about a fifth of them
     assert DecisionSet.load(model).decisions["area"].weights  # a model with learned weights, not a constant
 

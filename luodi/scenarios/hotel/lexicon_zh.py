@@ -92,15 +92,23 @@ class ChineseHotelLexicon:
         reading.cancel = "取消" in text or bool(re.fullmatch(r"(?:算了|不要了)。?", text))
         reading.affirm = bool(_AFFIRM.search(text))
         reading.deny = not reading.affirm and bool(_DENY.search(text))
-        domain = _domain_of(last_reply) or "hotel"
+        domain = domain_of(last_reply) or "hotel"
         in_domain = False
         for sentence in (s for s in _SENTENCE_SPLIT.split(text) if s):
             names = self.names.find_substrings(sentence)
-            domain = _domain_of(sentence) or ("hotel" if names else domain)
+            domain = domain_of(sentence) or ("hotel" if names else domain)
             if domain == "hotel":
                 in_domain = True
                 self._read_sentence(sentence, names, reading)
         reading.in_domain = in_domain
+        return reading
+
+    def values_anywhere(self, message: str) -> Reading:
+        """What every sentence says read as if about hotels: the candidates a trained understander chooses
+        among (`luodi.scenarios.hotel.trained`)."""
+        reading = Reading()
+        for sentence in (s for s in _SENTENCE_SPLIT.split(re.sub(r"\s+", "", message or "")) if s):
+            self._read_sentence(sentence, self.names.find_substrings(sentence), reading)
         return reading
 
     def _read_sentence(self, sentence: str, names: list[str], reading: Reading) -> None:
@@ -158,7 +166,7 @@ def _read_booking(sentence: str, reading: Reading) -> None:
         reading.inform("stay", normalize_count(nights.group(1), 0, 10_000))
 
 
-def _domain_of(text: str) -> str | None:
+def domain_of(text: str) -> str | None:
     """The domain whose head noun occurs last in the text."""
     best: tuple[int, str] | None = None
     for domain, pattern in _HEADS:

@@ -30,23 +30,55 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from luodi.dialogue.commands import Command
 from luodi.dialogue.nlu.decisions import DecisionSet, Example, fingerprint, train_decisions
 from luodi.dialogue.state import DialogueState, Task
-from luodi.scenarios.hotel.lexicon_en import EnglishHotelLexicon, asked_slots, domain_of
+from luodi.scenarios.hotel import lexicon_en, lexicon_zh
+from luodi.scenarios.hotel.lexicon_en import EnglishHotelLexicon
+from luodi.scenarios.hotel.lexicon_zh import ChineseHotelLexicon
 from luodi.scenarios.hotel.reading import Reading, commands_for
-from luodi.scenarios.hotel.understanding import LAST_REPLY, SHARED_DATA, RulesUnderstander, language_of
+from luodi.scenarios.hotel.understanding import LAST_REPLY, SHARED_DATA, RulesUnderstander
 from luodi.scenarios.spec import ScenarioSpec
 
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 THRESHOLD = 0.5
 REGULARIZATION = 0.5  # L2 strength (C) and threshold chosen on a quarter of the tuning part held aside
 MULTIWOZ_DATA = SHARED_DATA / "multiwoz" / "val.json.zip"
+CROSSWOZ_DATA = SHARED_DATA / "crosswoz" / "val.json.zip"
 _TOKEN = re.compile(r"\w+(?:'\w+)?|[^\w\s]")
-_HOTEL_WORD = re.compile(r"\bhotels?\b")
-NAME = "name"
+Lexicon = EnglishHotelLexicon | ChineseHotelLexicon
+
+
+def english_words(message: str) -> list[str]:
+    return _TOKEN.findall(message.lower())
+
+
+def chinese_words(message: str) -> list[str]:
+    """Characters and character pairs: Chinese has no spaces, and pairs carry most of a word's meaning."""
+    text = re.sub(r"\s+", "", message.lower())
+    return [*text, *(a + b for a, b in zip(text, text[1:], strict=False))]
+
+
+@dataclass(frozen=True)
+class Language:
+    """What the trained understander needs to know of a language: how to cut words, which domain a text is
+    about, which slots a reply asks for, the dialogues to learn from, and extra proposals its lexicon lacks."""
+
+    data: Path
+    data_format: Literal["multiwoz", "crosswoz"]
+    words: Callable[[str], list[str]]
+    domain_of: Callable[[str], str | None]
+    asked_slots: Callable[[str], list[str]]
+    type_word: re.Pattern[str] | None = None  # a word that proposes the type slot ("hotel" -> type=hotel)
+
+
+LANGUAGES = {
+    "en": Language(MULTIWOZ_DATA, "multiwoz", english_words, lexicon_en.domain_of, lexicon_en.asked_slots,
+                   re.compile(r"\bhotels?\b")),
+    "zh": Language(CROSSWOZ_DATA, "crosswoz", chinese_words, lexicon_zh.domain_of, lambda reply: []),
+}
 
 
 @dataclass
@@ -58,35 +90,33 @@ class Candidate:
 
 class TrainedHotelUnderstander:
     def __init__(self, spec: ScenarioSpec, decisions: DecisionSet, rules: RulesUnderstander):
-        if not isinstance(rules.reader, EnglishHotelLexicon):
-            raise ValueError("the trained hotel understander reads English; use rules for another language")
         self.spec = spec
         self.decisions = decisions
         self.rules = rules
-        self.reader: EnglishHotelLexicon = rules.reader
+        self.reader: Lexicon = rules.reader
+        self.language = LANGUAGES[rules.language]
+        self.name_slot = rules.name_slot
 
     @classmethod
     def create(cls, spec: ScenarioSpec, model: str | Path | None, database: str | Path | None = None) -> Any:
-        """The trained understander with the given model file, else the one trained on the shared MultiWOZ
-        dialogues (cached); the rules understander for another language, or when there is no model nor data."""
+        """The trained understander with the given model file, else the one trained on the shared dialogues of
+        the scenario's language (cached); the rules understander when there is neither a model nor data."""
         rules = RulesUnderstander(spec, database)
-        if language_of(spec) != "en" or not isinstance(rules.reader, EnglishHotelLexicon):
-            return rules
         if model is not None and not Path(model).is_file():
             raise ValueError(f"the hotel understander's model {model} is not a file (train one with "
                              "`python -m luodi.scenarios.hotel.trained`, or leave the option out)")
-        path = Path(model) if model is not None else default_model(rules.reader)
+        path = Path(model) if model is not None else default_model(spec, rules)
         return rules if path is None else cls(spec, DecisionSet.load(path), rules)
 
     def understand(self, message: str, state: DialogueState) -> list[Command]:
-        return commands_for(self.read(message or "", state), state, self.spec, NAME)
+        return commands_for(self.read(message or "", state), state, self.spec, self.name_slot)
 
     def read(self, message: str, state: DialogueState) -> Reading:
         context = self.rules.read(message, state)
         reading = context.intent_only()
         reading.adopt_shown = reading.adopt_subject = False  # choosing the hotel is the name model's decision
         for candidate in self.decide(message, state, context):
-            if candidate.slot == NAME:
+            if candidate.slot == self.name_slot:
                 reading.entities.append(candidate.value)
             else:
                 reading.inform(candidate.slot, candidate.value)
@@ -95,41 +125,49 @@ class TrainedHotelUnderstander:
     def decide(self, message: str, state: DialogueState, context: Reading) -> list[Candidate]:
         """Per slot, the likeliest candidate when the model gives it at least THRESHOLD."""
         view = state.slot_view()
-        shared = message_features(message, str(state.extras.get(LAST_REPLY, "")), context)
+        shared = message_features(self.language, message, str(state.extras.get(LAST_REPLY, "")), context)
         chosen: list[Candidate] = []
-        for slot, options in group_by_slot(candidates(self.reader, message, state, context)).items():
-            scored = [(self.decisions.probability(slot, candidate_features(c, view, shared)), c) for c in options]
+        for slot, options in group_by_slot(self.candidates(message, state, context)).items():
+            scored = [(self.decisions.probability(slot, self.features(c, view, shared)), c) for c in options]
             best_probability, best = max(scored, key=lambda pair: pair[0])
             if best_probability >= THRESHOLD:
                 chosen.append(best)
         return chosen
 
+    def candidates(self, message: str, state: DialogueState, context: Reading) -> list[Candidate]:
+        found: dict[tuple[str, str], Candidate] = {}
+
+        def propose(slot: str, value: str | None, source: str) -> None:
+            if value:
+                found.setdefault((slot, value), Candidate(slot, value)).sources.add(source)
+
+        anywhere = self.reader.values_anywhere(message)
+        for reading, source in ((context, "rules"), (anywhere, "words")):
+            for slot, value in reading.informs:
+                propose(slot, value, source)
+            for name in reading.entities:
+                propose(self.name_slot, name, source)
+        if self.language.type_word is not None and self.language.type_word.search(message.lower()):
+            propose("type", "hotel", "type_word")
+        propose(self.name_slot, context.subject if context.subject in self.reader.names.names else None, "subject")
+        propose(self.name_slot, state.shown[0] if state.shown else None, "shown_first")
+        propose(self.name_slot, state.focus, "focus")
+        return list(found.values())
+
+    def features(self, candidate: Candidate, view: dict[str, str], shared: list[str]) -> list[str]:
+        held = view.get(candidate.slot)
+        status = "empty" if held is None else ("same" if held == candidate.value else "other")
+        # names and free text are too many to learn one by one; categories (area=north) are few
+        named = candidate.slot == self.name_slot or len(candidate.value) > 12
+        own = [*(f"src={s}" for s in sorted(candidate.sources)), f"sources={'+'.join(sorted(candidate.sources))}",
+               f"state={status}", "value=name" if named else f"value={candidate.value}"]
+        # the reasons crossed with the moves and the state: "the rules took it" means more in a hotel clause
+        crossed = [f"{s}&{f}" for s in candidate.sources for f in shared
+                   if f.startswith(("flag=", "reply_dom=", "msg_dom=", "asked="))]
+        return [*own, *crossed, *(f"{status}&{f}" for f in shared if f.startswith("flag=")), *shared]
+
 
 # ---------------------------------------------------------------- candidates and their features
-
-
-def candidates(reader: EnglishHotelLexicon, message: str, state: DialogueState, context: Reading) -> list[Candidate]:
-    found: dict[tuple[str, str], Candidate] = {}
-
-    def propose(slot: str, value: str | None, source: str) -> None:
-        if value:
-            found.setdefault((slot, value), Candidate(slot, value)).sources.add(source)
-
-    for slot, value in context.informs:
-        propose(slot, value, "rules")
-    anywhere = reader.values_anywhere(message)
-    for slot, value in anywhere.informs:
-        propose(slot, value, "words")
-    if _HOTEL_WORD.search(message.lower()):
-        propose("type", "hotel", "hotel_word")
-    for name in context.entities:
-        propose(NAME, name, "rules")
-    for name in anywhere.entities:
-        propose(NAME, name, "words")
-    propose(NAME, context.subject if context.subject in reader.names.names else None, "subject")
-    propose(NAME, state.shown[0] if state.shown else None, "shown_first")
-    propose(NAME, state.focus, "focus")
-    return list(found.values())
 
 
 def group_by_slot(options: Sequence[Candidate]) -> dict[str, list[Candidate]]:
@@ -139,34 +177,20 @@ def group_by_slot(options: Sequence[Candidate]) -> dict[str, list[Candidate]]:
     return grouped
 
 
-def message_features(message: str, last_reply: str, context: Reading) -> list[str]:
-    """What every candidate of this message shares: words, bigrams, the last reply's question, the moves."""
-    words = tokenize(message)
+def message_features(language: Language, message: str, last_reply: str, context: Reading) -> list[str]:
+    """What every candidate of this message shares: words, the last reply's question, domains, the moves."""
+    words = language.words(message)
     reply = last_reply.lower()
-    question = tokenize(reply.split("?")[0][-120:]) if "?" in reply else []
+    question = language.words(re.split(r"[?？]", reply)[0][-120:]) if re.search(r"[?？]", reply) else []
     flags = {"book": context.book, "affirm": context.affirm, "deny": context.deny, "show": context.show,
              "asks": bool(context.requests), "details": context.details, "in_domain": context.in_domain,
              "new_search": context.new_search, "declined": context.declined_booking,
              "refers": context.refers_to_shown, "subject": context.subject is not None}
     return [*(f"u={w}" for w in words), *(f"u2={a}_{b}" for a, b in zip(words, words[1:], strict=False)),
-            *(f"q={w}" for w in question), f"reply_dom={domain_of(reply) or 'none'}",
-            f"msg_dom={domain_of(message.lower()) or 'none'}",
-            *(f"asked={slot}" for slot in asked_slots(reply)), *(f"flag={name}" for name, on in flags.items() if on)]
-
-
-def candidate_features(candidate: Candidate, view: dict[str, str], shared: list[str]) -> list[str]:
-    held = view.get(candidate.slot)
-    status = "empty" if held is None else ("same" if held == candidate.value else "other")
-    own = [*(f"src={s}" for s in sorted(candidate.sources)), f"sources={'+'.join(sorted(candidate.sources))}",
-           f"state={status}", f"value={candidate.value}" if candidate.slot != NAME else "value=name"]
-    # the reasons crossed with the moves and the state: "the rules took it" means more in a hotel clause
-    crossed = [f"{s}&{f}" for s in candidate.sources for f in shared
-               if f.startswith(("flag=", "reply_dom=", "msg_dom=", "asked="))]
-    return [*own, *crossed, *(f"{status}&{f}" for f in shared if f.startswith("flag=")), *shared]
-
-
-def tokenize(message: str) -> list[str]:
-    return _TOKEN.findall(message.lower())
+            *(f"q={w}" for w in question), f"reply_dom={language.domain_of(reply) or 'none'}",
+            f"msg_dom={language.domain_of(message.lower()) or 'none'}",
+            *(f"asked={slot}" for slot in language.asked_slots(reply)),
+            *(f"flag={name}" for name, on in flags.items() if on)]
 
 
 # ---------------------------------------------------------------- training on dialogues with gold states
@@ -198,41 +222,47 @@ def training_examples(understander: TrainedHotelUnderstander, dialogues: Sequenc
         for message, state, gold in teacher_states(dialogue, understander.spec, shown_in):
             context = understander.rules.read(message, state)
             view = state.slot_view()
-            shared = message_features(message, str(state.extras[LAST_REPLY]), context)
-            for candidate in candidates(understander.reader, message, state, context):
+            shared = message_features(understander.language, message, str(state.extras[LAST_REPLY]), context)
+            for candidate in understander.candidates(message, state, context):
                 value = normalize(candidate.slot, candidate.value)
                 if view.get(candidate.slot) == value:
                     continue  # setting what the state holds changes nothing: no lesson in it
                 taken = bool(gold.get(candidate.slot)) and normalize(candidate.slot, gold[candidate.slot]) == value
-                examples[candidate.slot].append((candidate_features(candidate, view, shared), taken))
+                examples[candidate.slot].append((understander.features(candidate, view, shared), taken))
     return examples
 
 
-def train_hotel_decisions(data: Path, out: Path, spec: ScenarioSpec | None = None, seed: int = 13,
+def train_hotel_decisions(out: Path, spec: ScenarioSpec, data: Path | None = None, seed: int = 13,
                           dialogue_filter: Callable[[Any], bool] | None = None,
                           regularization: float = REGULARIZATION) -> Path:
-    """Train on every hotel dialogue of `data` outside the held-out part of the seeded split; write `out`."""
+    """Train on the dialogues of `data` (default: the shared ones of the scenario's language) outside the
+    held-out part of the seeded split; write the model to `out`."""
     from luodi.evaluation.dst import hotel_run, load_dialogues, split_dialogues
 
-    run = hotel_run("multiwoz", spec)
-    tuning, _ = split_dialogues(load_dialogues(data, "multiwoz", names=run.names), seed=seed)
+    rules = RulesUnderstander(spec)
+    language = LANGUAGES[rules.language]
+    data = data or language.data
+    run = hotel_run(language.data_format, spec)
+    tuning, _ = split_dialogues(load_dialogues(data, language.data_format, names=run.names), seed=seed)
     chosen = [d for d in tuning if dialogue_filter is None or dialogue_filter(d)]
-    understander = TrainedHotelUnderstander(run.spec, DecisionSet({}), RulesUnderstander(run.spec))
+    understander = TrainedHotelUnderstander(spec, DecisionSet({}), rules)
     examples = training_examples(understander, chosen, run.normalize, run.shown_in)
     meta = {"data": str(data), "dialogues": str(len(chosen)), "features": str(FEATURES_VERSION)}
     return train_decisions(examples, regularization, meta).save(out)
 
 
-def default_model(reader: EnglishHotelLexicon, data: Path = MULTIWOZ_DATA) -> Path | None:
-    """The cached model trained on `data`, trained now if missing (seconds); None without data."""
+def default_model(spec: ScenarioSpec, rules: RulesUnderstander) -> Path | None:
+    """The cached model trained on the shared dialogues of the scenario's language, trained now if missing
+    (seconds); None without the data."""
+    data = LANGUAGES[rules.language].data
     if not data.exists():
         return None
     stat = data.stat()
-    key = fingerprint(stat.st_size, int(stat.st_mtime), FEATURES_VERSION, THRESHOLD, REGULARIZATION,
-                      sorted(reader.names.names))
+    key = fingerprint(rules.language, stat.st_size, int(stat.st_mtime), FEATURES_VERSION, THRESHOLD,
+                      REGULARIZATION, sorted(rules.reader.names.names), sorted(spec.slots))
     cache = Path(os.environ.get("LUODI_CACHE", Path.home() / ".cache" / "luodi")) / "models"
-    model = cache / f"hotel-decisions-{key}.json"
-    return model if model.exists() else train_hotel_decisions(data, model)
+    model = cache / f"hotel-{rules.language}-decisions-{key}.json"
+    return model if model.exists() else train_hotel_decisions(model, spec)
 
 
 # ---------------------------------------------------------------- span-tagged turns for `luodi train nlu`
@@ -267,21 +297,24 @@ def export_multiwoz(raw: dict[str, Any], dialogue_ids: set[str], out: Path) -> i
 
 def main(argv: Sequence[str] | None = None) -> None:
     from luodi.evaluation.dst import multiwoz_dialogues, read_json, split_dialogues
+    from luodi.scenarios.hotel.understanding import default_spec
 
-    parser = argparse.ArgumentParser(description="Train the hotel understander's decisions on MultiWOZ dialogues, "
-                                                 "or export span-tagged turns for `luodi train nlu`.")
-    parser.add_argument("--data", required=True, type=Path, help="MultiWOZ data.json or .zip")
+    parser = argparse.ArgumentParser(description="Train the hotel understander's decisions on dialogues with gold "
+                                                 "states, or export span-tagged turns for `luodi train nlu`.")
+    parser.add_argument("--data", type=Path, help="MultiWOZ / CrossWOZ data (.json or .zip); default: shared")
+    parser.add_argument("--language", choices=sorted(LANGUAGES), default="en")
     parser.add_argument("--out", required=True, type=Path, help="model file (JSON) or folder (--export-nlu)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--export-nlu", action="store_true", help="write seq.in/seq.out/label of the tuning part")
     args = parser.parse_args(argv)
     if args.export_nlu:
-        raw = read_json(args.data)
+        raw = read_json(args.data or MULTIWOZ_DATA)
         chosen = split_dialogues(multiwoz_dialogues(raw), seed=args.seed)[0]
         count = export_multiwoz(raw, {d.id for d in chosen}, args.out)
         print(f"{count} user turns from {len(chosen)} dialogues written to {args.out}")
         return
-    print(f"model written to {train_hotel_decisions(args.data, args.out, seed=args.seed)}")
+    model = train_hotel_decisions(args.out, default_spec(args.language), args.data, seed=args.seed)
+    print(f"model written to {model}")
 
 
 if __name__ == "__main__":
