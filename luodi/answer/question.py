@@ -131,5 +131,63 @@ def wanted_company(question: str, companies: list[str]) -> str | None:
     return max(found, key=len) if found else None
 
 
-__all__ = ["FinancialQuestion", "compared_sections", "currency_scale", "parse_financial_question", "question_years",
-           "stability_threshold", "wanted_company"]
+# a lookup asks for one amount as the statement prints it, not a ratio, comparison or trend of amounts
+_LOOKUP = re.compile(r"^\s*(?:what\s+(?:is|was)\b|how\s+much\b)", re.I)
+_NOT_A_LOOKUP = re.compile(r"%|percent|ratio|margin|growth|chang|increas|decreas|declin|compar|average|cagr|\bper\b"
+                           r"|\brate\b|\bdrive|\bdrove|\bwhy\b|\bq[1-4]\b|quarter|months|\bh[12]\b|adjusted"
+                           r"|\bshares?\b|\beps\b|basic|diluted", re.I)
+# naming the statement ("income statements", "P&L") is not naming a line item of it
+_STATEMENT_NAMES = re.compile(
+    r"(?:income|cash[- ]flows?|earnings|operations)\s+statements?|statements?\s+of\s+(?:consolidated\s+)?"
+    r"(?:income|operations|earnings|cash\s+flows?|financial\s+position)|balance\s+sheets?|p\s?&\s?l", re.I)
+# words a row label may carry without changing what it names ("Total restructuring, net")
+_FILLER = {"total", "net", "and", "of", "the", "in", "for", "from", "to", "on", "by", "less", "a", "an"}
+# words a lookup question wraps the line item in; "costs" may name a row that does not say "expense"
+_SCAFFOLD = _FILLER | {
+    "what", "is", "was", "how", "much", "did", "does", "quantity", "amount", "value", "fy", "fiscal", "year", "end",
+    "ending", "ended", "at", "as", "reported", "report", "company", "usd", "million", "billion", "thousand",
+    "directly", "outlined", "explicitly", "shown", "if", "not", "then", "state", "are", "were", "answer", "using",
+    "based", "according", "information", "provided", "unit", "expense",
+}
+_SAME = {"cost": "expense", "charge": "expense", "expenditure": "expense"}
+
+
+def _label_words(text: str) -> set[str]:
+    words = re.findall(r"[a-z]{2,}", text.lower().replace("'s", ""))  # "J&J": initials name no line item
+    stems = {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words}
+    return {_SAME.get(w, w) for w in stems}
+
+
+def asks_line_item(question: str) -> bool:
+    """Whether a question asks for one amount ("What is the FY2022 X", "How much X in FY2022")."""
+    return bool(_LOOKUP.search(question)) and not _NOT_A_LOOKUP.search(question)
+
+
+def named_line_item(question: str, labels: list[str], company: str = "") -> str | None:
+    """The one row label a question names: every word of the label is in the question, and every word of the
+    question beyond how lookups are worded is in the label ("interest income" names neither "Other income"
+    nor "Interest expense (income), net"). None when no label, or more than one, fits."""
+    company_words = _label_words(company)
+    asked = _label_words(_STATEMENT_NAMES.sub(" ", question)) - company_words
+    item_words = asked - _SCAFFOLD
+    named = {label: frozenset(_label_words(label) - _FILLER - company_words) for label in labels}
+    fitting = {words: label for label, words in named.items() if words and words <= asked and item_words <= words}
+    return next(iter(fitting.values())) if len(fitting) == 1 else None
+
+
+_STATEMENT_OF = {
+    "income": re.compile(r"income\s+statement|statements?\s+of\s+(?:consolidated\s+)?(?:income|operations|earnings)"
+                         r"|p\s?&\s?l|profit\s+and\s+loss", re.I),
+    "balance": re.compile(r"balance\s+sheet|statements?\s+of\s+(?:consolidated\s+)?financial\s+position", re.I),
+    "cashflow": re.compile(r"cash[- ]flows?\s+statement|statements?\s+of\s+(?:consolidated\s+)?cash\s+flows?", re.I),
+}
+
+
+def named_statement(question: str) -> str | None:
+    """The primary statement a question points to ("... outlined in the income statement"), if it names one."""
+    named = [statement for statement, pattern in _STATEMENT_OF.items() if pattern.search(question)]
+    return named[0] if len(named) == 1 else None
+
+
+__all__ = ["FinancialQuestion", "asks_line_item", "compared_sections", "currency_scale", "named_line_item",
+           "named_statement", "parse_financial_question", "question_years", "stability_threshold", "wanted_company"]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from luodi.answer.compose import (
     ABSTAIN_TEXT,
+    SCALE_DIVISORS,
     STOPWORDS,
     best_sentences,
     fact_citation,
@@ -28,8 +29,11 @@ from luodi.answer.compose import (
 )
 from luodi.answer.question import (
     FinancialQuestion,
+    asks_line_item,
     compared_sections,
     currency_scale,
+    named_line_item,
+    named_statement,
     parse_financial_question,
     question_years,
     stability_threshold,
@@ -40,7 +44,7 @@ from luodi.assistant.base import AnswerDelta, AssistantContext, Turn, assistant_
 from luodi.config import AssistantConfig
 from luodi.contracts import Answer, Check, Citation, Evidence, TokenUsage, ToolCall, Verification
 from luodi.knowledge.base import KnowledgeBase
-from luodi.knowledge.financial.statements import Fact
+from luodi.knowledge.financial.statements import Fact, page_rows
 from luodi.knowledge.search import SearchFilter
 from luodi.knowledge.store import DocumentRecord, StoredFact
 from luodi.models.base import BackendUnavailable, BaseModelBackend
@@ -70,6 +74,7 @@ _ADJUSTED = re.compile(r"(?<!un)adjusted\b", re.I)
 _POLAR = re.compile(r"^\s*(?:is|are|was|were|does|do|did|has|have|had)\b", re.I)
 _POSITIVE_WORDS = re.compile(r"\b(?:positive|grow|grew|growth|increase[sd]?|rise|rose|improve[sd]?)\b", re.I)
 _NEGATIVE_WORDS = re.compile(r"\b(?:negative|decrease[sd]?|decline[sd]?|fall|fell|shrink|shrank|drop(?:ped)?)\b", re.I)
+_STATEMENT_NAMES = {"income": "income statement", "balance": "balance sheet", "cashflow": "cash-flow statement"}
 MIN_SHARED_WORDS = 3
 MIN_SHARED_FRACTION = 0.5
 
@@ -122,6 +127,7 @@ class GroundedAssistant:
             self._cash_flow_sections(question, where)
             or self._stability(question, where)
             or self._financial(question, where)
+            or self._line_item(question, where)
             or self._calculation(question)
             or self._date_arithmetic(question)
             or self._table(question, where)
@@ -268,6 +274,58 @@ class GroundedAssistant:
             tool_value=value,
             value=value,
         )
+
+    def _line_item(self, question: str, where: SearchFilter | None) -> Draft | None:
+        """An amount a statement prints on a row of its own that no named formula covers ("restructuring"),
+        read from the row the question names, for the one fiscal year it asks about."""
+        if not asks_line_item(question) or find_metric(question) is not None:
+            return None
+        documents = self._scope_documents(question, where)
+        years, _ = question_years(question)
+        if len(set(years)) > 1:  # "in FY2022 and FY2021": more than one amount asked for
+            return None
+        year = _target_year(question, documents)
+        statement = named_statement(question)
+        for document in _by_relevance(documents, year or 0) if year else []:
+            rows = [f for f in self._statement_rows(document) if statement in (None, f.statement)]
+            label = named_line_item(question, sorted({f.label for f in rows}), document.company)
+            chosen = {f.value: f for f in rows if f.label == label and f.year == year}
+            # two rows so labelled that print different amounts are not one answer; an amount in parentheses
+            # is a credit on one statement and an expense on another, so its sign cannot be told from the row
+            if len(chosen) == 1 and min(chosen) >= 0:
+                return self._line_item_draft(question, document, next(iter(chosen.values())))
+        return None
+
+    def _statement_rows(self, document: DocumentRecord) -> list[Fact]:
+        """Every row of the statement pages the document's facts were extracted from."""
+        pages = {(s.fact.statement, s.fact.page): s.fact.scale for s in self.knowledge.store.facts(document.doc_id)}
+        rows: list[Fact] = []
+        for (statement, page), scale in sorted(pages.items()):
+            text = self.knowledge.store.page_text(document.doc_id, page)
+            rows += page_rows(page, text or "", statement, document.period_year, scale)
+        return rows
+
+    def _line_item_draft(self, question: str, document: DocumentRecord, fact: Fact) -> Draft | None:
+        found = fact_citation(_stored(document.doc_id, fact), self.knowledge.store)
+        if found is None:
+            return None
+        evidence, citation = found
+        scale = currency_scale(question)
+        places = requested_places(question)
+        if places is None:  # as printed when the question's scale is the page's or finer, else to cents of it
+            places = 0 if SCALE_DIVISORS[scale] <= Fraction(str(fact.scale)) else 2
+        value = format_value(Fraction(str(fact.value)) * Fraction(str(fact.scale)), "usd", scale, places)
+        label = re.sub(r"\.{2,}.*$", "", " ".join(fact.label.split()))
+        where_printed = _STATEMENT_NAMES[fact.statement]
+        tool = ToolCall(name="statement_line_item",
+                        arguments={"document": document.title, "row": label, "year": fact.year, "scale": scale},
+                        output=value)
+        tool_evidence = Evidence(id="tool:statement_line_item", kind="tool", source=tool.name,
+                                 text=f"{label} FY{fact.year} = {value}")
+        text = (f"{value} is the FY{fact.year} {label} of {document.company or document.title}, as printed on its own "
+                f"row of the {where_printed} [1].")
+        return Draft(text=text, evidence=[evidence, tool_evidence], citations=[citation], tool_calls=[tool],
+                     tool_value=value, value=value)
 
     def _cash_flow_sections(self, question: str, where: SearchFilter | None) -> Draft | None:
         """Which of the operating, investing and financing sections brought in (or used) the most cash."""

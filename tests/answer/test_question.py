@@ -39,3 +39,19 @@ def test_a_change_inside_a_formula_definition_is_not_the_aggregation() -> None:
         "What is FY2018 days payable outstanding (DPO) for Walmart? DPO is defined as: 365 * (average accounts payable "
         "between FY2017 and FY2018) / (FY2018 COGS + change in inventory between FY2017 and FY2018).")
     assert parsed is not None and parsed.aggregation == "value" and parsed.years == (2018,)
+
+
+def test_a_line_item_question_names_one_row_label_wholly() -> None:
+    from luodi.answer.question import asks_line_item, named_line_item, named_statement
+
+    labels = ["Sales to customers", "Interest income", "Interest expense (income), net", "Other income, net",
+              "Restructuring", "Research and development expense", "Net earnings"]
+    question = ("What is the quantity of restructuring costs directly outlined in J&J's income statements for FY2022? "
+                "If restructuring costs are not explicitly outlined then state 0.")
+    assert asks_line_item(question) and named_statement(question) == "income"
+    assert named_line_item(question, labels, "Johnson & Johnson") == "Restructuring"
+    assert named_line_item("What is FY2022 interest income?", labels) == "Interest income"
+    assert named_line_item("What is FY2022 interest income?", labels[2:]) is None  # not the net expense row
+    assert named_line_item("What is FY2022 dividend income?", labels) is None
+    assert not asks_line_item("What is FY2022 net earnings per share?")
+    assert not asks_line_item("What is the restructuring cost as a percent of sales in FY2022?")

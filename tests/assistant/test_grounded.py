@@ -117,3 +117,23 @@ def test_quoted_passages_come_beside_an_abstention_not_as_an_answer(knowledge: K
     assert answer.abstained and answer.text.startswith(ABSTAIN_TEXT)
     assert any("Economy class is booked" in c.quote for c in answer.citations)
     assert "look related" in answer.text
+
+
+def test_a_row_no_formula_covers_is_read_from_the_statement_the_question_names(knowledge: KnowledgeBase) -> None:
+    answer = ask(assistant(knowledge), "What is the year end FY2018 goodwill for 3M on the balance sheet?")
+    assert not answer.abstained and answer.text.startswith("USD 10,051 million")  # not 2017's 10,513
+    assert answer.tool_calls[0].name == "statement_line_item" and answer.verification.status == "verified"
+    assert answer.citations[0].quote.startswith("Goodwill 10,051")
+    research = ask(assistant(knowledge), "What is 3M's FY2017 research, development and related expenses in USD "
+                                         "billions?")
+    assert research.text.startswith("USD 1.87 billion")
+
+
+def test_a_row_lookup_abstains_when_the_row_is_not_the_one_asked_for(knowledge: KnowledgeBase) -> None:
+    for question in (
+        "What is the quantity of restructuring costs directly outlined in 3M's income statements for FY2018?",
+        "What is 3M's FY2018 interest income?",  # only "Other expense (income), net" is printed
+        "What is 3M's FY2018 gain on sale of businesses?",  # printed in parentheses: credit or expense is unclear
+        "What is 3M's goodwill in FY2018 and FY2017?",  # two amounts asked for
+    ):
+        assert ask(assistant(knowledge), question).abstained, question

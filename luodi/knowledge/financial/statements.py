@@ -352,31 +352,62 @@ def _heading_text(page_text: str) -> str:
     return "\n".join(kept)
 
 
-def _page_facts(number: int, text: str, statement: str, fiscal_year: int | None,
-                default_scale: float) -> dict[tuple[str, int], tuple[int, Fact]]:
+@dataclass(frozen=True)
+class PageLayout:
+    """A statement page read as rows of amounts, the fiscal year of each column, and the page's scale."""
+
+    rows: list[Row]
+    years: list[int]
+    multiplier: float
+
+    def facts(self, row: Row, statement: str, key: str, number: int) -> list[Fact]:
+        """One fact per column of a row; none when the row has fewer amounts than the page has columns.
+        Numbers inside a label ("net of allowances of $95") come first, so the columns are the last values."""
+        if len(row.values) < len(self.years):
+            return []
+        sign = -1 if _BENEFIT_FIRST.match(normalise_label(row.label)) else 1
+        return [Fact(statement, key, row.label, year, sign * value, self.multiplier, number, row.start, row.end)
+                for year, value in zip(self.years, row.values[-len(self.years):], strict=True)]
+
+
+def page_layout(text: str, fiscal_year: int | None, default_scale: float) -> PageLayout | None:
+    """The layout of an annual statement page; None for an interim one or a page too short to be a statement."""
     rows = parse_rows(text)
     if len(rows) < 8 or _INTERIM.search(_heading_text(text)):
-        return {}
+        return None
     columns = _columns(rows)
     years = header_years(text)
     if len(years) < columns:
         if fiscal_year is None:
-            return {}
+            return None
         years = [fiscal_year - i for i in range(columns)]
-    multiplier = (page_scale(text) or (default_scale, ""))[0]
+    return PageLayout(rows, years[:columns], (page_scale(text) or (default_scale, ""))[0])
+
+
+def page_rows(number: int, text: str, statement: str, fiscal_year: int | None, default_scale: float) -> list[Fact]:
+    """Every labelled row of a statement page as facts keyed by its normalised label, canonical or not: what a
+    question naming a line item the canonical list does not hold ("restructuring") is answered from."""
+    layout = page_layout(text, fiscal_year, default_scale)
+    if layout is None:
+        return []
+    return [fact for row in layout.rows for fact in layout.facts(row, statement, normalise_label(row.label), number)]
+
+
+def _page_facts(number: int, text: str, statement: str, fiscal_year: int | None,
+                default_scale: float) -> dict[tuple[str, int], tuple[int, Fact]]:
+    layout = page_layout(text, fiscal_year, default_scale)
+    if layout is None:
+        return {}
     found: dict[tuple[str, int], tuple[int, Fact]] = {}
-    for row in rows:
+    for row in layout.rows:
         match = match_line_item(row.label, statement)
-        if match is None or len(row.values) < columns:
+        if match is None:
             continue
         key, rank = match
-        sign = -1 if _BENEFIT_FIRST.match(normalise_label(row.label)) else 1
-        for year, value in zip(years[:columns], row.values[-columns:], strict=True):
-            # numbers inside a label ("net of allowances of $95") come first, so the columns are the last values;
+        for fact in layout.facts(row, statement, key, number):
             # the most specific label wins, among equals the first row
-            if (key, year) not in found or rank < found[(key, year)][0]:
-                fact = Fact(statement, key, row.label, year, sign * value, multiplier, number, row.start, row.end)
-                found[(key, year)] = (rank, fact)
+            if (key, fact.year) not in found or rank < found[(key, fact.year)][0]:
+                found[(key, fact.year)] = (rank, fact)
     return found
 
 
