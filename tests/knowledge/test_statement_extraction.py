@@ -84,3 +84,20 @@ def test_a_continued_statement_whose_rows_mention_months_is_not_interim() -> Non
     facts = {(f.key, f.year): f.value for f in extract_statement_facts(_pages("PEPSICO_2022_10K", [63, 64]), 2022)}
     assert facts[("dividends_paid", 2022)] == -6172 and facts[("financing_cash_flow", 2022)] == -8523
     assert facts[("operating_cash_flow", 2022)] > 0 and facts[("investing_cash_flow", 2022)] < 0
+
+
+def test_quarter_and_percent_of_sales_columns_are_not_fiscal_years() -> None:
+    release = FILING.with_name("JOHNSON_JOHNSON_2023Q2_EARNINGS.pdf")  # "Amount | Percent to Sales" per quarter
+    if not release.exists():
+        pytest.skip("FinanceBench filings not present")
+    from luodi.knowledge.readers import read_document
+
+    pages = read_document(release).pages
+    assert any(classify_page(p) == "income" and "25,530" in p for p in pages)  # Q2 2023 sales, not FY2023's
+    assert not [f for f in extract_statement_facts(pages, 2023) if f.statement == "income"]
+    rows = ["Net sales", "Cost of sales", "Gross profit", "Research and development", "Operating income",
+            "Interest expense", "Income before income taxes", "Provision for income taxes", "Net income"]
+    quarters = "Statement of Earnings\n(in Millions) 2022\nQ3 Q4 FULL YEAR\n" + "\n".join(
+        f"{label} {n} {n + 1} {4 * n}" for n, label in enumerate(rows, start=10))
+    assert extract_statement_facts([quarters], 2022) == []
+    assert extract_statement_facts([quarters.replace("Q3 Q4 FULL YEAR", "2022 2021 2020")], 2022)

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 # raise when extraction changes: knowledge bases re-extract their facts from the stored pages on open
-EXTRACTOR_VERSION = "13"
+EXTRACTOR_VERSION = "14"
 
 # matched against a title line with its spaces removed
 STATEMENT_TITLES: dict[str, re.Pattern[str]] = {
@@ -24,9 +24,12 @@ STATEMENT_TITLES: dict[str, re.Pattern[str]] = {
     "cashflow": re.compile(r"statements?of(?:consolidated)?cashflows?|cashflows?statements?"),
 }
 _ONLY_COMPREHENSIVE = re.compile(r"statements?of(?:consolidated)?comprehensive")
-# 52- and 53-week fiscal years are annual; 12, 13, 16, 24, 26, 36 or 39 weeks are interim periods
+# 52- and 53-week fiscal years are annual; 12, 13, 16, 24, 26, 36 or 39 weeks are interim periods. Columns
+# headed "Q3 Q4 FULL YEAR" are quarters, and "Amount | Percent to Sales" columns alternate amounts with shares
+# of sales: neither kind is one fiscal year per column (an earnings release's quarter would pass for the year)
 _INTERIM = re.compile(
-    r"three\s+months|six\s+months|nine\s+months|quarter\s+ended|\b(?:1[236]|2[46]|3[69])\s+weeks", re.I
+    r"three\s+months|six\s+months|nine\s+months|quarter\s+ended|\b(?:1[236]|2[46]|3[69])\s+weeks"
+    r"|\bq[1-4]\b|(?:first|second|third|fourth)\s+quarter|\bpercent\b", re.I
 )
 _SCALES = [
     (re.compile(r"in\s+billions|\(billions|billions\s+of\s+(?:u\.s\.\s+)?dollars", re.I), 1e9, "billions"),
