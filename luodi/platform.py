@@ -16,6 +16,7 @@ from typing import Any
 
 from luodi.assistant.base import (
     ASSISTANT_KINDS,
+    ASSISTANT_OPTIONS,
     CLARIFYING_KINDS,
     ActingAssistant,
     AnswerDelta,
@@ -69,6 +70,17 @@ def load_assistant_kinds() -> None:
         import_if_present(module)
 
 
+def check_assistant_options(settings: Settings) -> None:
+    """Refuse to start with an option no assistant of that kind reads (a typo, or a renamed option) rather than
+    ignore it: a silently ignored `model:` would serve another model than the one configured."""
+    for name, config in settings.assistants.items():
+        known = ASSISTANT_OPTIONS.get(config.kind)
+        unknown = sorted(set(config.options) - known) if known is not None else []
+        if unknown:
+            raise ValueError(f"assistant {name!r} (kind {config.kind}) has unknown option(s) {', '.join(unknown)}; "
+                             f"it reads {', '.join(sorted(known or ())) or 'none'}")
+
+
 class Platform:
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
@@ -76,8 +88,10 @@ class Platform:
         self.store.create_schema()
         self.backends = BackendRegistry(settings)
         self._assistants: dict[str, Assistant] = {}
+        self._building: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         load_assistant_kinds()
+        check_assistant_options(settings)
 
     # --- gateway -------------------------------------------------------------------------------------------
     def authenticate(self, secret: str | None) -> Caller:
@@ -97,7 +111,12 @@ class Platform:
         config = self.settings.assistants.get(name)
         if config is None:
             raise UnknownAssistant(f"the model {name!r} does not exist; GET /v1/models lists the assistants")
-        with self._lock:
+        built = self._assistants.get(name)
+        if built is not None:
+            return built
+        with self._lock:  # one lock per assistant: building one (training a model, say) does not stall the others
+            building = self._building.setdefault(name, threading.Lock())
+        with building:
             if name not in self._assistants:
                 factory = ASSISTANT_KINDS.get(config.kind)
                 if factory is None:

@@ -7,7 +7,7 @@ understand -> act -> compose -> verify -> govern. The API and the ledger only ev
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -66,14 +66,20 @@ AssistantFactory = Callable[[str, AssistantConfig, AssistantContext], Assistant]
 
 ASSISTANT_KINDS: dict[str, AssistantFactory] = {}
 CLARIFYING_KINDS: set[str] = set()
+ASSISTANT_OPTIONS: dict[str, frozenset[str]] = {}
 
 
-def assistant_kind(kind: str, clarifies_empty_messages: bool = False) -> Callable[[AssistantFactory], AssistantFactory]:
-    """Register a factory for `kind:` in the assistants section of the configuration. A dialogue assistant
-    (`clarifies_empty_messages`) answers an empty message with a question; the API rejects one (422) for others."""
+def assistant_kind(
+    kind: str, options: Iterable[str] = (), clarifies_empty_messages: bool = False
+) -> Callable[[AssistantFactory], AssistantFactory]:
+    """Register a factory for `kind:` in the assistants section of the configuration, with the `options:` keys
+    it reads (any other key is refused at start, so a misspelt or renamed option is named, not ignored). A
+    dialogue assistant (`clarifies_empty_messages`) answers an empty message with a question; the API rejects
+    one (422) for the others."""
 
     def register(factory: AssistantFactory) -> AssistantFactory:
         ASSISTANT_KINDS[kind] = factory
+        ASSISTANT_OPTIONS[kind] = frozenset(options)
         if clarifies_empty_messages:
             CLARIFYING_KINDS.add(kind)
         return factory

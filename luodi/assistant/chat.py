@@ -49,6 +49,6 @@ class ChatAssistant:
             yield AnswerDelta(text=chunk.text, final=answer)
 
 
-@assistant_kind("chat")
+@assistant_kind("chat", options=())
 def build_chat(name: str, config: AssistantConfig, context: AssistantContext) -> ChatAssistant:
     return ChatAssistant(name, config, context.backends.get(config.base_model))

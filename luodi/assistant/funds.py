@@ -79,7 +79,7 @@ def build_understander(
     raise FundsAssistantError(f"unknown understander {kind!r} for the funds assistant (rules | llm)")
 
 
-@assistant_kind("funds", clarifies_empty_messages=True)
+@assistant_kind("funds", options=("understander", "database"), clarifies_empty_messages=True)
 def build_funds(name: str, config: AssistantConfig, context: AssistantContext) -> FundsAssistant:
     if context.store is None:
         raise FundsAssistantError("the funds assistant needs the platform database for conversation memory")

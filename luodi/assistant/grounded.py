@@ -615,7 +615,7 @@ def knowledge_directory(name: str, config: AssistantConfig, context: AssistantCo
     return Path(configured) if configured else context.settings.data_dir / "knowledge" / name
 
 
-@assistant_kind("grounded")
+@assistant_kind("grounded", options=("knowledge_dir", "phrase_with_model"))
 def build_grounded(name: str, config: AssistantConfig, context: AssistantContext) -> GroundedAssistant:
     try:
         backend: BaseModelBackend | None = context.backends.get(config.base_model)

@@ -126,7 +126,7 @@ def _factory(spec: ScenarioSpec) -> UnderstanderFactory:
     return factory
 
 
-@assistant_kind("scenario", clarifies_empty_messages=True)
+@assistant_kind("scenario", options=("scenario", "understander", "model", "copilot"), clarifies_empty_messages=True)
 def build_scenario(name: str, config: AssistantConfig, context: AssistantContext) -> ScenarioAssistant:
     if context.store is None:
         raise ScenarioError("a scenario assistant needs the platform database")

@@ -18,7 +18,8 @@ def eval_dst(
     data_format: Annotated[Literal["multiwoz", "crosswoz"], typer.Option("--format")] = "multiwoz",
     domain: Annotated[str, typer.Option(help="The domain whose state is scored.")] = "hotel",
     understander: Annotated[Literal["rules", "trained", "llm"], typer.Option(help="Which understander.")] = "rules",
-    model: Annotated[Path | None, typer.Option(help="Trained model directory (for --understander trained).")] = None,
+    model: Annotated[Path | None, typer.Option(
+        help="Trained model file (for --understander trained; default: trained on first use).")] = None,
     scenario: Annotated[Path | None, typer.Option(help="Scenario YAML (default: the built-in hotel scenario).")] = None,
     split: Annotated[Literal["all", "tune", "heldout"], typer.Option(
         help="Score all dialogues, or the tuning / held-out part of the seeded 80/20 split by dialogue.")] = "all",
@@ -32,11 +33,16 @@ def eval_dst(
     from rich.console import Console
 
     from luodi.evaluation.dst import evaluate, hotel_run, load_dialogues, split_dialogues
+    from luodi.scenarios.hotel.trained import TRAINING_SEED
     from luodi.scenarios.hotel.understanding import build_understander
     from luodi.scenarios.spec import load_scenario
 
     if domain != "hotel":
         raise typer.BadParameter("only the hotel domain has a scenario so far", param_hint="--domain")
+    if understander == "trained" and model is None and split != "all" and seed != TRAINING_SEED:
+        raise typer.BadParameter(f"the default trained model learnt from the tuning part of seed {TRAINING_SEED}'s "
+                                 "split; another seed's held-out part would hold its training dialogues",
+                                 param_hint="--seed")
     console = Console()
     run = hotel_run(data_format, load_scenario(scenario) if scenario else None)
     dialogues = load_dialogues(data, data_format, domain, run.names)

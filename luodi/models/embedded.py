@@ -87,14 +87,25 @@ class FairPool:
 _LOADING = threading.Lock()
 
 
+def cpu_has_amx(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    try:
+        return "amx_tile" in cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
 @contextmanager
-def _plain_cpu_buffers() -> Iterator[None]:
-    """Load models without llama.cpp's "extra" CPU buffer types (weight repacking, AMX tiles).
+def plain_cpu_buffers(enabled: bool) -> Iterator[None]:
+    """While enabled, models load without llama.cpp's "extra" CPU buffer types (weight repacking, AMX tiles).
 
     On CPUs with AMX (seen on this project's Xeon build machines) llama-cpp-python 0.3.36 built natively
-    crashes with a segmentation fault in the first multi-token decode when they are on; plain buffers run
-    everywhere. `Llama()` has no argument for it, so its default model parameters are wrapped while loading.
+    crashes with a segmentation fault in the first multi-token decode when they are on; elsewhere repacking is
+    a speed-up worth keeping. `Llama()` has no argument for it, so its default model parameters are wrapped
+    while loading, under a lock, and restored after.
     """
+    if not enabled:
+        yield
+        return
     import llama_cpp.llama_cpp as bindings  # the module `Llama()` reads its defaults from
 
     with _LOADING:
@@ -129,7 +140,7 @@ class EmbeddedLlama:
 
         self.name = name
         self.model_path = model_path
-        with _plain_cpu_buffers():
+        with plain_cpu_buffers(cpu_has_amx()):
             self._pool = FairPool(
                 [
                     Llama(

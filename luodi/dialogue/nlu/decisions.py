@@ -58,9 +58,14 @@ class DecisionSet:
 
     @classmethod
     def load(cls, path: Path) -> DecisionSet:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls({name: Decision(d["weights"], float(d["bias"])) for name, d in data["decisions"].items()},
-                   data.get("meta", {}))
+        """The model saved at `path`; ValueError naming the file when it is not one."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            decisions = {name: Decision({str(f): float(w) for f, w in d["weights"].items()}, float(d["bias"]))
+                         for name, d in data["decisions"].items()}
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise ValueError(f"{path} is not a decisions model ({type(exc).__name__}: {exc})") from exc
+        return cls(decisions, data.get("meta", {}))
 
 
 def train_decision(examples: Sequence[Example], regularization: float = 1.0) -> Decision:

@@ -8,17 +8,14 @@ reasons, the words of the message, the question the last reply asked and what th
 values themselves always come from the normalizers and the database, so the model can choose only among
 values that exist; what it learns are the annotation conventions a lexicon cannot state.
 
-Training data: MultiWOZ dialogues with their per-turn gold states, except the held-out part of the seeded split
-(`luodi.evaluation.dst.split_dialogues`), so `luodi eval dst --split heldout` reports on dialogues the model
-never saw. A candidate is a positive example when the gold state after the turn holds its value and the state
-before did not. Training takes seconds; the model is trained on first use from the MultiWOZ file beside the
-repository and cached by a fingerprint of data, features and lexicon, or trained explicitly:
+One implementation serves English (MultiWOZ) and Chinese (CrossWOZ); a `Language` entry says how to cut words,
+which domain a text is about and where the dialogues are. Training data: the language's dialogues with their
+per-turn gold states, except the held-out part of the seeded split (`luodi.evaluation.dst.split_dialogues`,
+seed `TRAINING_SEED`), so `luodi eval dst --split heldout` reports on dialogues the model never saw. A candidate
+is a positive example when the gold state after the turn holds its value and the state before did not.
+Training takes seconds; the model is trained on first use from the shared dialogues and cached, or explicitly:
 
-    python -m luodi.scenarios.hotel.trained --data ../shared/data/multiwoz/val.json.zip --out hotel-decisions.json
-    python -m luodi.scenarios.hotel.trained --data ../shared/data/multiwoz/val.json.zip --out DIR --export-nlu
-
-(the second writes span-tagged turns for `luodi train nlu`). The model covers English; for another language the
-rules understander serves.
+    python -m luodi.scenarios.hotel.trained --language en --out hotel-en.json   # then options.model: hotel-en.json
 """
 
 from __future__ import annotations
@@ -26,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +40,7 @@ from luodi.scenarios.hotel.reading import Reading, commands_for
 from luodi.scenarios.hotel.understanding import LAST_REPLY, SHARED_DATA, RulesUnderstander
 from luodi.scenarios.spec import ScenarioSpec
 
-FEATURES_VERSION = 2
+TRAINING_SEED = 13  # the seed of `luodi eval dst`'s split: its held-out part is never trained on
 THRESHOLD = 0.5
 REGULARIZATION = 0.5  # L2 strength (C) and threshold chosen on a quarter of the tuning part held aside
 MULTIWOZ_DATA = SHARED_DATA / "multiwoz" / "val.json.zip"
@@ -105,7 +103,7 @@ class TrainedHotelUnderstander:
         if model is not None and not Path(model).is_file():
             raise ValueError(f"the hotel understander's model {model} is not a file (train one with "
                              "`python -m luodi.scenarios.hotel.trained`, or leave the option out)")
-        path = Path(model) if model is not None else default_model(spec, rules)
+        path = Path(model) if model is not None else default_model(spec, rules, database)
         return rules if path is None else cls(spec, DecisionSet.load(path), rules)
 
     def understand(self, message: str, state: DialogueState) -> list[Command]:
@@ -232,88 +230,52 @@ def training_examples(understander: TrainedHotelUnderstander, dialogues: Sequenc
     return examples
 
 
-def train_hotel_decisions(out: Path, spec: ScenarioSpec, data: Path | None = None, seed: int = 13,
+def train_hotel_decisions(out: Path, spec: ScenarioSpec, data: Path | None = None,
                           dialogue_filter: Callable[[Any], bool] | None = None,
-                          regularization: float = REGULARIZATION) -> Path:
+                          regularization: float = REGULARIZATION, database: str | Path | None = None) -> Path:
     """Train on the dialogues of `data` (default: the shared ones of the scenario's language) outside the
-    held-out part of the seeded split; write the model to `out`."""
+    held-out part of the seeded split (`TRAINING_SEED`), reading them with the lexicon of `database`; write the
+    model to `out`."""
     from luodi.evaluation.dst import hotel_run, load_dialogues, split_dialogues
 
-    rules = RulesUnderstander(spec)
+    rules = RulesUnderstander(spec, database)
     language = LANGUAGES[rules.language]
     data = data or language.data
     run = hotel_run(language.data_format, spec)
-    tuning, _ = split_dialogues(load_dialogues(data, language.data_format, names=run.names), seed=seed)
+    tuning, _ = split_dialogues(load_dialogues(data, language.data_format, names=run.names), seed=TRAINING_SEED)
     chosen = [d for d in tuning if dialogue_filter is None or dialogue_filter(d)]
     understander = TrainedHotelUnderstander(spec, DecisionSet({}), rules)
     examples = training_examples(understander, chosen, run.normalize, run.shown_in)
-    meta = {"data": str(data), "dialogues": str(len(chosen)), "features": str(FEATURES_VERSION)}
+    meta = {"data": str(data), "dialogues": str(len(chosen)), "seed": str(TRAINING_SEED)}
     return train_decisions(examples, regularization, meta).save(out)
 
 
-def default_model(spec: ScenarioSpec, rules: RulesUnderstander) -> Path | None:
+def default_model(spec: ScenarioSpec, rules: RulesUnderstander, database: str | Path | None = None) -> Path | None:
     """The cached model trained on the shared dialogues of the scenario's language, trained now if missing
-    (seconds); None without the data."""
+    (seconds); None without the data. The cache key covers the data, the lexicon's names and the code that
+    reads and decides, so an edited lexicon or feature set retrains instead of serving a stale model."""
     data = LANGUAGES[rules.language].data
     if not data.exists():
         return None
     stat = data.stat()
-    key = fingerprint(rules.language, stat.st_size, int(stat.st_mtime), FEATURES_VERSION, THRESHOLD,
-                      REGULARIZATION, sorted(rules.reader.names.names), sorted(spec.slots))
+    code = [Path(module.__file__ or "").read_bytes() for module in (lexicon_en, lexicon_zh, sys.modules[__name__])]
+    key = fingerprint(rules.language, stat.st_size, int(stat.st_mtime), TRAINING_SEED, THRESHOLD, REGULARIZATION,
+                      sorted(rules.reader.names.names), sorted(spec.slots), *code)
     cache = Path(os.environ.get("LUODI_CACHE", Path.home() / ".cache" / "luodi")) / "models"
     model = cache / f"hotel-{rules.language}-decisions-{key}.json"
-    return model if model.exists() else train_hotel_decisions(model, spec)
-
-
-# ---------------------------------------------------------------- span-tagged turns for `luodi train nlu`
-
-
-def word_tags_of(turn: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """A MultiWOZ turn's whitespace words and their BIO tags from its span annotations (`span_info`)."""
-    words = turn["text"].split()
-    tags = ["O"] * len(words)
-    for act, slot, _value, start, end in turn.get("span_info", []):
-        if 0 <= start <= end < len(words):
-            name = f"{act.split('-')[0].lower()}-{slot.lower()}"
-            tags[start : end + 1] = [f"B-{name}"] + [f"I-{name}"] * (end - start)
-    return words, tags
-
-
-def export_multiwoz(raw: dict[str, Any], dialogue_ids: set[str], out: Path) -> int:
-    """seq.in / seq.out / label lines for every user turn of the given dialogues; returns how many."""
-    lines: list[tuple[str, str, str]] = []
-    for dialogue_id in sorted(dialogue_ids):
-        for turn in raw[dialogue_id]["log"][::2]:
-            tokens, tags = word_tags_of(turn)
-            if not tokens:
-                continue
-            intents = sorted({act.lower() for act in turn.get("dialog_act", {})}) or ["none"]
-            lines.append((" ".join(t.lower() for t in tokens), " ".join(tags), "#".join(intents)))
-    out.mkdir(parents=True, exist_ok=True)
-    for index, name in enumerate(("seq.in", "seq.out", "label")):
-        (out / name).write_text("".join(line[index] + "\n" for line in lines), encoding="utf-8")
-    return len(lines)
+    return model if model.exists() else train_hotel_decisions(model, spec, database=database)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from luodi.evaluation.dst import multiwoz_dialogues, read_json, split_dialogues
     from luodi.scenarios.hotel.understanding import default_spec
 
-    parser = argparse.ArgumentParser(description="Train the hotel understander's decisions on dialogues with gold "
-                                                 "states, or export span-tagged turns for `luodi train nlu`.")
-    parser.add_argument("--data", type=Path, help="MultiWOZ / CrossWOZ data (.json or .zip); default: shared")
+    parser = argparse.ArgumentParser(description="Train the hotel understander's decisions on the dialogues with "
+                                                 "gold states of a language (outside the held-out split).")
     parser.add_argument("--language", choices=sorted(LANGUAGES), default="en")
-    parser.add_argument("--out", required=True, type=Path, help="model file (JSON) or folder (--export-nlu)")
-    parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--export-nlu", action="store_true", help="write seq.in/seq.out/label of the tuning part")
+    parser.add_argument("--data", type=Path, help="MultiWOZ / CrossWOZ data (.json or .zip); default: the shared one")
+    parser.add_argument("--out", required=True, type=Path, help="the model file to write (JSON)")
     args = parser.parse_args(argv)
-    if args.export_nlu:
-        raw = read_json(args.data or MULTIWOZ_DATA)
-        chosen = split_dialogues(multiwoz_dialogues(raw), seed=args.seed)[0]
-        count = export_multiwoz(raw, {d.id for d in chosen}, args.out)
-        print(f"{count} user turns from {len(chosen)} dialogues written to {args.out}")
-        return
-    model = train_hotel_decisions(args.out, default_spec(args.language), args.data, seed=args.seed)
+    model = train_hotel_decisions(args.out, default_spec(args.language), args.data)
     print(f"model written to {model}")
 
 

@@ -3,9 +3,9 @@
 `build_understander(spec, kind)` is what the engine calls:
 
 - "rules": lexicon + normalizers; no model, thousands of turns per second, the fallback when nothing is trained.
-- "trained": the joint NLU model of `luodi.dialogue.nlu` tags slot spans and intents; the spans go through the
-  same normalizers; falls back to "rules" for a language the model does not cover or when no model directory
-  is given (see `luodi.scenarios.hotel.trained`).
+- "trained": the lexicon proposes slot values, per-slot models trained on real dialogues decide which the user
+  meant (`luodi.scenarios.hotel.trained`); a model file, or trained on first use from the shared dialogues;
+  "rules" when there is neither.
 - "llm": the base model with a JSON schema (`luodi.scenarios.hotel.llm`); slow, measured on samples.
 
 Context the understanders read from the state besides the slots: `state.shown` (entity names the last reply
@@ -90,7 +90,7 @@ def build_understander(
     database: str | Path | None = None,
     **options: Any,
 ) -> Any:
-    """The understander of a hotel scenario; "trained" without a usable model falls back to rules."""
+    """The understander of a hotel scenario; "trained" without a model file or data to train one is rules."""
     if kind == "rules":
         return RulesUnderstander(spec, database)
     if kind == "trained":
