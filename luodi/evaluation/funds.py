@@ -3,10 +3,10 @@
 A conversation counts as correct when the result set of its last turn equals the gold query's result on the
 same database. Rows are compared on the columns the gold query selects (our rows are full `funds` rows,
 projected onto the gold's column names); a gold `COUNT(*)` compares with our count. Order counts when the gold
-has a LIMIT or the item says `ordered`; then funds whose sort-key values are equal may swap places (ties have
-no defined order in SQL), and funds whose sort-key value is NULL compare as a set (SQLite sorts NULLs first
-when ascending, PostgreSQL last; the screener always lists them last). Floats compare to 6 decimals, dates as
-ISO text, booleans as 0/1. A clarification counts as an empty result.
+has a LIMIT of its own (not one inside a subquery) or the item says `ordered`; then funds whose sort-key values
+are equal may swap places (ties have no defined order in SQL), and funds whose sort-key value is NULL compare
+as a set (SQLite sorts NULLs first when ascending, PostgreSQL last; the screener always lists them last).
+Floats compare to 6 decimals, dates as ISO text, booleans as 0/1. A clarification counts as an empty result.
 """
 
 from __future__ import annotations
@@ -137,6 +137,15 @@ def _project(rows: Sequence[dict[str, Any]], columns: list[str]) -> list[tuple[A
     return [tuple(_normal(row[c]) for c in columns) for row in rows]
 
 
+def _outer_query(sql: str) -> str:
+    """The statement without its parenthesized parts: a LIMIT inside "code IN (SELECT ... LIMIT 2)" picks a set
+    and orders nothing the outer query returns."""
+    previous = None
+    while previous != sql:
+        previous, sql = sql, re.sub(r"\([^()]*\)", " ", sql)
+    return sql
+
+
 class Scorer:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -154,7 +163,7 @@ class Scorer:
                 return gold[0][0] == count, f"count {count} vs gold {gold[0][0]}"
             return False, f"gold selects columns this scorer cannot project onto: {columns}"
         ours = _project(rows, names)
-        must_order = ordered or re.search(r"(?i)\blimit\b", sql) is not None
+        must_order = ordered or re.search(r"(?i)\blimit\b", _outer_query(sql)) is not None
         if not must_order:
             same = sorted(map(repr, ours)) == sorted(map(repr, gold))
             return same, "" if same else f"{len(ours)} rows vs gold {len(gold)}"

@@ -10,14 +10,17 @@ upper bound stays); a message that names funds or a category with no refinement 
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from sqlalchemy import Engine
 
 from luodi.dialogue.state import DialogueState
-from luodi.scenarios.funds.query import DEFAULT_PAGE, Condition, FundFilter, QueryResult, run
+from luodi.scenarios.funds.query import DEFAULT_PAGE, Condition, FundFilter, QueryResult, run, widened
 from luodi.scenarios.funds.understanding import Reading
+from luodi.scenarios.funds.vague import months_before
 
 LOWER_OPS = {"gt", "ge"}
 LISTABLE = ("category", "risk_level", "company", "manager")  # columns whose values "also X" adds to a list
@@ -63,16 +66,37 @@ def _side(condition: Condition) -> str:
 
 
 def _add(conditions: list[Condition], new: Condition) -> list[Condition]:
-    """`new` replaces conditions on its column and side (or all of the column's, when it is not a bound)."""
-    if new.column == "category" and new.op == "ne":
-        # "exclude bond funds": drops a bond-only condition, else narrows whatever categories are chosen
-        kept = [c for c in conditions if not (c.column == "category" and c.value == new.value)]
-        return kept if len(kept) < len(conditions) else [*conditions, new]
+    """`new` replaces conditions on its column and side (or all of the column's, when it is not a bound); an
+    exclusion only ever narrows: it takes its value out of a chosen list and leaves every other condition."""
+    if new.op == "ne":
+        return _exclude(conditions, new)
     side = _side(new)
     kept = [
         c for c in conditions if c.column != new.column or (side != "all" and _side(c) != "all" and _side(c) != side)
     ]
     return [*kept, new]
+
+
+def _exclude(conditions: list[Condition], new: Condition) -> list[Condition]:
+    """ "exclude Huasheng Fund" after "Huasheng or Dingyuan funds": Dingyuan's funds remain; after "bond funds"
+    the bond condition goes; with no list of that column chosen, the exclusion joins the other conditions
+    (several exclusions on one column all hold)."""
+    result: list[Condition] = []
+    narrowed = False
+    for c in conditions:
+        chosen = c.value if isinstance(c.value, list) else [c.value]
+        if c.column != new.column or c.op not in ("eq", "in") or new.value not in chosen:
+            result.append(c)
+            continue
+        narrowed = True
+        rest = [v for v in chosen if v != new.value]
+        if len(rest) > 1:
+            result.append(c.model_copy(update={"value": rest}))
+        elif rest:
+            result.append(c.model_copy(update={"op": "eq", "value": rest[0]}))
+    if narrowed:
+        return result
+    return result if new in result else [*result, new]
 
 
 def _remove(fund_filter: FundFilter, targets: set[str]) -> FundFilter:
@@ -100,7 +124,9 @@ def merge(previous: FundFilter | None, reading: Reading, shown: list[str]) -> Fu
         previous = None  # a new question after a comparison starts afresh
     if reading.compare or (reading.codes and not reading.conditions):
         codes = reading.codes or shown[:2]
-        return FundFilter(codes=codes)
+        # "compare the first two" of a ranking lists them in the ranking's order
+        kept_sort = previous.sort if previous is not None and not reading.codes else []
+        return FundFilter(codes=codes, sort=kept_sort)
     # excluding something ("leave out money market funds") only ever narrows the funds already asked about
     exclusions = bool(reading.conditions) and all(c.op == "ne" for c in reading.conditions)
     marked = reading.refine_marker or exclusions or not reading.subject
@@ -111,7 +137,7 @@ def merge(previous: FundFilter | None, reading: Reading, shown: list[str]) -> Fu
         if reading.instead and refine:  # "... with a 5-year return above 80% instead": replaces the return condition
             base.conditions = [c for c in base.conditions if _family(c.column) != _family(condition.column)]
         if reading.include and refine and condition.column in LISTABLE and condition.op == "eq":
-            condition = _included(base.conditions, condition)
+            condition = widened(base.conditions, condition)
         base.conditions = _add(base.conditions, condition)
     if reading.codes:
         base.codes = reading.codes
@@ -119,7 +145,15 @@ def merge(previous: FundFilter | None, reading: Reading, shown: list[str]) -> Fu
         base.sort = reading.sort
     for column, value in reading.adjust:
         base.conditions = _adjusted(base.conditions, column, value)
-    if reading.horizon:
+    ages = [c for c in base.conditions if _is_age(c)]
+    returns = any(c.column.startswith("return_") for c in base.conditions) or any(
+        k.column.startswith("return_") for k in base.sort
+    )
+    if reading.horizon_months and ages and not returns and reading.as_of is not None:
+        # "older than 3 years" then "make it 5 years": with no return asked about, the period is the age
+        moved = _new_age(ages[-1], reading.horizon_months, "months", reading)
+        base.conditions = [moved[0] if c is ages[-1] else c for c in base.conditions]
+    elif reading.horizon:
         base = _switch_horizon(base, reading.horizon)
     if reading.direction is not None:
         base.sort = [key.model_copy(update={"descending": reading.direction}) for key in base.sort]
@@ -149,30 +183,60 @@ def _family(column: str) -> str:
     return "return" if column.startswith("return_") else column
 
 
-def _included(conditions: list[Condition], new: Condition) -> Condition:
-    """ "also include equity funds", "also risk level 4": the values already chosen plus the new one."""
-    chosen: list[str | int] = []
-    for c in conditions:
-        if c.column == new.column and c.op in ("eq", "in"):
-            chosen += list(c.value) if isinstance(c.value, list) else [c.value]  # type: ignore[list-item]
-    merged = list(dict.fromkeys([*chosen, new.value]))
-    return new if len(merged) == 1 else Condition(column=new.column, op="in", value=merged)  # type: ignore[arg-type]
-
-
 def _elliptical(base: FundFilter, reading: Reading) -> list[Condition]:
-    """ "make it above 80%": the comparison applies to the numeric column the filter was last narrowed on."""
-    numeric = [c for c in [*base.conditions, *reading.conditions] if isinstance(c.value, int | float)
-               and not isinstance(c.value, bool)]  # fmt: skip
-    if not reading.bare or not numeric:
+    """ "make it above 80%": the comparison applies to the figure the filter was last narrowed on, or to the one
+    whose value it is plainly a new version of ("fee 0.3% or lower and return above 4%", "make that 0.2%")."""
+    candidates = [c for c in [*base.conditions, *reading.conditions] if _is_number(c.value) or _is_age(c)]
+    if not reading.bare or not candidates:
         return []
-    last = numeric[-1]
-    same = last.op if last.op in ("gt", "ge", "lt", "le", "eq") else "eq"  # "lower it to 10%" keeps the direction
-    return [
-        Condition(column=last.column, op="between", value=min(n, upper), upper=max(n, upper))
-        if op == "between" and upper is not None
-        else Condition(column=last.column, op=same if op == "same" else op, value=n)  # type: ignore[arg-type]
-        for op, n, _unit, upper in reading.bare
-    ]
+    found: list[Condition] = []
+    for op, n, unit, upper in reading.bare:
+        target = _bare_target(candidates, n, unit)
+        same = target.op if target.op in ("gt", "ge", "lt", "le", "eq") else "eq"  # "lower it to 10%" keeps it
+        if _is_age(target):
+            found += _new_age(target, n, unit, reading) if op == "same" else []
+        elif op == "between" and upper is not None:
+            found.append(Condition(column=target.column, op="between", value=min(n, upper), upper=max(n, upper)))
+        else:
+            found.append(Condition(column=target.column, op=same if op == "same" else op, value=n))  # type: ignore[arg-type]
+    return found
+
+
+PERCENT_COLUMNS = ("return_", "_fee", "volatility_3y", "max_drawdown_3y")
+CLOSE = 4.0  # a new value this many times away from the last figure's, and within it of another's, is the other's
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_age(condition: Condition) -> bool:
+    return condition.column == "inception_date" and condition.op in ("gt", "ge", "lt", "le")
+
+
+def _bare_target(candidates: list[Condition], number: float, unit: str) -> Condition:
+    """The last figure, unless the unit or the size of the number says it belongs to an earlier one."""
+    percent = [c for c in candidates if c.column.startswith(PERCENT_COLUMNS) or c.column.endswith(PERCENT_COLUMNS)]
+    if unit.strip() == "%" and percent:
+        candidates = percent
+
+    def distance(condition: Condition) -> float:
+        if not _is_number(condition.value) or not number or not condition.value:
+            return math.inf
+        return abs(math.log(abs(number) / abs(float(condition.value))))  # type: ignore[arg-type]
+
+    last = candidates[-1]
+    closest = min(reversed(candidates), key=distance)
+    far = math.log(CLOSE)
+    return closest if distance(last) > far and distance(closest) < far else last
+
+
+def _new_age(target: Condition, number: float, unit: str, reading: Reading) -> list[Condition]:
+    """ "older than 3 years" then "make that 5": the age bound moves to 5 years, in the same direction."""
+    if reading.as_of is None or not 0 < number < 100:
+        return []
+    months = int(number) * (1 if re.match(r"months?|个?月", unit.strip()) else 12)
+    return [target.model_copy(update={"value": months_before(reading.as_of, months).isoformat()})]
 
 
 def _adjusted(conditions: list[Condition], column: str, value: float) -> list[Condition]:

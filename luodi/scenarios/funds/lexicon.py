@@ -258,8 +258,10 @@ FLAG_WORDS: dict[tuple[str, bool], tuple[str, ...]] = {
         r"available (?:to|for) (?:buy|purchase)",
         r"can (?:be )?b(?:uy|ought)",
         r"accepting (?:new )?(?:purchases?|subscriptions?|money|investors)",
-        r"(?:you|i|we) can (?:still |currently |now |actually )?(?:buy|purchase|invest in)",
-        r"can still (?:buy|purchase)",
+        r"(?:you|i|we) can (?:still |currently |now |actually )?(?:buy|purchase|invest in|subscribe(?: to)?)",
+        r"can still (?:buy|purchase|subscribe(?: to)?)",
+        r"subscribable",
+        r"open (?:for|to) new money",
         r"still open",
         r"open for business",
         r"buyable",
@@ -274,8 +276,8 @@ FLAG_WORDS: dict[tuple[str, bool], tuple[str, ...]] = {
         r"申购开放",
         r"正常申购",
         # "only the open ones", "开放的": open with no more said is open for purchase, the usual meaning
-        r"open(?:ed)?",
-        r"开放",
+        r"open(?:ed)?(?![- ]?end)",  # not "open-ended", a fund's structure
+        r"开放(?!式)",  # not 开放式 (open-ended)
     ),
 }
 BOTH_OPEN_WORDS = (

@@ -69,6 +69,25 @@ ZH_SLOTS = (
 )
 # characters a Chinese name slot may have picked up from the words around it
 ZH_AFFIXES = "由被是找看查要请让把和与跟及的给我帮想只那这些有哪"
+# ordinary words a Chinese slot picks up before the word that marks it ("推荐几家大公司", "哪家公司旗下",
+# "由哪位经理管理"): what is left after them is the name, and nothing left (or one character) is no name
+ZH_ORDINARY = re.compile(
+    r"^(?:推荐|介绍|找找?|看看?|查查?|列出|给我|帮我|我想|想要|有没有|几家|哪几家|哪家|哪位|哪个|这家|那家|各家|"
+    r"每家|所有|一些|一下|大型?|小型?|头部|知名|优秀|好的?|公司|管理|基金|经理|资管|旗下|家|位)+"
+)
+# English words that describe a manager or company rather than name one ("run by Experienced managers"), and
+# the endings of English adjectives and nouns that no pinyin name has
+EN_ORDINARY = frozenset(
+    re.findall(
+        r"\S+",
+        """
+        experienced veteran star famous top big large small leading senior junior young old new seasoned skilled
+        professional reputable reliable trusted known foreign state top-rated best better good bad award-winning
+        quarter quarters first second third fourth
+        """,
+    )
+)
+EN_ORDINARY_ENDINGS = ("ed", "ly", "ful", "ous", "ive", "able", "ible", "less", "ness", "ment", "tion")
 
 
 @dataclass(frozen=True)
@@ -215,15 +234,23 @@ def name_slots(text: str, original: str) -> list[Slot]:
                 if not capitalized and not before:  # "managed by A Low": a proper noun even of common words
                     taken = _proper_run(words, original) or taken
                 name = " ".join(taken)
-                if name and (not capitalized or _capitalized(name, original)):
+                if _could_be_name(name) and (not capitalized or _capitalized(name, original)):
                     slots.append(Slot(match.start("name"), match.end("name"), name, _kind(match.group())))
     for pattern in ZH_SLOTS:
         for match in re.finditer(pattern, text):
-            name = match.group("name").lstrip(ZH_AFFIXES)
-            if len(name) >= 2:
+            name = ZH_ORDINARY.sub("", match.group("name").lstrip(ZH_AFFIXES))
+            if len(name) >= 2 and not ZH_ORDINARY.fullmatch(name):
                 start = match.end("name") - len(name)
                 slots.append(Slot(start, match.end("name"), name, _kind(match.group() + text[match.end() :][:4])))
     return _outermost(slots)
+
+
+def _could_be_name(name: str) -> bool:
+    """Not a name: a letter or two ("Q1"), or only ordinary English words ("Experienced")."""
+    words = re.findall(r"[a-z][a-z'-]*", name.lower())
+    if sum(len(w) for w in words) < 3:
+        return False
+    return not all(w in EN_ORDINARY or (len(w) > 5 and w.endswith(EN_ORDINARY_ENDINGS)) for w in words)
 
 
 def _name_words(words: list[str]) -> list[str]:

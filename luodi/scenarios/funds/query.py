@@ -70,6 +70,17 @@ class FundFilter(BaseModel):
         return list(dict.fromkeys(seen))
 
 
+def widened(conditions: list[Condition], new: Condition) -> Condition:
+    """ "funds of A or B", "also include equity funds": the values already chosen on the column plus the new one,
+    as one condition (a list when there are several)."""
+    chosen: list[str | int] = []
+    for c in conditions:
+        if c.column == new.column and c.op in ("eq", "in"):
+            chosen += list(c.value) if isinstance(c.value, list) else [c.value]  # type: ignore[list-item]
+    merged = list(dict.fromkeys([*chosen, new.value]))
+    return new if len(merged) == 1 else Condition(column=new.column, op="in", value=merged)  # type: ignore[arg-type]
+
+
 @dataclass
 class QueryResult:
     rows: list[dict[str, Any]]  # the result set: all matches, or the asked-for top N / page (up to max_rows)

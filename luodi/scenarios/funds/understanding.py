@@ -17,7 +17,7 @@ from functools import cache, cached_property
 from luodi.scenarios.funds import lexicon as lx
 from luodi.scenarios.funds.database import Directory
 from luodi.scenarios.funds.names import NameBook, name_slots
-from luodi.scenarios.funds.query import Condition, SortKey
+from luodi.scenarios.funds.query import Condition, SortKey, widened
 from luodi.scenarios.funds.schema import FUND_COLUMNS
 from luodi.scenarios.funds.vague import months_before, vague_words
 
@@ -84,7 +84,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"翻倍|翻了一番|翻了1番|翻一番", "涨了100%以上", text)
     text = re.sub(r"翻了两番|翻两番", "涨了300%以上", text)
     # half a year is 6 months, whether it is a return's horizon ("近半年") or an age ("成立不到半年")
-    text = re.sub(r"半年", "6个月", text)
+    text = re.sub(r"(?<![上下前后])半年", "6个月", text)  # not 上半年 / 下半年, the halves of a calendar year
     text = re.sub(r"(?<![a-z])half[- ]?(?:a[- ])?year(?![a-z])", "6 months", text)
     text = ZH_COMPOUND_UNIT.sub(lambda m: f"{float(m.group(1)) * (1000 if m.group(2) == '千' else 100):g}万", text)
     text = ZH_NUMBER.sub(lambda m: str(zh_to_int(m.group())), text)
@@ -143,6 +143,8 @@ class Reading:
     unsupported: list[str] = field(default_factory=list)
     column_comparison: list[str] = field(default_factory=list)  # "3-year return above the 1-year return"
     wants_best_without_measure: bool = False
+    as_of: date | None = None  # the data's date, for an age said again as a bare number ("make that 5")
+    horizon_months: int | None = None  # the months of `horizon` ("make it 5 years" after an age is an age)
 
     @property
     def is_empty(self) -> bool:
@@ -238,13 +240,14 @@ class RuleUnderstander:
         return by_key
 
     def understand(self, message: str) -> Reading:
-        reading = Reading(language="zh" if CJK.search(message) else "en")
+        reading = Reading(language="zh" if CJK.search(message) else "en", as_of=self.directory.as_of)
         normalized = normalize(message)
         text = Text(normalized)
         self._commands(text, reading)
         self._funds(text, reading)
         self._themes(text, reading)
         self._people(text, reading)
+        self._missing_figures(text, reading)
         self._purchase_amounts(text, reading)
         self._flags(text, reading)
         self._dates(text, reading)
@@ -364,12 +367,12 @@ class RuleUnderstander:
             (*self._companies, "company"),
         ):
             matches = text.take(pattern)
-            wanted = [names[m.group()] for m in matches if not _negated(text.value, m.start())]
-            unwanted = [names[m.group()] for m in matches if _negated(text.value, m.start())]
-            for value in dict.fromkeys(wanted):
-                _add_name(reading, column, value)
-            for value in dict.fromkeys(unwanted):  # "excluding anything from Haina Fund", "除了华盛基金"
-                reading.conditions.append(Condition(column=column, op="ne", value=value))
+            negations = _negations(text.value, [m.span() for m in matches], reach=32)
+            for match, negated in zip(matches, negations, strict=True):
+                if negated:  # "excluding anything from Haina Fund", "除了华盛基金和鼎元基金"
+                    _add_once(reading, Condition(column=column, op="ne", value=names[match.group()]))
+                else:
+                    _add_name(reading, column, names[match.group()])
             if matches:
                 # the column word next to a name ("manager Zhang Wei", "基金经理") is spent, not an unknown
                 spent = lx.COLUMN_WORDS[column] + (r"managed by", r"run by", r"由", r"管理(?!费)的?", r"旗下")
@@ -386,11 +389,18 @@ class RuleUnderstander:
                 reading.unknown_names.append(slot.name.title() if slot.name.isascii() else slot.name)
                 reading.suggestions += self.names.suggestions(slot.name)
                 continue
-            if _negated(text.value, slot.start):
-                reading.conditions.append(Condition(column=found.column, op="ne", value=found.value))
+            if _negations(text.value, [(slot.start, slot.end)], reach=32)[0]:
+                _add_once(reading, Condition(column=found.column, op="ne", value=found.value))
             else:
                 _add_name(reading, found.column, found.value)
             reading.subject = True
+
+    def _missing_figures(self, text: Text, reading: Reading) -> None:
+        """Figures the database does not have ("ESG score", "Morningstar rating", "成立以来收益") are asked about,
+        never ranked or filtered on by a figure that only sounds alike."""
+        # left in the text: a comparison after the figure ("ESG score above 5") is then asked about with its words
+        for match in text.finditer(MISSING_FIGURES):
+            reading.unsupported.append(match.group().strip())
 
     def _purchase_amounts(self, text: Text, reading: Reading) -> None:
         """ "can I buy with 10 yuan", "10元就能买": the minimum purchase is at most that amount."""
@@ -532,25 +542,12 @@ class RuleUnderstander:
             after_end = mentions[index + 1].start if index + 1 < len(mentions) else len(text.value)
             window = _clause(text.value, mention.end, min(after_end, mention.end + WINDOW))
             before_start = max(mentions[index - 1].end if index > 0 else 0, mention.start - WINDOW)
-            dated = mention.column == "inception_date"
-            found = (
-                _adjacent_value(text.value, before_start, mention.start)
-                or _find_value(text.value, mention.end, window, after=True, allow_time=dated)
-                or _word_value(text.value, mention, window, before_start)
-                or _find_value(text.value, before_start, mention.start, after=False, allow_time=dated)
-            )
+            found = _value_of(text.value, mention, before_start, window)
             if found is None:
                 self._adjustment(text, mention, window, reading)
                 continue
+            found = _oriented(text.value, mention, found)
             op, number, unit, upper, span = found
-            negation = alternation_of(lx.NEGATIONS)
-            ones = r"(?:(?:those|the ones|ones|funds?)\s+)?(?:(?:with|having|of|at|the)\s+)?"
-            if op in OPPOSITE and re.search(
-                rf"(?<![a-z])(?:{negation})(?![a-z])\s*{ones}$", text.value[: min(span[0], mention.start)]
-            ):
-                # "不要风险等级4的", "exclude those with risk level 5", "剔除管理费高于0.5%的": the opposite holds
-                op = OPPOSITE[op]
-            found = (op, number, unit, upper, span)
             for column in _listed_returns(text.value, mention) or [mention.column]:
                 condition = _condition(column, op, number, unit, upper, self.directory.as_of)
                 if condition is None:
@@ -603,12 +600,15 @@ class RuleUnderstander:
         if any(c.column.startswith("return_") for c in reading.conditions) or reading.sort:
             return
         marker = reading.refine_marker or re.search(
-            r"改成|改为|换成|换到|instead|what about|how about|make it|switch to|用|看看?", text.value
+            r"改成|改为|换成|换到|instead|what about|how about|make it|switch to|用|看看?|(?<![a-z])i meant(?![a-z])|"
+            r"我是说|我指的是",
+            text.value,
         )
         horizons = _horizons(text.value)
         if marker and len(horizons) == 1:
             named = lx.MONTHS_TO_HORIZON.get(horizons[0].months)
             reading.horizon = lx.RETURN_COLUMNS[named] if named else None
+            reading.horizon_months = horizons[0].months
             text.consume(horizons[0].start, horizons[0].end)
 
     def _signed_returns(self, text: Text, reading: Reading) -> None:
@@ -618,7 +618,7 @@ class RuleUnderstander:
             # "a 1-year loss of more than 30%" is a return below -30%: the bound flips with the sign
             op = _op_of(match.group("op"))
             column = _horizon_column(_horizons(text.value), match.start(), text.value)
-            if op and column:
+            if op and column and not TIME_UNIT.match(match.group("unit") or ""):  # "down over 6 months": a horizon
                 flipped = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}[op]
                 value = -abs(float(match.group("num")))
                 reading.conditions.append(Condition(column=column, op=flipped, value=value))  # type: ignore[arg-type]
@@ -629,6 +629,7 @@ class RuleUnderstander:
                 op = "lt" if match.group("verb").startswith(("跑输", "under", "lag")) else "gt"
                 reading.conditions.append(Condition(column=column, op=op, value=float(match.group("num"))))  # type: ignore[arg-type]
                 text.consume(*match.span())
+        self._moves(text, reading)
         for match in text.finditer(rf"(?:{NEGATED_LOSS})\s*(?:{alternation_of(LOSS_WORDS)})"):
             column = _horizon_column(_horizons(text.value), match.start(), text.value)
             if column:  # "haven't lost money", "没有亏钱": a return of at least zero
@@ -641,6 +642,26 @@ class RuleUnderstander:
                     reading.conditions.append(Condition(column=column, op=op, value=0.0))  # type: ignore[arg-type]
                 text.consume(*match.span())
 
+    def _moves(self, text: Text, reading: Reading) -> None:
+        """ "funds that are up 10% over 1 year", "down more than 5% this year": the number is the bound (at
+        least that gain, at most that loss unless a comparator says otherwise); the bare sign words come later."""
+        pattern = (
+            r"(?<![a-z])(?:are|is|were|was|have gone|has gone|went)\s+(?P<way>up|down)\s+(?:by\s+)?"
+            rf"(?:(?P<op>{COMPARATOR_WORDS})\s*)?{VALUE}"
+        )
+        for match in text.finditer(pattern):
+            if (match.group("unit") or "%").strip() not in ("%", "percent"):
+                continue
+            column = _horizon_column(_horizons(text.value), match.start(), text.value)
+            if column is None:
+                continue
+            op = _op_of(match.group("op")) if match.group("op") else "ge"
+            number = float(match.group("num"))
+            if match.group("way") == "down":  # a loss of more than 5% is a return below -5%
+                op, number = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}[op or "ge"], -number
+            reading.conditions.append(Condition(column=column, op=op or "ge", value=number))  # type: ignore[arg-type]
+            text.consume(*match.span())
+
     def _categories(self, text: Text, reading: Reading) -> None:
         original = text.value  # before the category words are blanked: a negation reaches only the next one
         found = sorted(
@@ -650,14 +671,10 @@ class RuleUnderstander:
         )
         included: list[str] = []
         excluded: list[str] = []
-        previous_end, previous_negated = 0, False
-        for (start, end), category in found:
-            negated = _category_negated(original, max(previous_end, start - 14), start, end)
-            # "except equity and mixed", "除了股票和混合": a list after a negation is excluded as a whole
-            if previous_negated and re.fullmatch(LIST_JOINERS, original[previous_end:start]):
-                negated = True
+        for ((_start, _end), category), negated in zip(
+            found, _negations(original, [span for span, _ in found], reach=14, words=1), strict=True
+        ):
             (excluded if negated else included).append(category)
-            previous_end, previous_negated = end, negated
         included = [c for c in dict.fromkeys(included) if c not in excluded]
         if len(included) == 1:
             reading.conditions.append(Condition(column="category", op="eq", value=included[0]))
@@ -823,14 +840,31 @@ class RuleUnderstander:
                 reading.unknown.append(text.value[mention.start : end].strip())
 
 
-def _negated(text: str, start: int) -> bool:
-    """A negation word shortly before `start` in the same clause: "excluding anything from X", "除了X"."""
-    before = text[max(0, start - 32) : start]
-    clause = re.split(r"[,;，。；]|\bbut\b|\band\b|但|并且", before)[-1]
+def _negations(text: str, spans: list[tuple[int, int]], reach: int, words: int = 3) -> list[bool]:
+    """Which of the (ordered) names or categories at `spans` are excluded: a negation shortly before one in its
+    clause ("excluding anything from X", "non-equity", "除了X") or a negation word after it ("货币基金除外"), and
+    every item of a list that follows a negated one ("except equity and mixed", "除了华盛基金和鼎元基金")."""
     negation = alternation_of(lx.NEGATIONS)
-    return (
-        re.search(rf"(?<![a-z])(?:{negation})(?![a-z])(?:\s*[a-z']+){{0,3}}\s*$|(?:{negation})\s*$", clause) is not None
+    before_pattern = re.compile(
+        rf"(?<![a-z])(?:{negation})(?![a-z])[\s-]*(?:[\w'-]+[\s-]*){{0,{words}}}$|(?:{negation})\s*$"
     )
+    after_pattern = re.compile(rf"\s*(?:funds?|基金)?\s*(?:{alternation_of(lx.POSTFIX_NEGATIONS)})")
+    found: list[bool] = []
+    previous_end, previous_negated = 0, False
+    for start, end in spans:
+        before = text[max(previous_end, start - reach) : start]
+        clause = re.split(r"[,;，。；]|\bbut\b|\band\b|但|并且", before)[-1]
+        negated = bool(before_pattern.search(clause) or after_pattern.match(text[end : end + 20]))
+        if previous_negated and re.fullmatch(LIST_JOINERS, text[previous_end:start]):
+            negated = True
+        found.append(negated)
+        previous_end, previous_negated = end, negated
+    return found
+
+
+def _add_once(reading: Reading, condition: Condition) -> None:
+    if condition not in reading.conditions:
+        reading.conditions.append(condition)
 
 
 def _name_span(text: str, name: str) -> tuple[int, int] | None:
@@ -847,13 +881,9 @@ def _name_span(text: str, name: str) -> tuple[int, int] | None:
 
 def _add_name(reading: Reading, column: str, value: str) -> None:
     """One condition per name column: a second name widens it to a list ("funds of A or B")."""
-    for index, condition in enumerate(reading.conditions):
-        if condition.column == column and condition.op in ("eq", "in"):
-            values = condition.value if isinstance(condition.value, list) else [str(condition.value)]
-            merged = list(dict.fromkeys([*map(str, values), value]))
-            reading.conditions[index] = Condition(column=column, op="in", value=merged)
-            return
-    reading.conditions.append(Condition(column=column, op="eq", value=value))
+    condition = widened(reading.conditions, Condition(column=column, op="eq", value=value))
+    reading.conditions = [c for c in reading.conditions if c.column != column or c.op not in ("eq", "in")]
+    reading.conditions.append(condition)
 
 
 def _name_key(name: str) -> str:
@@ -862,17 +892,6 @@ def _name_key(name: str) -> str:
 
 # what joins the items of a list: at least one connector ("equity and mixed"), not a space ("non-QDII index")
 LIST_JOINERS = r"(?:\s|funds?|基金|型)*(?:,|、|/|and|or|nor|和|或|及|与|以及)(?:\s|,|and|or|funds?|基金|型)*"
-
-
-def _category_negated(text: str, window_start: int, start: int, end: int) -> bool:
-    """ "non-equity", "not bond funds", "货币基金除外": a negation just before a category word, or one after it."""
-    negation = alternation_of(lx.NEGATIONS)
-    before = text[window_start:start]
-    after = text[end : end + 20]
-    return bool(
-        re.search(rf"(?<![a-z])(?:{negation})(?![a-z])[\s-]*(?:\w+[\s-]*)?$", before)
-        or re.match(rf"\s*(?:funds?|基金)?\s*(?:{alternation_of(lx.POSTFIX_NEGATIONS)})", after)
-    )
 
 
 SHARED_JOINER = r"\s*(?:和|与|及|以及|、|,|and|or|&|/)\s*(?:the\s+)?"
@@ -1043,6 +1062,15 @@ THEME_PATTERNS = {rf"{re.escape(en.lower())}|{re.escape(zh)}": en for en, zh in 
     r"health ?care|medical": "Healthcare",
     r"nasdaq": "Nasdaq",
 }
+# a rating or score the database has no column for: any words before "score" / "评分" but the risk level's
+MISSING_FIGURES = re.compile(
+    r"(?<![a-z])(?:[a-z][a-z0-9-]*\s+)?(?!risk\s|the\s|a\s|an\s)[a-z][a-z0-9-]*\s+(?:scores?|ratings?|grades?|stars?)(?![a-z])"
+    r"|(?<!风险)(?:评分|评级|得分|星级|星评)"
+    r"|(?:成立以来|自成立|since (?:inception|launch)|inception[- ]to[- ]date|all[- ]time)\s*(?:的)?\s*"
+    r"(?:收益率?|回报率?|涨幅|业绩|returns?|performance|gains?)"
+    r"|(?:returns?|performance|gains?)\s+since\s+(?:inception|launch)"
+)
+COMPARATOR_WORDS = alternation_of([w for op in ("gt", "ge", "lt", "le") for w in lx.PREFIX_COMPARATORS[op]])
 OPPOSITE = {"eq": "ne", "gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}
 # comparators that cannot also start a horizon ("over the past year") or a sort ("最高"): any text after them that is
 # not a number is a target the database has no figure for
@@ -1094,6 +1122,42 @@ ZERO_BEFORE = (
     r"|(?:exclude|excluding|drop|remove|except|not|skip|avoid)\s+(?:the\s+)?(?:those|ones|funds|the ones)?\s*"
     r"(?:with|having|that (?:have|charge)|charging)\s*(?:a|an|any)?)\s*$"
 )
+
+
+def _value_of(text: str, mention: Mention, before_start: int, window: int) -> Found | None:
+    """The comparison that belongs to a column word: right before it, after it, said in words, or before it. A
+    value whose unit names another column ("low-risk funds of at least 1 billion") is not this word's."""
+    dated = mention.column == "inception_date"
+    found = (
+        _adjacent_value(text, before_start, mention.start)
+        or _find_value(text, mention.end, window, after=True, allow_time=dated)
+        or _word_value(text, mention, window, before_start)
+        or _find_value(text, before_start, mention.start, after=False, allow_time=dated)
+    )
+    if found is None:
+        return None
+    # the window may have cut the unit short ("at least 1 billi"): read it again past the window
+    whole = _find_value(text, found[4][0], min(len(text), found[4][1] + 12), after=True)
+    implied = _column_of_unit(whole[2] if whole is not None else found[2])
+    # a NAV is in yuan too ("单位净值高于3元"), though yuan alone speaks of the minimum purchase
+    fits = implied in (None, mention.column) or (mention.column == "nav" and implied == "min_purchase_cny")
+    return found if fits else None
+
+
+def _oriented(text: str, mention: Mention, found: Found) -> Found:
+    """The comparison's direction with what surrounds it: a negation before it flips it ("不要风险等级4的",
+    "exclude those with risk level 5"); a comparator left before the column word gives an "of" value its
+    direction ("trading below a NAV of 0.5")."""
+    op, number, unit, upper, span = found
+    negation = alternation_of(lx.NEGATIONS)
+    ones = r"(?:(?:those|the ones|ones|funds?)\s+)?(?:(?:with|having|of|at|the)\s+)?"
+    if op == "eq" and span[0] >= mention.end:
+        dangling = re.search(rf"(?<![a-z])(?P<op>{COMPARATOR_WORDS})\s+(?:an?\s+|the\s+)?$", text[: mention.start])
+        op = _op_of(dangling.group("op")) or op if dangling else op
+    negated = re.search(rf"(?<![a-z])(?:{negation})(?![a-z])\s*{ones}$", text[: min(span[0], mention.start)])
+    if op in OPPOSITE and negated:
+        op = OPPOSITE[op]
+    return (op, number, unit, upper, span)
 
 
 def _adjacent_value(text: str, start: int, end: int) -> Found | None:
