@@ -46,6 +46,16 @@ def test_order_counts_with_a_limit(scorer: Scorer) -> None:
     assert not scorer.compare(wrong_direction, gold, ordered=False)[0]
 
 
+def test_a_limit_inside_a_subquery_picks_a_set_and_orders_nothing(scorer: Scorer) -> None:
+    # "compare the two biggest": the two funds in any order; an outer LIMIT still orders
+    biggest = "SELECT code FROM funds WHERE category='bond' ORDER BY size_cny_100m DESC LIMIT 2"
+    with scorer.engine.connect() as connection:
+        codes = [row[0] for row in connection.exec_driver_sql(biggest)]
+    smallest_first = FundFilter(codes=codes, sort=[SortKey(column="size_cny_100m", descending=False)])
+    assert scorer.compare(smallest_first, f"SELECT code FROM funds WHERE code IN ({biggest})", ordered=False)[0]
+    assert not scorer.compare(smallest_first, biggest, ordered=False)[0]
+
+
 def test_ties_in_the_sort_key_may_swap(scorer: Scorer) -> None:
     # management fees are a few discrete values: many bond funds tie, and SQL gives ties no order
     cheapest = FundFilter(conditions=[BOND], sort=[SortKey(column="management_fee", descending=False)], limit=20)
