@@ -9,37 +9,32 @@ Whatever still looks like "<word> above <number>" afterwards is reported as unkn
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, cached_property
 
 from luodi.scenarios.funds import lexicon as lx
 from luodi.scenarios.funds.database import Directory
+from luodi.scenarios.funds.dates import MONTHS, age_condition, age_op, op_of, year_condition
+from luodi.scenarios.funds.horizons import Horizon, clause_stop, find_horizons, horizon_column
 from luodi.scenarios.funds.names import NameBook, name_slots
+from luodi.scenarios.funds.normalize import CJK, Text, normalize
 from luodi.scenarios.funds.query import Condition, SortKey, widened
 from luodi.scenarios.funds.schema import FUND_COLUMNS
-from luodi.scenarios.funds.vague import months_before, vague_words
+from luodi.scenarios.funds.vague import vague_words
+from luodi.scenarios.funds.values import (
+    COMPARATOR_WORDS,
+    TIME_UNIT,
+    VALUE,
+    Mention,
+    column_of_unit,
+    find_value,
+    make_condition,
+    oriented,
+    scaled,
+    value_of,
+)
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
-SEPARATORS = re.compile(
-    r"[,;!?。！？；、]|(?<!\d)\.|\.(?!\d)|\b(?:with|that|which|where|whose|and are|but)\b|的|且|并且|同时"
-)
-ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-ZH_NUMBER = re.compile(
-    r"(?<![\d.])[零一二两三四五六七八九十百千]+(?=\s*(?:年|个|月|只|支|名|款|%|亿|万|元|块|倍|成|位|条|星|级|以|$))"
-    # a rank or page needs no unit after it: "排名前五的", "倒数第三", "第二页"
-    r"|(?:(?<=前)|(?<=后)|(?<=倒数)|(?<=第))[一二两三四五六七八九十]+"
-)
-CURRENCY = r"(?:(?<![a-z])(?:rmb|cny)|[¥￥])"
-# "5千万" = 5000万, "3百万" = 300万: the compound units become plain 万
-ZH_COMPOUND_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(千|百)万")
-EN_NUMBERS = re.compile(
-    r"\b(?:(" + "|".join(w for w in lx.YEARS_WORDS if w != "one") + r")|(one)(?=[- ]?(?:years?|months?|percent|%)))\b"
-)
-EN_LIMIT_WORDS = re.compile(r"\b(?:top|first|best|next)\s+(" + "|".join(lx.YEARS_WORDS) + r")\b")
-VALUE = rf"(?P<num>{lx.NUMBER})\s*(?P<unit>{lx.UNIT})?"
-NUMBER_UNIT = re.compile(VALUE)
 WINDOW = 40
 # words that may precede a comparison with no column word ("and make it above 80%", "改成超过80%")
 ELLIPSIS_WORDS = {
@@ -48,66 +43,6 @@ ELLIPSIS_WORDS = {
     *("condition", "threshold", "limit", "bar", "filter", "please", "that", "this", "one", "what", "about", "how"),
     *"改成为并且而再要只同时还但换设置把条件它这个那",
 }
-
-
-def zh_to_int(text: str) -> int:
-    """Chinese numerals below 10000: 三 -> 3, 十五 -> 15, 二十 -> 20, 一百二十 -> 120, 五千 -> 5000."""
-    total, current = 0, 0
-    for char in text:
-        if char in ZH_DIGITS:
-            current = ZH_DIGITS[char]
-        elif char == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif char == "百":
-            total += (current or 1) * 100
-            current = 0
-        elif char == "千":
-            total += (current or 1) * 1000
-            current = 0
-    return total + current
-
-
-def _fraction(match: re.Match[str]) -> str:
-    """百分之五 -> 5%, 千分之五 -> 0.5%."""
-    digits = match.group(2)
-    number = float(digits) if re.fullmatch(r"[\d.]+", digits) else float(zh_to_int(digits))
-    return f"{number / (10 if match.group(1) == '千' else 1):g}%"
-
-
-def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
-    text = re.sub(r"(百|千)分之([\d.]+|[零一二两三四五六七八九十]+)", _fraction, text)
-    # "doubled" is a gain of 100% or more, "翻两番" (quadrupled) 300%
-    text = re.sub(r"(?<![a-z])doubled(?![a-z])", "returned 100% or more", text)
-    text = re.sub(r"(?<![a-z])tripled(?![a-z])", "returned 200% or more", text)
-    text = re.sub(r"翻倍|翻了一番|翻了1番|翻一番", "涨了100%以上", text)
-    text = re.sub(r"翻了两番|翻两番", "涨了300%以上", text)
-    # half a year is 6 months, whether it is a return's horizon ("近半年") or an age ("成立不到半年")
-    text = re.sub(r"(?<![上下前后])半年", "6个月", text)  # not 上半年 / 下半年, the halves of a calendar year
-    text = re.sub(r"(?<![a-z])half[- ]?(?:a[- ])?year(?![a-z])", "6 months", text)
-    text = ZH_COMPOUND_UNIT.sub(lambda m: f"{float(m.group(1)) * (1000 if m.group(2) == '千' else 100):g}万", text)
-    text = ZH_NUMBER.sub(lambda m: str(zh_to_int(m.group())), text)
-    text = re.sub(r"(?<=than )an? (?=years?|months?)|(?<=than )one (?=years?|months?)", "1 ", text)
-    text = EN_NUMBERS.sub(lambda m: str(lx.YEARS_WORDS[m.group(1) or m.group(2)]), text)
-    text = EN_LIMIT_WORDS.sub(lambda m: m.group().replace(m.group(1), str(lx.YEARS_WORDS[m.group(1)])), text)
-    text = re.sub(r"(?<![a-z])r([1-5])(?![0-9])", r"risk level \1", text)
-    # "RMB 5bn", "¥1,000": the currency said before the number becomes the unit after it
-    text = re.sub(
-        rf"{CURRENCY}\s*(\d[\d,]*(?:\.\d+)?)(?![\d.,])(?!\s*(?:billion|bn|million|mn|万|亿|k\b))", r"\1 yuan", text
-    )
-    text = re.sub(rf"{CURRENCY}\s*(\d)", r"\1", text)
-    return re.sub(r"(\d),(\d{3})", r"\1\2", text)
-
-
-@dataclass
-class Mention:
-    family: str  # a column, or "return" / "age" / "company" / "manager" / "category"
-    start: int
-    end: int
-    column: str | None = None  # resolved column (returns get theirs from a horizon)
-    used: bool = False
-    found: Found | None = None  # the comparison it took, for a figure listed with it ("A and B below 5%")
 
 
 @dataclass
@@ -171,26 +106,6 @@ class Reading:
             or self.column_comparison
             or self.wants_best_without_measure
         )
-
-
-class Text:
-    """The normalized message, with recognized spans blanked so later rules do not read them again."""
-
-    def __init__(self, text: str) -> None:
-        self.value = text
-
-    def consume(self, start: int, end: int) -> None:
-        self.value = self.value[:start] + " " * (end - start) + self.value[end:]
-
-    def finditer(self, pattern: re.Pattern[str] | str) -> list[re.Match[str]]:
-        compiled = re.compile(pattern) if isinstance(pattern, str) else pattern
-        return list(compiled.finditer(self.value))
-
-    def take(self, pattern: re.Pattern[str] | str) -> list[re.Match[str]]:
-        found = self.finditer(pattern)
-        for match in found:
-            self.consume(*match.span())
-        return found
 
 
 def _bounded(words: tuple[str, ...] | list[str]) -> re.Pattern[str]:
@@ -407,7 +322,7 @@ class RuleUnderstander:
         for pattern in BUY_WITH:
             for match in text.finditer(pattern):
                 if (match.group("unit") or "元") in ("元", "yuan", "rmb", "cny", "块"):
-                    value = _scaled("min_purchase_cny", float(match.group("num")), match.group("unit") or "")
+                    value = scaled("min_purchase_cny", float(match.group("num")), match.group("unit") or "")
                     reading.conditions.append(Condition(column="min_purchase_cny", op="le", value=value))
                     text.consume(*match.span())
 
@@ -465,13 +380,13 @@ class RuleUnderstander:
         for pattern, fixed in age_patterns:
             for match in text.finditer(pattern):
                 groups = match.groupdict()
-                op = fixed or _age_op(groups.get("op"), groups.get("post"))
+                op = fixed or age_op(groups.get("op"), groups.get("post"))
                 if op is None:
                     continue
                 if fixed == "lt" and not re.search(founded, text.value):
                     continue  # "over the past 3 years" alone is a return horizon, not an age
                 months = int(groups["n"]) * (1 if re.match(r"month|个?月", groups["u"]) else 12)
-                reading.conditions.append(_age_condition(op, months, as_of))
+                reading.conditions.append(age_condition(op, months, as_of))
                 text.consume(*match.span())
         year_patterns = (
             rf"(?P<op>before|prior to|earlier than|after|later than|since|in|from|during)\s+(?P<month>{MONTHS})\.?\s+(?P<y>(?:19|20)\d\d)",  # noqa: E501
@@ -487,7 +402,7 @@ class RuleUnderstander:
             return  # a bare year is a date only in a question about funds or a refinement ("make that after 2020")
         for pattern in year_patterns:
             for match in text.finditer(pattern):
-                condition = _year_condition(match.groupdict())
+                condition = year_condition(match.groupdict())
                 if condition is not None:
                     reading.conditions.append(condition)
                     text.consume(*match.span())
@@ -530,7 +445,7 @@ class RuleUnderstander:
         groups = "|".join(f"(?P<{family}>{alternation_of(words)})" for family, words in lx.COLUMN_WORDS.items())
         pattern = re.compile(rf"(?<![a-z])(?:{groups})(?![a-z])")
         mentions = [Mention(str(m.lastgroup), m.start(), m.end()) for m in pattern.finditer(text.value)]
-        horizons = _horizons(text.value)
+        horizons = find_horizons(text.value)
         for mention in mentions:
             mention.column = _resolve_column(mention, horizons, text.value)
         return mentions
@@ -540,16 +455,16 @@ class RuleUnderstander:
             if mention.column is None or mention.family in ("company", "manager", "category", "age"):
                 continue
             after_end = mentions[index + 1].start if index + 1 < len(mentions) else len(text.value)
-            window = _clause(text.value, mention.end, min(after_end, mention.end + WINDOW))
+            window = clause_stop(text.value, mention.end, min(after_end, mention.end + WINDOW))
             before_start = max(mentions[index - 1].end if index > 0 else 0, mention.start - WINDOW)
-            found = _value_of(text.value, mention, before_start, window)
+            found = value_of(text.value, mention, before_start, window)
             if found is None:
                 self._adjustment(text, mention, window, reading)
                 continue
-            found = _oriented(text.value, mention, found)
+            found = oriented(text.value, mention, found)
             op, number, unit, upper, span = found
             for column in _listed_returns(text.value, mention) or [mention.column]:
-                condition = _condition(column, op, number, unit, upper, self.directory.as_of)
+                condition = make_condition(column, op, number, unit, upper, self.directory.as_of)
                 if condition is None:
                     reading.unsupported.append(
                         text.value[min(span[0], mention.start) : max(span[1], mention.end)].strip()
@@ -572,7 +487,7 @@ class RuleUnderstander:
             if not re.fullmatch(SHARED_JOINER, text.value[mention.end : following.start]):
                 continue
             op, number, unit, upper, _span = following.found
-            condition = _condition(mention.column, op, number, unit, upper, self.directory.as_of)
+            condition = make_condition(mention.column, op, number, unit, upper, self.directory.as_of)
             if condition is not None:
                 reading.conditions.append(condition)
                 mention.used, mention.found = True, following.found
@@ -590,7 +505,7 @@ class RuleUnderstander:
         if found and TIME_UNIT.fullmatch(found.group("unit") or ""):
             return
         if verb and found and mention.column:
-            value = _scaled(mention.column, float(found.group("num")), found.group("unit") or "")
+            value = scaled(mention.column, float(found.group("num")), found.group("unit") or "")
             reading.adjust.append((mention.column, value))
             mention.used = True
             text.consume(mention.start, mention.end + found.end())
@@ -604,7 +519,7 @@ class RuleUnderstander:
             r"我是说|我指的是",
             text.value,
         )
-        horizons = _horizons(text.value)
+        horizons = find_horizons(text.value)
         if marker and len(horizons) == 1:
             named = lx.MONTHS_TO_HORIZON.get(horizons[0].months)
             reading.horizon = lx.RETURN_COLUMNS[named] if named else None
@@ -616,28 +531,28 @@ class RuleUnderstander:
         comparators = alternation_of([w for op in ("gt", "ge", "lt", "le") for w in lx.PREFIX_COMPARATORS[op]])
         for match in text.finditer(rf"(?<![a-z])(?:{LOSS_NOUNS})(?![a-z])\s*(?:of\s+)?(?P<op>{comparators})\s*{VALUE}"):
             # "a 1-year loss of more than 30%" is a return below -30%: the bound flips with the sign
-            op = _op_of(match.group("op"))
-            column = _horizon_column(_horizons(text.value), match.start(), text.value)
+            op = op_of(match.group("op"))
+            column = horizon_column(find_horizons(text.value), match.start(), text.value)
             if op and column and not TIME_UNIT.match(match.group("unit") or ""):  # "down over 6 months": a horizon
                 flipped = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}[op]
                 value = -abs(float(match.group("num")))
                 reading.conditions.append(Condition(column=column, op=flipped, value=value))  # type: ignore[arg-type]
                 text.consume(*match.span())
         for match in text.finditer(rf"(?<![a-z])(?P<verb>{RELATIVE_VERBS})(?![a-z])\s*(?:by\s+)?{VALUE}"):
-            column = _horizon_column(_horizons(text.value), match.start(), text.value)
+            column = horizon_column(find_horizons(text.value), match.start(), text.value)
             if column:
                 op = "lt" if match.group("verb").startswith(("跑输", "under", "lag")) else "gt"
                 reading.conditions.append(Condition(column=column, op=op, value=float(match.group("num"))))  # type: ignore[arg-type]
                 text.consume(*match.span())
         self._moves(text, reading)
         for match in text.finditer(rf"(?:{NEGATED_LOSS})\s*(?:{alternation_of(LOSS_WORDS)})"):
-            column = _horizon_column(_horizons(text.value), match.start(), text.value)
+            column = horizon_column(find_horizons(text.value), match.start(), text.value)
             if column:  # "haven't lost money", "没有亏钱": a return of at least zero
                 reading.conditions.append(Condition(column=column, op="ge", value=0.0))
                 text.consume(*match.span())
         for op, words in (("lt", LOSS_WORDS), ("gt", PROFIT_WORDS)):
             for match in text.finditer(_bounded(words)):
-                column = _horizon_column(_horizons(text.value), match.start(), text.value)
+                column = horizon_column(find_horizons(text.value), match.start(), text.value)
                 if column and not any(c.column == column for c in reading.conditions):
                     reading.conditions.append(Condition(column=column, op=op, value=0.0))  # type: ignore[arg-type]
                 text.consume(*match.span())
@@ -652,10 +567,10 @@ class RuleUnderstander:
         for match in text.finditer(pattern):
             if (match.group("unit") or "%").strip() not in ("%", "percent"):
                 continue
-            column = _horizon_column(_horizons(text.value), match.start(), text.value)
+            column = horizon_column(find_horizons(text.value), match.start(), text.value)
             if column is None:
                 continue
-            op = _op_of(match.group("op")) if match.group("op") else "ge"
+            op = op_of(match.group("op")) if match.group("op") else "ge"
             number = float(match.group("num"))
             if match.group("way") == "down":  # a loss of more than 5% is a return below -5%
                 op, number = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}[op or "ge"], -number
@@ -746,11 +661,13 @@ class RuleUnderstander:
             if match:
                 text.consume(*match.span())
                 resolved = (
-                    _horizon_column(_horizons(text.value), match.start(), text.value) if column == "return" else column
+                    horizon_column(find_horizons(text.value), match.start(), text.value)
+                    if column == "return"
+                    else column
                 )
                 return [SortKey(column=resolved or "return_1y", descending=descending)]
         # "the 5 worst mixed funds over 3 years": a ranking with a horizon and no figure ranks the return
-        horizons = _horizons(text.value)
+        horizons = find_horizons(text.value)
         rank = re.search(
             rf"(?<![a-z])(?:(?P<high>{alternation_of(lx.BEST_WORDS)}|top)|(?P<low>{alternation_of(lx.WORST_WORDS)}|bottom))(?![a-z])",
             text.value,
@@ -801,10 +718,10 @@ class RuleUnderstander:
         ):
             if TIME_UNIT.fullmatch(match.group("unit") or ""):
                 continue  # "over 3 years": a horizon phrase, not a comparison
-            implied = _column_of_unit(match.group("unit") or "")
-            found = _find_value(match.group(), 0, len(match.group()), after=True)
+            implied = column_of_unit(match.group("unit") or "")
+            found = find_value(match.group(), 0, len(match.group()), after=True)
             if implied and found is not None:
-                condition = _condition(implied, found[0], found[1], found[2], found[3], self.directory.as_of)
+                condition = make_condition(implied, found[0], found[1], found[2], found[3], self.directory.as_of)
                 if condition is not None:
                     reading.conditions.append(condition)
                     continue
@@ -812,7 +729,7 @@ class RuleUnderstander:
                 re.findall(r"[\u4e00-\u9fff]", match.group("words"))
             )
             if words <= ELLIPSIS_WORDS:
-                found = _find_value(match.group(), 0, len(match.group()), after=True)
+                found = find_value(match.group(), 0, len(match.group()), after=True)
                 if found is not None:
                     reading.bare.append(found[:4])
                     continue
@@ -832,11 +749,11 @@ class RuleUnderstander:
                 continue
             if any(start <= mention.start and mention.end <= end for start, end in vague):
                 continue
-            end = _clause(text.value, mention.end, len(text.value))
+            end = clause_stop(text.value, mention.end, len(text.value))
             comparison = rf"\s*(?:都|均|is |are |was |were )?\s*(?:{TARGET_COMPARATORS})(?![a-z])\s*(?P<rest>\S.*)"
             target = re.match(comparison, text.value[mention.end : end])
             rest = target.group("rest").strip() if target else ""
-            if rest and not re.match(rf"-?\d|{VALUE}", rest) and not _horizons(rest[:12]):
+            if rest and not re.match(rf"-?\d|{VALUE}", rest) and not find_horizons(rest[:12]):
                 reading.unknown.append(text.value[mention.start : end].strip())
 
 
@@ -908,7 +825,7 @@ def _listed_returns(text: str, mention: Mention) -> list[str]:
     listed = HORIZON_LIST.search(text[max(0, mention.start - 60) : mention.start])
     if not listed:
         return []
-    columns = [lx.MONTHS_TO_HORIZON.get(h.months) for h in _horizons(listed.group())]
+    columns = [lx.MONTHS_TO_HORIZON.get(h.months) for h in find_horizons(listed.group())]
     return [lx.RETURN_COLUMNS[c] for c in columns if c] if all(columns) else []
 
 
@@ -938,125 +855,19 @@ def alternation_of(words: tuple[str, ...] | list[str]) -> str:
 
 
 # --- helpers: horizons -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Horizon:
-    start: int
-    end: int
-    months: int
-
-
-def _horizons(text: str) -> list[Horizon]:
-    found: list[Horizon] = []
-    taken: set[int] = set()
-    for pattern, months in lx.HORIZON_PATTERNS:
-        for match in re.finditer(rf"(?<![a-z])(?:{pattern})(?![a-z])", text):
-            if match.start() in taken:
-                continue
-            value = months
-            if value is None:
-                number = int(match.group(1))
-                is_years = re.search(r"y|年", match.group()[len(match.group(1)) :]) is not None
-                is_years = is_years and "月" not in match.group()
-                value = number * 12 if is_years else number
-            found.append(Horizon(match.start(), match.end(), value))
-            taken.update(range(match.start(), match.end()))
-    return found
-
-
-def _horizon_column(horizons: list[Horizon], position: int, text: str) -> str | None:
-    """The return column for a mention at `position`: the nearest horizon in its clause, else the only one."""
-    clause_start = max([m.end() for m in SEPARATORS.finditer(text[:position])] or [0])
-    next_separator = SEPARATORS.search(text, position)
-    clause_end = next_separator.start() if next_separator else len(text)
-    near = [h for h in horizons if clause_start <= h.start and h.end <= clause_end]
-    candidates = near or (horizons if len(horizons) == 1 else [])
-    if not candidates:
-        return lx.RETURN_COLUMNS[lx.DEFAULT_HORIZON]
-    nearest = min(candidates, key=lambda h: min(abs(h.end - position), abs(h.start - position)))
-    horizon = lx.MONTHS_TO_HORIZON.get(nearest.months)
-    return lx.RETURN_COLUMNS[horizon] if horizon else None
 
 
 def _resolve_column(mention: Mention, horizons: list[Horizon], text: str) -> str | None:
     if mention.family == "return":
-        return _horizon_column(horizons, mention.start, text)
+        return horizon_column(horizons, mention.start, text)
     if mention.family == "age":
         return "inception_date"
     return mention.family
 
 
 # --- helpers: values --------------------------------------------------------------------------------------
-def _clause(text: str, start: int, end: int) -> int:
-    """Where the clause starting at `start` ends (before `end`): at a separator, but not inside "between a and b"."""
-    separator = SEPARATORS.search(text, start, end)
-    return separator.start() if separator else end
 
 
-Found = tuple[str, float, str, float | None, tuple[int, int]]
-
-
-def _value_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    patterns: list[tuple[str, re.Pattern[str]]] = []
-    for template in lx.BETWEEN:
-        source = template.format(num=lx.NUMBER, unit=lx.UNIT) + rf"\s*(?P<unit>{lx.UNIT})?(?:\s*之间)?"
-        patterns.append(("between", re.compile(source)))
-    for op in ("ge", "le"):
-        postfix = alternation_of(lx.POSTFIX_COMPARATORS[op])
-        patterns.append((op, re.compile(rf"(?:在|为|是|of|at|is|are)?\s*{VALUE}\s*(?:{postfix})(?![a-z])")))
-    for op in ("ge", "le", "gt", "lt", "ne", "eq"):
-        prefix = alternation_of(lx.PREFIX_COMPARATORS[op])
-        patterns.append((op, re.compile(rf"(?<![a-z])(?:{prefix})(?![a-z])\s*(?:a |an |of |the |just )?\s*{VALUE}")))
-    return patterns
-
-
-VALUE_PATTERNS = _value_patterns()
-
-
-def _find_value(text: str, start: int, end: int, after: bool, allow_time: bool = True) -> Found | None:
-    """The first comparison in text[start:end] (after a column word), or the last (before one). Without
-    `allow_time`, "over 3 years" is a horizon, not a value."""
-    segment = text[start:end]
-    best: tuple[int, Found] | None = None
-    for op, pattern in VALUE_PATTERNS:
-        for match in pattern.finditer(segment):
-            groups = match.groupdict()
-            number = _number(groups.get("num") or groups.get("a"))
-            if number is None:
-                continue
-            upper = _number(groups.get("b")) if op == "between" else None
-            unit = groups.get("unit") or groups.get("ua") or ""
-            if not allow_time and TIME_UNIT.match(unit):
-                continue
-            found: Found = (op, number, unit, upper, (start + match.start(), start + match.end()))
-            position = match.start() if after else -match.end()
-            if after and segment[: match.start()].strip(" :：-") and op == "eq" and len(segment[: match.start()]) > 12:
-                continue  # "is"/"of" far from the column word is not its value
-            if best is None or position < best[0]:
-                best = (position, found)
-            break
-    if best is None and not after:
-        # "a 1.5% purchase fee", "0.15%的管理费": a value right before the column word is that value
-        before = re.search(rf"(?<![\d.]){VALUE}\s*(?:的)?\s*$", segment)
-        if before and before.group("unit") in ("%", "亿", "亿元", "元", "yuan"):
-            number = float(before.group("num"))
-            return ("eq", number, before.group("unit"), None, (start + before.start(), start + before.end()))
-    if best is None:
-        bare = re.match(rf"\s*[:：]?\s*{VALUE}", segment) if after else None
-        bare = bare or (
-            re.match(rf"\s*(?:just|only|of just|as little as|仅有|仅为|仅|只有|只要|只)\s*{VALUE}", segment)
-            if after
-            else None
-        )
-        if bare and bare.group("unit") in ("%", "亿", "亿元", "元", "yuan", "rmb", "cny", "块"):
-            return ("eq", float(bare.group("num")), bare.group("unit"), None, (start, start + bare.end()))
-        return None
-    return best[1]
-
-
-SIGN_WORDS = {
-    "lt": r"(?:为|是)?负(?:值|数|收益|回报)?|negative|in the red|below zero|亏损|亏钱|下跌|lost money|losing money",
-    "gt": r"(?:为|是)?正(?:值|数|收益|回报)?|positive|in the black|above zero|赚钱|盈利|上涨|made money",
-}
 THEME_PATTERNS = {rf"{re.escape(en.lower())}|{re.escape(zh)}": en for en, zh in lx.NAME_THEMES} | {
     r"tech": "Tech",
     r"health ?care|medical": "Healthcare",
@@ -1070,8 +881,6 @@ MISSING_FIGURES = re.compile(
     r"(?:收益率?|回报率?|涨幅|业绩|returns?|performance|gains?)"
     r"|(?:returns?|performance|gains?)\s+since\s+(?:inception|launch)"
 )
-COMPARATOR_WORDS = alternation_of([w for op in ("gt", "ge", "lt", "le") for w in lx.PREFIX_COMPARATORS[op]])
-OPPOSITE = {"eq": "ne", "gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}
 # comparators that cannot also start a horizon ("over the past year") or a sort ("最高"): any text after them that is
 # not a number is a target the database has no figure for
 TARGET_COMPARATORS = (
@@ -1082,15 +891,11 @@ TWO_COLUMN_COMPARATORS = (
     r"above|below|higher than|lower than|greater than|less than|more than|exceeds?|不低于|不高于|"
     r"高于|低于|超过|大于|小于|不少于|不超过"
 )
-TIME_UNIT = re.compile(r"years?|yrs?|年|months?|个?月")
 ADJUST_VERBS = (
     r"lower|raise|change|set|make|increase|decrease|reduce|loosen|tighten|relax|move|adjust|bump|"
     r"改成|改为|降到|降低到|降至|提高到|提高至|调到|调整到|调整为|放宽到|收紧到|换成"
 )
 RELATIVE_VERBS = r"跑输|跑赢|outperform(?:ed|s|ing)?|underperform(?:ed|s|ing)?|lagg?(?:ed|ing|s)?|beat(?:s|ing)?"
-MONTHS = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"  # noqa: E501
-MONTH_NUMBERS = {name: number for number, name in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}  # fmt: skip
 LOSS_NOUNS = r"loss(?:es)?|lost|drop(?:ped)?|decline[ds]?|fell|fall|down|亏损|亏了|下跌|跌幅|跌了|回落"
 BUY_WITH = (
     rf"(?:buy|invest|purchase|start|get in)\w*\s+(?:\w+\s+){{0,2}}with\s+(?:just\s+|only\s+)?{VALUE}",
@@ -1115,234 +920,6 @@ LOSS_WORDS = (
     r"赔钱",
 )
 PROFIT_WORDS = (r"made money", r"making money", r"in the black", r"(?:are|is|were|was) up", r"赚钱", r"盈利")
-ZERO_AFTER = r"(?:is |of |at |为|是)?(?:zero|nil|none|free|0|零)(?![\d.])"
-ZERO_BEFORE = (
-    r"(?<![a-z])(?:no|zero|without(?: a| any)?|free of|免|零|0|没有|不收|无"
-    # "exclude those with a purchase fee": keep the funds that charge none
-    r"|(?:exclude|excluding|drop|remove|except|not|skip|avoid)\s+(?:the\s+)?(?:those|ones|funds|the ones)?\s*"
-    r"(?:with|having|that (?:have|charge)|charging)\s*(?:a|an|any)?)\s*$"
-)
-
-
-def _value_of(text: str, mention: Mention, before_start: int, window: int) -> Found | None:
-    """The comparison that belongs to a column word: right before it, after it, said in words, or before it. A
-    value whose unit names another column ("low-risk funds of at least 1 billion") is not this word's."""
-    dated = mention.column == "inception_date"
-    found = (
-        _adjacent_value(text, before_start, mention.start)
-        or _find_value(text, mention.end, window, after=True, allow_time=dated)
-        or _word_value(text, mention, window, before_start)
-        or _find_value(text, before_start, mention.start, after=False, allow_time=dated)
-    )
-    if found is None:
-        return None
-    # the window may have cut the unit short ("at least 1 billi"): read it again past the window
-    whole = _find_value(text, found[4][0], min(len(text), found[4][1] + 12), after=True)
-    implied = _column_of_unit(whole[2] if whole is not None else found[2])
-    # a NAV is in yuan too ("单位净值高于3元"), though yuan alone speaks of the minimum purchase
-    fits = implied in (None, mention.column) or (mention.column == "nav" and implied == "min_purchase_cny")
-    return found if fits else None
-
-
-def _oriented(text: str, mention: Mention, found: Found) -> Found:
-    """The comparison's direction with what surrounds it: a negation before it flips it ("不要风险等级4的",
-    "exclude those with risk level 5"); a comparator left before the column word gives an "of" value its
-    direction ("trading below a NAV of 0.5")."""
-    op, number, unit, upper, span = found
-    negation = alternation_of(lx.NEGATIONS)
-    ones = r"(?:(?:those|the ones|ones|funds?)\s+)?(?:(?:with|having|of|at|the)\s+)?"
-    if op == "eq" and span[0] >= mention.end:
-        dangling = re.search(rf"(?<![a-z])(?P<op>{COMPARATOR_WORDS})\s+(?:an?\s+|the\s+)?$", text[: mention.start])
-        op = _op_of(dangling.group("op")) or op if dangling else op
-    negated = re.search(rf"(?<![a-z])(?:{negation})(?![a-z])\s*{ones}$", text[: min(span[0], mention.start)])
-    if op in OPPOSITE and negated:
-        op = OPPOSITE[op]
-    return (op, number, unit, upper, span)
-
-
-def _adjacent_value(text: str, start: int, end: int) -> Found | None:
-    """ "at least a 0.5 Sharpe and at most 10% volatility", "a 0.15% management fee and more than 20bn in assets":
-    a comparison or a value with its unit right before the column word is its own, even when another comparison
-    follows it (that one belongs to the next word)."""
-    found = _find_value(text, start, end, after=False)
-    if found is None or text[found[4][1] : end].strip(" -"):
-        return None
-    return None if found[0] == "eq" and found[2] != "%" else found
-
-
-def _word_value(text: str, mention: Mention, window_end: int, before_start: int) -> Found | None:
-    """Values said in words: "negative 1-year return", "收益为负", "no purchase fee", "fee of zero", "risk level 3"."""
-    after = text[mention.end : window_end]
-    before = text[before_start : mention.start]
-    column = mention.column or ""
-    if column.startswith("return_") or column == "sharpe_3y":
-        for op, words in SIGN_WORDS.items():
-            found = re.match(rf"\s*(?:都|均|全都|全|皆|both |all )?(?:{words})", after)
-            if found:
-                return (op, 0.0, "", None, (mention.end, mention.end + found.end()))
-            found = re.search(rf"(?<![a-z])(?:{words})(?:\s+[\w-]+){{0,2}}\s*$", before)
-            if found:
-                return (op, 0.0, "", None, (before_start + found.start(), mention.start))
-    if column.endswith("_fee"):
-        found = re.match(rf"\s*{ZERO_AFTER}", after)
-        if found:
-            return ("eq", 0.0, "", None, (mention.end, mention.end + found.end()))
-        found = re.search(ZERO_BEFORE, before)
-        if found:
-            return ("eq", 0.0, "", None, (before_start + found.start(), mention.start))
-    if column == "risk_level":
-        listed = re.match(
-            r"\s*(?:of |is |at |=|为|是)?\s*([1-5](?:\s*(?:or|and|,|、|或|和|及)\s*[1-5])+)(?![\d.%])", after
-        )
-        if listed:
-            levels = sorted({int(d) for d in re.findall(r"[1-5]", listed.group(1))})
-            return ("in", float(levels[0]), ",".join(map(str, levels)), None, (mention.end, mention.end + listed.end()))
-        # any level, so "risk level 7" gets its honest empty answer rather than "7 funds"
-        found = re.match(r"\s*(?:of |is |at |=|为|是)?\s*(\d{1,2})(?![\d.%])", after)
-        if found:
-            return ("eq", float(found.group(1)), "", None, (mention.end, mention.end + found.end()))
-    return None
-
-
-def _number(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        return float(text.replace(",", ""))
-    except ValueError:
-        return None
-
-
-def _column_of_unit(unit: str) -> str | None:
-    """A number's unit can name its column when no column word does: "larger than 100亿" is a size."""
-    unit = unit.strip()
-    if unit in ("亿", "亿元", "万亿", "billion", "bn", "million", "mn") or unit.strip("()").startswith("100m"):
-        return "size_cny_100m"
-    if unit in ("元", "yuan", "rmb", "cny", "块"):
-        return "min_purchase_cny"
-    return None
-
-
-def _scaled(column: str, number: float, unit: str) -> float:
-    unit = unit.strip()
-    if column == "size_cny_100m":
-        factors = {"万亿": 10000, "billion": 10, "bn": 10, "million": 0.01, "mn": 0.01, "万": 1e-4, "万元": 1e-4,
-                   "元": 1e-8, "yuan": 1e-8, "rmb": 1e-8, "cny": 1e-8, "块": 1e-8}  # fmt: skip
-        return round(number * factors.get(unit, 1), 8)
-    if column == "min_purchase_cny":
-        factors = {"万": 1e4, "万元": 1e4, "千": 1e3, "千元": 1e3, "k": 1e3}
-        return number * factors.get(unit, 1)
-    if column == "max_drawdown_3y":
-        return abs(number)  # drawdowns are stored as positive percentages
-    if re.fullmatch(r"bps?|basis points?|个?基点", unit):
-        return number / 100
-    if unit in ("倍", "x") and column.startswith("return_"):
-        return number * 100  # "涨了一倍" is a 100% gain
-    return number
-
-
-def _condition(column: str, op: str, number: float, unit: str, upper: float | None, as_of: date) -> Condition | None:
-    if column == "inception_date":
-        return _inception_condition(op, number, unit, upper, as_of)
-    if column in ("purchase_open", "redemption_open"):
-        return None
-    if op == "in":
-        return Condition(column=column, op="in", value=[int(level) for level in unit.split(",")])
-    value = _scaled(column, number, unit)
-    if column == "risk_level":
-        value = int(value) if value == int(value) else value
-    if op == "between" and upper is not None:
-        high = _scaled(column, upper, unit)
-        low, high = sorted((value, high))
-        return Condition(column=column, op="between", value=low, upper=high)
-    return Condition(column=column, op=op, value=value)  # type: ignore[arg-type]
-
-
-def _inception_condition(op: str, number: float, unit: str, upper: float | None, as_of: date) -> Condition | None:
-    if 1900 <= number <= 2100 and op == "between" and upper is not None:
-        return Condition(
-            column="inception_date", op="between", value=f"{int(number)}-01-01", upper=f"{int(upper)}-12-31"
-        )
-    if 1900 <= number <= 2100:
-        return _year_condition({"op": {"gt": "after", "ge": "since", "lt": "before", "le": "until"}.get(op, "in"),
-                                "y": str(int(number))})  # fmt: skip
-    months = 1 if re.match(r"month|个?月", unit) else 12 if unit.startswith(("year", "yr", "年")) or unit == "" else 0
-    if months and op in ("gt", "ge", "lt", "le"):
-        return _age_condition(op, int(number) * months, as_of)
-    return None
-
-
-def _op_of(word: str) -> str | None:
-    for op, phrases in lx.PREFIX_COMPARATORS.items():
-        if op != "eq" and re.fullmatch(alternation_of(phrases), word):
-            return op
-    return None
-
-
-def _age_op(word: str | None, post: str | None) -> str | None:
-    """The comparison on a fund's age: "成立5年以上" (ge), "older than" (gt), "成立不满1年" (lt)."""
-    if post in ("以上", "多"):
-        return "ge" if word in (None, "满", "至少", "不少于") else "gt"
-    if post in ("以下", "以内"):
-        return "le"
-    if word is None:
-        return None
-    age_words = {"older": "gt", "younger": "lt", "newer": "lt", "满": "ge", "不满": "lt"}
-    return age_words.get(word) or _op_of(word)
-
-
-def _age_condition(op: str, months: int, as_of: date) -> Condition:
-    """Older than N months = founded before the as-of date minus N months (a bigger age is an earlier date)."""
-    cutoff = months_before(as_of, months).isoformat()
-    flipped = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}[op]
-    return Condition(column="inception_date", op=flipped, value=cutoff)  # type: ignore[arg-type]
-
-
-def _month_bounds(year: int, month: int) -> tuple[str, str]:
-    last = (date(year + month // 12, month % 12 + 1, 1) - date.resolution).day
-    return f"{year}-{month:02d}-01", f"{year}-{month:02d}-{last:02d}"
-
-
-def _year_condition(groups: dict[str, str | None]) -> Condition | None:
-    year = int(groups["y"] or 0)
-    if groups.get("d"):  # "2019年1月1日之前": an exact day, as "2019-01-01"
-        groups = {**groups, "md": f"-{int(groups['m2'] or 1):02d}-{int(groups['d'] or 1):02d}"}
-    month_name = groups.get("month")
-    month = MONTH_NUMBERS[month_name[:3]] if month_name else int(groups.get("m") or 0)
-    if 1 <= month <= 12:  # "after June 2020", "2020年6月以后": the month's first or last day
-        first, last = _month_bounds(year, month)
-        word = groups.get("op") or groups.get("post") or ""
-        if word in ("before", "prior to", "earlier than", "以前", "之前", "前"):
-            return Condition(column="inception_date", op="lt", value=first)
-        if word in ("after", "later than", "以后", "之后", "后"):
-            return Condition(column="inception_date", op="gt", value=last)
-        if word in ("since", "from", "以来", "起"):
-            return Condition(column="inception_date", op="ge", value=first)
-        return Condition(column="inception_date", op="between", value=first, upper=last)
-    if groups.get("y2"):
-        start, end = sorted((year, int(groups["y2"] or 0)))
-        return Condition(column="inception_date", op="between", value=f"{start}-01-01", upper=f"{end}-12-31")
-    exact = f"{year}{groups['md']}" if groups.get("md") else None
-    word = groups.get("op") or groups.get("post") or ""
-    if word in ("before", "prior to", "earlier than", "以前", "之前", "前"):
-        return Condition(column="inception_date", op="lt", value=exact or f"{year}-01-01")
-    if word in ("or earlier", "or before", "and earlier", "and before") or word.endswith(("及以前", "及之前")):
-        return Condition(column="inception_date", op="le", value=f"{year}-12-31")
-    if word in ("or later", "or after", "onward", "onwards", "and later", "and after") or word.endswith(
-        ("及以后", "及之后")
-    ):
-        return Condition(column="inception_date", op="ge", value=f"{year}-01-01")
-    if word in ("until", "by"):
-        return Condition(column="inception_date", op="le", value=exact or f"{year}-12-31")
-    if word in ("after", "later than", "以后", "之后", "后"):
-        return Condition(column="inception_date", op="gt", value=exact or f"{year}-12-31")
-    if word in ("since", "from", "以来", "起"):
-        return Condition(column="inception_date", op="ge", value=exact or f"{year}-01-01")
-    if word in ("in", "during", "当年", "内", "") and not exact:
-        return Condition(column="inception_date", op="between", value=f"{year}-01-01", upper=f"{year}-12-31")
-    if exact:
-        return Condition(column="inception_date", op="eq", value=exact)
-    return None
 
 
 def _drops_condition(match: re.Match[str], text: str, target: str) -> bool:
@@ -1374,7 +951,7 @@ REMOVAL_TARGETS = alternation_of(
 
 
 def _removal_target(target: str) -> str | None:
-    horizon = _horizons(target)
+    horizon = find_horizons(target)
     if horizon and horizon[0].start == 0:
         named = lx.MONTHS_TO_HORIZON.get(horizon[0].months)
         return lx.RETURN_COLUMNS[named] if named else None
