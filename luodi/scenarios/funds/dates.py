@@ -17,6 +17,40 @@ MONTH_NUMBERS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}  # fmt: skip
 
 
+# ages: "older than 3 years", "3+ years of track record", "成立满三年", "in the past 2 years" (with a founding word)
+FOUNDED = lx.alternation(lx.COLUMN_WORDS["inception_date"] + lx.COLUMN_WORDS["age"])
+_COMPARATORS = lx.alternation([w for op in ("gt", "lt", "ge", "le") for w in lx.PREFIX_COMPARATORS[op]])
+_HISTORY = r"(?: old| of (?:history|track record)|'? track record| history)"
+_ZH_OPS = r"超过|不满|满|不到|不足|未满|至少|不少于|少于|大于|小于|不超过"
+_EN_OPS = r"longer than|shorter than|more than|less than|over|under|at least|at most"
+_EN_UNIT = r"(?P<u>years?|yrs?|months?)"
+_ZH_UNIT = r"(?P<u>个月|月|周年|年)"
+AGE_PATTERNS: tuple[tuple[str, str | None], ...] = (
+    (rf"(?P<op>older|younger|newer) than (?P<n>\d+) {_EN_UNIT}", None),
+    (rf"(?P<op>{_COMPARATORS})\s*(?:an? )?(?P<n>\d+)[\s-]*{_EN_UNIT}{_HISTORY}", None),
+    (rf"(?P<n>\d+)\s*\+\s*{_EN_UNIT}{_HISTORY}?", "ge"),
+    (
+        rf"(?:{FOUNDED})\s*(?:了|时间|以来|已经|已)?\s*(?P<op>{_ZH_OPS})\s*(?P<n>\d+)\s*{_ZH_UNIT}(?P<post>以上|以下|以内)?",
+        None,
+    ),
+    (rf"(?:{FOUNDED})\s*(?:了|时间)?\s*(?P<n>\d+)\s*{_ZH_UNIT}(?P<post>以上|以下|以内|多)", None),
+    (rf"(?:{FOUNDED})\s+(?:of\s+|is\s+|for\s+)?(?P<op>{_EN_OPS})\s*(?P<n>\d+)\s*{_EN_UNIT}", None),
+    (rf"(?:in|within|over) the (?:last|past) (?P<n>\d+) {_EN_UNIT}", "lt"),
+    (rf"(?:近|最近|过去)(?P<n>\d+){_ZH_UNIT}(?:内|以内|里)?(?:新)?成立", "lt"),
+)
+# years, months and days: "before March 2019", "2020年6月以后", "2019 or later", "2015-2018", "成立于2019年"
+YEAR_PATTERNS = (
+    rf"(?P<op>before|prior to|earlier than|after|later than|since|in|from|during)\s+(?P<month>{MONTHS})\.?\s+(?P<y>(?:19|20)\d\d)",  # noqa: E501
+    r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m2>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]\s*(?P<post>以前|之前|前|以后|之后|后|以来|起)?",  # noqa: E501
+    r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>\d{1,2})\s*月(?:份)?\s*(?P<post>以前|之前|前|以后|之后|后|以来|起)?",
+    r"(?:in\s+)?(?P<y>(?:19|20)\d\d)\s*(?P<post>or later|or after|onwards?|and later|and after|or earlier|or before|and earlier|and before|年?及以后|年?及之后|年?及以前|年?及之前)",  # noqa: E501
+    r"(?:between\s+|from\s+|在)?(?P<y>(?:19|20)\d\d)\s*年?\s*(?:and|to|-|~|到|至|和)\s*(?P<y2>(?:19|20)\d\d)\s*年?(?:之间|期间|间)?",
+    r"(?P<op>before|prior to|earlier than|until|by|after|later than|since|in|from|during)\s+(?P<y>(?:19|20)\d\d)(?P<md>-\d\d-\d\d)?",  # noqa: E501
+    r"(?P<y>(?:19|20)\d\d)(?P<md>-\d\d-\d\d)?\s*年?(?:\d+月)?(?:\d+日)?\s*(?P<post>以前|之前|前|以后|之后|后|以来|起|当年|内)?\s*(?:成立|设立|发行)?",  # noqa: E501
+    r"(?:成立|设立|发行)(?:于|在)?\s*(?P<y>(?:19|20)\d\d)(?P<md>-\d\d-\d\d)?\s*年?\s*(?P<post>以前|之前|前|以后|之后|后|以来)?",  # noqa: E501
+)
+
+
 def inception_condition(op: str, number: float, unit: str, upper: float | None, as_of: date) -> Condition | None:
     if 1900 <= number <= 2100 and op == "between" and upper is not None:
         return Condition(

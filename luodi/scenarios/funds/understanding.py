@@ -15,7 +15,15 @@ from functools import cache, cached_property
 
 from luodi.scenarios.funds import lexicon as lx
 from luodi.scenarios.funds.database import Directory
-from luodi.scenarios.funds.dates import MONTHS, age_condition, age_op, op_of, year_condition
+from luodi.scenarios.funds.dates import (
+    AGE_PATTERNS,
+    FOUNDED,
+    YEAR_PATTERNS,
+    age_condition,
+    age_op,
+    op_of,
+    year_condition,
+)
 from luodi.scenarios.funds.horizons import Horizon, clause_stop, find_horizons, horizon_column
 from luodi.scenarios.funds.names import NameBook, name_slots
 from luodi.scenarios.funds.normalize import CJK, Text, normalize
@@ -186,11 +194,7 @@ class RuleUnderstander:
         reading.reset = bool(text.take(_bounded(lx.RESET_WORDS)))
         reading.reverse = bool(text.take(_bounded(lx.REVERSE_WORDS)))
         reading.count_only = bool(text.take(_bounded(lx.COUNT_WORDS)))
-        replace = (
-            r"(?<![a-z])(?:instead|rather|what about|how about|replace|(?:change|switch|make) (?:that|it|this))"
-            r"(?![a-z])|改为|改成|换成|^\s*那.*呢"
-        )
-        reading.instead = re.search(replace, text.value) is not None
+        reading.instead = re.search(REPLACE_MARKERS, text.value) is not None
         reading.include = _bounded(lx.INCLUDE_WORDS).search(text.value) is not None
         reading.previous_page = bool(text.take(_bounded(lx.PREVIOUS_PAGE_WORDS)))
         for match in text.take(_bounded(lx.PAGING_WORDS)):
@@ -200,57 +204,7 @@ class RuleUnderstander:
             reading.page_number = int(match.group("n") or match.group("m"))
         reading.compare = bool(text.take(_bounded(lx.COMPARE_WORDS)))
         reading.shown_reference = bool(text.take(_bounded(lx.SHOWN_REFERENCES)))
-        start_markers = (
-            r"^\s*(?:and|but|also|now|then|ok(?:ay)?|so|what about|how about|what if|switch|change|"
-            r"make (?:it|that|this)|rather|just|那么?|好的?|再|换)"
-        )
-        anywhere = (
-            r"only",
-            r"instead",
-            r"those",
-            r"these",
-            r"them",
-            r"ones",
-            r"among",
-            r"of which",
-            r"as well",
-            r"also",
-            r"too",
-            r"narrow",
-            r"further",
-            r"keep",
-            r"其中",
-            r"这些",
-            r"它们",
-            r"里面",
-            r"只要",
-            r"只看",
-            r"只留",
-            r"(?<!\d)只(?=要|看|留|有|显示|保留|选)",
-            r"换成",
-            r"改成",
-            r"改为",
-            r"换为",
-            r"还要",
-            r"再",
-            r"加上",
-            r"呢\s*[?]?\s*$",
-            r"剩下",
-            r"保留",
-            r"in that case",
-            r"exclude",
-            r"excluding",
-            r"remove",
-            r"drop",
-            r"去掉",
-            r"排除",
-            r"剔除",
-            r"除去",
-            r"不要",
-            r"instead",
-            r"actually",
-        )
-        marked = re.search(start_markers, text.value) or _bounded(anywhere).search(text.value)
+        marked = re.search(START_MARKERS, text.value) or _bounded(REFINE_ANYWHERE).search(text.value)
         reading.refine_marker = bool(marked) or reading.shown_reference
 
     def _funds(self, text: Text, reading: Reading) -> None:
@@ -356,51 +310,19 @@ class RuleUnderstander:
 
     # --- dates and ages -----------------------------------------------------------------------------------
     def _dates(self, text: Text, reading: Reading) -> None:
-        as_of = self.directory.as_of
-        founded = alternation_of(lx.COLUMN_WORDS["inception_date"] + lx.COLUMN_WORDS["age"])
-        comparators = alternation_of([w for op in ("gt", "lt", "ge", "le") for w in lx.PREFIX_COMPARATORS[op]])
-        history = r"(?: old| of (?:history|track record)|'? track record| history)"
-        zh_ops = r"超过|不满|满|不到|不足|未满|至少|不少于|少于|大于|小于|不超过"
-        en_ops = r"longer than|shorter than|more than|less than|over|under|at least|at most"
-        en_unit = r"(?P<u>years?|yrs?|months?)"
-        zh_unit = r"(?P<u>个月|月|周年|年)"
-        age_patterns = (
-            (rf"(?P<op>older|younger|newer) than (?P<n>\d+) {en_unit}", None),
-            (rf"(?P<op>{comparators})\s*(?:an? )?(?P<n>\d+)[\s-]*{en_unit}{history}", None),
-            (rf"(?P<n>\d+)\s*\+\s*{en_unit}{history}?", "ge"),
-            (
-                rf"(?:{founded})\s*(?:了|时间|以来|已经|已)?\s*(?P<op>{zh_ops})\s*(?P<n>\d+)\s*{zh_unit}(?P<post>以上|以下|以内)?",
-                None,
-            ),
-            (rf"(?:{founded})\s*(?:了|时间)?\s*(?P<n>\d+)\s*{zh_unit}(?P<post>以上|以下|以内|多)", None),
-            (rf"(?:{founded})\s+(?:of\s+|is\s+|for\s+)?(?P<op>{en_ops})\s*(?P<n>\d+)\s*{en_unit}", None),
-            (rf"(?:in|within|over) the (?:last|past) (?P<n>\d+) {en_unit}", "lt"),
-            (rf"(?:近|最近|过去)(?P<n>\d+){zh_unit}(?:内|以内|里)?(?:新)?成立", "lt"),
-        )
-        for pattern, fixed in age_patterns:
+        """Ages ("older than 3 years", "成立满三年") first, then years and days ("since 2019", "2020年6月以后")."""
+        for pattern, fixed in AGE_PATTERNS:
             for match in text.finditer(pattern):
                 groups = match.groupdict()
                 op = fixed or age_op(groups.get("op"), groups.get("post"))
-                if op is None:
-                    continue
-                if fixed == "lt" and not re.search(founded, text.value):
+                if op is None or (fixed == "lt" and not re.search(FOUNDED, text.value)):
                     continue  # "over the past 3 years" alone is a return horizon, not an age
                 months = int(groups["n"]) * (1 if re.match(r"month|个?月", groups["u"]) else 12)
-                reading.conditions.append(age_condition(op, months, as_of))
+                reading.conditions.append(age_condition(op, months, self.directory.as_of))
                 text.consume(*match.span())
-        year_patterns = (
-            rf"(?P<op>before|prior to|earlier than|after|later than|since|in|from|during)\s+(?P<month>{MONTHS})\.?\s+(?P<y>(?:19|20)\d\d)",  # noqa: E501
-            r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m2>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]\s*(?P<post>以前|之前|前|以后|之后|后|以来|起)?",  # noqa: E501
-            r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>\d{1,2})\s*月(?:份)?\s*(?P<post>以前|之前|前|以后|之后|后|以来|起)?",
-            r"(?:in\s+)?(?P<y>(?:19|20)\d\d)\s*(?P<post>or later|or after|onwards?|and later|and after|or earlier|or before|and earlier|and before|年?及以后|年?及之后|年?及以前|年?及之前)",  # noqa: E501
-            r"(?:between\s+|from\s+|在)?(?P<y>(?:19|20)\d\d)\s*年?\s*(?:and|to|-|~|到|至|和)\s*(?P<y2>(?:19|20)\d\d)\s*年?(?:之间|期间|间)?",
-            r"(?P<op>before|prior to|earlier than|until|by|after|later than|since|in|from|during)\s+(?P<y>(?:19|20)\d\d)(?P<md>-\d\d-\d\d)?",  # noqa: E501
-            r"(?P<y>(?:19|20)\d\d)(?P<md>-\d\d-\d\d)?\s*年?(?:\d+月)?(?:\d+日)?\s*(?P<post>以前|之前|前|以后|之后|后|以来|起|当年|内)?\s*(?:成立|设立|发行)?",  # noqa: E501
-            r"(?:成立|设立|发行)(?:于|在)?\s*(?P<y>(?:19|20)\d\d)(?P<md>-\d\d-\d\d)?\s*年?\s*(?P<post>以前|之前|前|以后|之后|后|以来)?",  # noqa: E501
-        )
-        if not (re.search(founded + r"|\bfunds?\b|基金", text.value) or reading.refine_marker):
+        if not (re.search(FOUNDED + r"|\bfunds?\b|基金", text.value) or reading.refine_marker):
             return  # a bare year is a date only in a question about funds or a refinement ("make that after 2020")
-        for pattern in year_patterns:
+        for pattern in YEAR_PATTERNS:
             for match in text.finditer(pattern):
                 condition = year_condition(match.groupdict())
                 if condition is not None:
@@ -694,49 +616,33 @@ class RuleUnderstander:
 
     def _leftovers(self, text: Text, mentions: list[Mention], reading: Reading) -> None:
         """A comparison with a number that no column word claimed: say so rather than guess a column."""
-        bare_number = re.match(
-            rf"^\s*(?:(?:what|how) about|and|or|那|那么)?\s*{VALUE}\s*(?:呢|instead)?\s*[?？]?\s*$", text.value
-        )
-        if bare_number and (reading.refine_marker or reading.instead):  # "what about 2?": the last figure, new value
-            reading.bare.append(("same", float(bare_number.group("num")), bare_number.group("unit") or "", None))
-            text.consume(*bare_number.span())
-        for match in text.finditer(
-            rf"(?<![a-z])(?:{ADJUST_VERBS})(?![a-z])\s*(?:it|that|this|the (?:threshold|limit|bar))?\s*(?:to\s+)?"
-            + VALUE
-        ):
-            reading.bare.append(("same", float(match.group("num")), match.group("unit") or "", None))
-            text.consume(*match.span())
-        comparators = alternation_of([w for op, words in lx.PREFIX_COMPARATORS.items() if op != "eq" for w in words])
-        families = ("return", "sharpe_3y", "volatility_3y", "max_drawdown_3y", "nav", "management_fee", "size_cny_100m")
-        columns = alternation_of([w for family in families for w in lx.COLUMN_WORDS[family]])
-        horizon = r"(?:近?\d+[- ]?(?:年|个?月|years?|months?)\s*)?"
-        two_columns = rf"(?<![a-z])(?:{TWO_COLUMN_COMPARATORS})(?![a-z])\s*(?:its |the |their )?{horizon}(?:{columns})"
-        for match in text.finditer(two_columns):  # "近三年收益不低于近一年收益": one figure against another
+        _bare_values(text, reading)
+        for match in text.finditer(TWO_COLUMNS):  # "近三年收益不低于近一年收益": one figure against another
             reading.column_comparison.append(match.group().strip())
-        for match in text.finditer(
-            rf"(?P<words>(?:[a-z]+[ -]){{0,3}}|[\u4e00-\u9fff]{{1,6}})\s*(?<![a-z])(?:{comparators})(?![a-z])\s*{VALUE}"
-        ):
-            if TIME_UNIT.fullmatch(match.group("unit") or ""):
-                continue  # "over 3 years": a horizon phrase, not a comparison
-            implied = column_of_unit(match.group("unit") or "")
-            found = find_value(match.group(), 0, len(match.group()), after=True)
-            if implied and found is not None:
-                condition = make_condition(implied, found[0], found[1], found[2], found[3], self.directory.as_of)
-                if condition is not None:
-                    reading.conditions.append(condition)
-                    continue
-            words = set(re.findall(r"[a-z]+", match.group("words"))) | set(
-                re.findall(r"[\u4e00-\u9fff]", match.group("words"))
-            )
-            if words <= ELLIPSIS_WORDS:
-                found = find_value(match.group(), 0, len(match.group()), after=True)
-                if found is not None:
-                    reading.bare.append(found[:4])
-                    continue
-            reading.unknown.append(match.group().strip())
+        for match in text.finditer(UNCLAIMED_COMPARISON):
+            if not TIME_UNIT.fullmatch(match.group("unit") or ""):  # "over 3 years" is a horizon phrase
+                self._unclaimed(match, reading)
         for mention in mentions:
             if mention.column is None and mention.family == "return":
                 reading.unsupported.append(text.value[max(0, mention.start - 12) : mention.end].strip())
+
+    def _unclaimed(self, match: re.Match[str], reading: Reading) -> None:
+        """ "larger than 100亿": the unit names the column; "and make it above 80%": the last figure's new bound;
+        anything else with words before it is a figure the user named that the lexicon does not know."""
+        found = find_value(match.group(), 0, len(match.group()), after=True)
+        implied = column_of_unit(match.group("unit") or "")
+        condition = (
+            make_condition(implied, found[0], found[1], found[2], found[3], self.directory.as_of)
+            if implied and found is not None
+            else None
+        )
+        words = set(re.findall(r"[a-z]+|[\u4e00-\u9fff]", match.group("words")))
+        if condition is not None:
+            reading.conditions.append(condition)
+        elif words <= ELLIPSIS_WORDS and found is not None:
+            reading.bare.append(found[:4])
+        else:
+            reading.unknown.append(match.group().strip())
 
     def _unknown_targets(self, text: Text, mentions: list[Mention], reading: Reading) -> None:
         """ "收益率高于同类平均", "a return better than the market": a figure compared with something that is not a
@@ -755,6 +661,77 @@ class RuleUnderstander:
             rest = target.group("rest").strip() if target else ""
             if rest and not re.match(rf"-?\d|{VALUE}", rest) and not find_horizons(rest[:12]):
                 reading.unknown.append(text.value[mention.start : end].strip())
+
+
+# words that make a message's conditions replace the earlier ones on the same figure
+REPLACE_MARKERS = (
+    r"(?<![a-z])(?:instead|rather|what about|how about|replace|(?:change|switch|make) (?:that|it|this))"
+    r"(?![a-z])|改为|改成|换成|^\s*那.*呢"
+)
+# how a refinement starts ("and only...", "那...") and words anywhere in it that point at the current results
+START_MARKERS = (
+    r"^\s*(?:and|but|also|now|then|ok(?:ay)?|so|what about|how about|what if|switch|change|"
+    r"make (?:it|that|this)|rather|just|那么?|好的?|再|换)"
+)
+REFINE_ANYWHERE = (
+    r"only",
+    r"instead",
+    r"those",
+    r"these",
+    r"them",
+    r"ones",
+    r"among",
+    r"of which",
+    r"as well",
+    r"also",
+    r"too",
+    r"narrow",
+    r"further",
+    r"keep",
+    r"其中",
+    r"这些",
+    r"它们",
+    r"里面",
+    r"只要",
+    r"只看",
+    r"只留",
+    r"(?<!\d)只(?=要|看|留|有|显示|保留|选)",
+    r"换成",
+    r"改成",
+    r"改为",
+    r"换为",
+    r"还要",
+    r"再",
+    r"加上",
+    r"呢\s*[?]?\s*$",
+    r"剩下",
+    r"保留",
+    r"in that case",
+    r"exclude",
+    r"excluding",
+    r"remove",
+    r"drop",
+    r"去掉",
+    r"排除",
+    r"剔除",
+    r"除去",
+    r"不要",
+    r"instead",
+    r"actually",
+)
+
+
+def _bare_values(text: Text, reading: Reading) -> None:
+    """ "what about 2?", "lower it to 10%": a new value for the figure the conversation is about."""
+    bare_number = re.match(
+        rf"^\s*(?:(?:what|how) about|and|or|那|那么)?\s*{VALUE}\s*(?:呢|instead)?\s*[?？]?\s*$", text.value
+    )
+    if bare_number and (reading.refine_marker or reading.instead):
+        reading.bare.append(("same", float(bare_number.group("num")), bare_number.group("unit") or "", None))
+        text.consume(*bare_number.span())
+    for match in text.finditer(ADJUSTED_VALUE):
+        reading.bare.append(("same", float(match.group("num")), match.group("unit") or "", None))
+        text.consume(*match.span())
 
 
 def _negations(text: str, spans: list[tuple[int, int]], reach: int, words: int = 3) -> list[bool]:
@@ -894,6 +871,23 @@ TWO_COLUMN_COMPARATORS = (
 ADJUST_VERBS = (
     r"lower|raise|change|set|make|increase|decrease|reduce|loosen|tighten|relax|move|adjust|bump|"
     r"改成|改为|降到|降低到|降至|提高到|提高至|调到|调整到|调整为|放宽到|收紧到|换成"
+)
+_LEFTOVER_COLUMNS = lx.alternation(
+    [w for family in ("return", "sharpe_3y", "volatility_3y", "max_drawdown_3y", "nav", "management_fee",
+                      "size_cny_100m") for w in lx.COLUMN_WORDS[family]]
+)  # fmt: skip
+TWO_COLUMNS = (
+    rf"(?<![a-z])(?:{TWO_COLUMN_COMPARATORS})(?![a-z])\s*(?:its |the |their )?"
+    rf"(?:近?\d+[- ]?(?:年|个?月|years?|months?)\s*)?(?:{_LEFTOVER_COLUMNS})"
+)
+_NOT_EQUAL_COMPARATORS = lx.alternation([w for op, words in lx.PREFIX_COMPARATORS.items() if op != "eq" for w in words])
+# "<a few words> above <number>" that no column word claimed
+UNCLAIMED_COMPARISON = (
+    rf"(?P<words>(?:[a-z]+[ -]){{0,3}}|[\u4e00-\u9fff]{{1,6}})\s*(?<![a-z])(?:{_NOT_EQUAL_COMPARATORS})(?![a-z])"
+    rf"\s*{VALUE}"
+)
+ADJUSTED_VALUE = (
+    rf"(?<![a-z])(?:{ADJUST_VERBS})(?![a-z])\s*(?:it|that|this|the (?:threshold|limit|bar))?\s*(?:to\s+)?{VALUE}"
 )
 RELATIVE_VERBS = r"跑输|跑赢|outperform(?:ed|s|ing)?|underperform(?:ed|s|ing)?|lagg?(?:ed|ing|s)?|beat(?:s|ing)?"
 LOSS_NOUNS = r"loss(?:es)?|lost|drop(?:ped)?|decline[ds]?|fell|fall|down|亏损|亏了|下跌|跌幅|跌了|回落"

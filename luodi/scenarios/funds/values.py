@@ -14,9 +14,6 @@ from luodi.scenarios.funds.query import Condition
 VALUE = rf"(?P<num>{lx.NUMBER})\s*(?P<unit>{lx.UNIT})?"
 
 
-NUMBER_UNIT = re.compile(VALUE)
-
-
 @dataclass
 class Mention:
     family: str  # a column, or "return" / "age" / "company" / "manager" / "category"
