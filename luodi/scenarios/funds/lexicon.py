@@ -934,3 +934,15 @@ COLUMN_LABELS: dict[str, Label] = {
 CATEGORY_LABELS = {"equity": ("equity", "股票型"), "bond": ("bond", "债券型"), "mixed": ("mixed", "混合型"),
                    "money_market": ("money market", "货币型"), "index": ("index", "指数型"), "qdii": ("QDII", "QDII"),
                    "fof": ("FOF", "FOF")}  # fmt: skip
+
+
+@cache
+def _negated_before(gap: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z])(?:{alternation(NEGATIONS)})(?![a-z])(?:{gap})$")
+
+
+def negated_before(before: str, gap: str = "") -> bool:
+    """Whether `before` ends with a negation word, followed only by text that `gap` matches: the one test of
+    "is this negated" for names, categories, flags and comparisons, which differ only in what may stand between
+    the negation and the thing ("not from X", "non-equity", "exclude those with risk level 5")."""
+    return _negated_before(gap).search(before) is not None

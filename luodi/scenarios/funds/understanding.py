@@ -292,7 +292,6 @@ class RuleUnderstander:
         if text.take(_bounded(lx.BOTH_OPEN_WORDS)):
             reading.conditions += [Condition(column="purchase_open", op="eq", value=True),
                                    Condition(column="redemption_open", op="eq", value=True)]  # fmt: skip
-        negation = alternation_of(lx.NEGATIONS + (r"exclude", r"drop", r"remove", r"去掉", r"除去"))
         removal = alternation_of(lx.REMOVE_WORDS)
         postfix = alternation_of(lx.POSTFIX_REMOVE_WORDS)
         for (column, value), words in lx.FLAG_WORDS.items():
@@ -304,7 +303,7 @@ class RuleUnderstander:
                 ):
                     reading.remove.add(column)  # "去掉可申购的条件", "drop the open filter", "能不能申购无所谓"
                     continue
-                negated = re.search(rf"(?<![a-z])(?:{negation})(?![a-z])[\s\w]{{0,20}}$", before) is not None
+                negated = lx.negated_before(before, r"[\s\w]{0,20}")
                 if not any(c.column == column for c in reading.conditions):
                     reading.conditions.append(Condition(column=column, op="eq", value=value != negated))
 
@@ -738,17 +737,14 @@ def _negations(text: str, spans: list[tuple[int, int]], reach: int, words: int =
     """Which of the (ordered) names or categories at `spans` are excluded: a negation shortly before one in its
     clause ("excluding anything from X", "non-equity", "除了X") or a negation word after it ("货币基金除外"), and
     every item of a list that follows a negated one ("except equity and mixed", "除了华盛基金和鼎元基金")."""
-    negation = alternation_of(lx.NEGATIONS)
-    before_pattern = re.compile(
-        rf"(?<![a-z])(?:{negation})(?![a-z])[\s-]*(?:[\w'-]+[\s-]*){{0,{words}}}$|(?:{negation})\s*$"
-    )
+    gap = rf"[\s-]*(?:[\w'-]+[\s-]*){{0,{words}}}"
     after_pattern = re.compile(rf"\s*(?:funds?|基金)?\s*(?:{alternation_of(lx.POSTFIX_NEGATIONS)})")
     found: list[bool] = []
     previous_end, previous_negated = 0, False
     for start, end in spans:
         before = text[max(previous_end, start - reach) : start]
         clause = re.split(r"[,;，。；]|\bbut\b|\band\b|但|并且", before)[-1]
-        negated = bool(before_pattern.search(clause) or after_pattern.match(text[end : end + 20]))
+        negated = lx.negated_before(clause, gap) or after_pattern.match(text[end : end + 20]) is not None
         if previous_negated and re.fullmatch(LIST_JOINERS, text[previous_end:start]):
             negated = True
         found.append(negated)

@@ -136,12 +136,11 @@ def oriented(text: str, mention: Mention, found: Found) -> Found:
     "exclude those with risk level 5"); a comparator left before the column word gives an "of" value its
     direction ("trading below a NAV of 0.5")."""
     op, number, unit, upper, span = found
-    negation = lx.alternation(lx.NEGATIONS)
     ones = r"(?:(?:those|the ones|ones|funds?)\s+)?(?:(?:with|having|of|at|the)\s+)?"
     if op == "eq" and span[0] >= mention.end:
         dangling = re.search(rf"(?<![a-z])(?P<op>{COMPARATOR_WORDS})\s+(?:an?\s+|the\s+)?$", text[: mention.start])
         op = op_of(dangling.group("op")) or op if dangling else op
-    negated = re.search(rf"(?<![a-z])(?:{negation})(?![a-z])\s*{ones}$", text[: min(span[0], mention.start)])
+    negated = lx.negated_before(text[: min(span[0], mention.start)], rf"\s*{ones}")
     if op in OPPOSITE and negated:
         op = OPPOSITE[op]
     return (op, number, unit, upper, span)
