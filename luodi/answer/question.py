@@ -88,35 +88,60 @@ def parse_financial_question(question: str, default_year: int | None = None) -> 
     return FinancialQuestion(metric, aggregation, chosen, currency_scale(lowered), 2 if places is None else places)
 
 
-# "consistent (not fluctuating more than roughly 2% each year)": a stability question with its own threshold
-_STABILITY = re.compile(
-    r"\b(?:consistent|stable|steady)\b.{0,80}?\bmore than (?:roughly |about |approximately |around )?"
-    r"(\d+(?:\.\d+)?)\s*(?:%|percent|percentage points?)",
+# a stability question names steadiness and binds a tolerance to a word of movement: "consistent (not
+# fluctuating more than roughly 2% each year)", "stable, moving no more than 1.5 points", "steady, varying by
+# less than 3%". "More than 5%" after a word of growth ("did it grow more than 5%") is a growth test, not this
+_STEADY = re.compile(r"\b(?:consistent|consistency|stable|stability|steady|steadiness)\b", re.I)
+_MOVES = r"(?:fluctuat\w*|var(?:y|ies|ied|ying)|mov(?:e|es|ed|ing)|swing\w*|swung|deviat\w*|chang(?:e|es|ed|ing))"
+_ABOUT = r"(?:roughly |about |approximately |around |some )?"
+_AMOUNT = r"(\d+(?:\.\d+)?)\s*(?:%|percent\b|percentage points?\b|points?\b)"
+_TOLERANCE = re.compile(
+    rf"(?:\b(?:not|never|no|without)|n't)\s+{_MOVES}\s+(?:by\s+)?(?:more|greater)\s+than\s+{_ABOUT}{_AMOUNT}"
+    rf"|\b{_MOVES}\s+(?:by\s+)?(?:no\s+more\s+than|not\s+more\s+than|less\s+than|at\s+most|under|within)\s+"
+    rf"{_ABOUT}{_AMOUNT}",
     re.I,
 )
-_SECTIONS = re.compile(r"operat\w+.{0,40}\binvesting\b.{0,40}\bfinancing\b", re.I)
 
 
 def stability_threshold(question: str) -> Fraction | None:
     """The yearly change a stability question tolerates, when it states one; without a stated threshold
     "consistent" is a judgement the numbers alone do not settle."""
-    match = _STABILITY.search(question)
-    return Fraction(match.group(1)) if match else None
+    if not _STEADY.search(question):
+        return None
+    match = _TOLERANCE.search(question)
+    return Fraction(next(g for g in match.groups() if g)) if match else None
+
+
+# the three sections of a cash-flow statement, named in any order
+_SECTION_WORDS = (re.compile(r"\boperat(?:ing|ions?)\b", re.I), re.compile(r"\binvest(?:ing|ments?)\b", re.I),
+                  re.compile(r"\bfinanc(?:ing|e)\b", re.I))
+# a verb says which way cash moved, an extreme which end is wanted: the section with the highest net cash flow
+# brought in the most, lost the least or used the least; the lowest brought in the least or used the most
+_INFLOW = r"(?:brought\s+in|brings?\s+in|generated|generates?|provided|provides?|produced|produces?|raised|raises?" \
+          r"|contributed|contributes?)"
+_OUTFLOW = r"(?:used|uses?|lost|loses?|consumed|consumes?|spent|spends?|burned|burnt|burns?|drained|drains?)"
+_EXTREME = r"most|least|largest|smallest|highest|lowest|greatest|biggest"
+_MOST = {"most", "largest", "highest", "greatest", "biggest"}
+_DIRECTED = re.compile(
+    rf"\b(?:(?P<in>{_INFLOW})|(?P<out>{_OUTFLOW}))\s+(?:the\s+)?(?P<end>{_EXTREME})\b"  # "lost the least"
+    rf"|\bthe\s+(?P<end2>{_EXTREME})\s+(?:net\s+)?(?:cash\s+)?(?:flows?\s+)?"  # "the most cash brought in"
+    rf"(?:(?P<in2>{_INFLOW}|inflows?)|(?P<out2>{_OUTFLOW}|outflows?))\b",  # "the largest net cash outflow"
+    re.I,
+)
 
 
 def compared_sections(question: str) -> bool | None:
-    """For a question comparing the operating, investing and financing sections of the cash-flow statement:
-    True when it asks which brought in the most cash, False when which lost the most; None otherwise."""
-    if not _SECTIONS.search(question):
+    """For a question asking which of the operating, investing and financing sections of the cash-flow
+    statement moved cash one way the most or least: True when it wants the section with the highest net cash
+    flow, False when the lowest; None when it is not such a question or its wording points both ways."""
+    if not re.search(r"\bcash\b", question, re.I) or not all(w.search(question) for w in _SECTION_WORDS):
         return None
-    lowered = question.lower()
-    if re.search(r"\b(?:used|lost|consumed|spent) the most\b", lowered):
-        return False
-    if re.search(r"\bthe (?:most|largest|highest)\b", lowered):
-        return True
-    if re.search(r"\bthe (?:least|smallest|lowest)\b", lowered):
-        return False
-    return None
+    wants: set[bool] = set()
+    for match in _DIRECTED.finditer(question):
+        inflow = bool(match.group("in") or match.group("in2"))
+        most = (match.group("end") or match.group("end2")).lower() in _MOST
+        wants.add(inflow == most)
+    return wants.pop() if len(wants) == 1 else None
 
 
 def wanted_company(question: str, companies: list[str]) -> str | None:

@@ -328,13 +328,13 @@ class GroundedAssistant:
                      tool_value=value, value=value)
 
     def _cash_flow_sections(self, question: str, where: SearchFilter | None) -> Draft | None:
-        """Which of the operating, investing and financing sections brought in (or used) the most cash."""
+        """Which of the operating, investing and financing sections had the highest (or lowest) net cash flow."""
         most = compared_sections(question)
         if most is None:
             return None
         documents = self._scope_documents(question, where)
         year = _target_year(question, documents)
-        tool = ToolCall(name="cash_flow_sections", arguments={"year": year, "asks": "most" if most else "least"},
+        tool = ToolCall(name="cash_flow_sections", arguments={"year": year, "asks": "highest" if most else "lowest"},
                         error=f"the operating, investing and financing totals for FY{year} are not in the statements")
         if year is None:
             return Draft(text="", tool_calls=[tool])
@@ -359,10 +359,11 @@ class GroundedAssistant:
             for name, f in found.items()
         )
         tool.output = {name: format_value(amount, "usd", scale, places) for name, amount in amounts.items()}
-        verb = ("brought in the most cash (or lost the least)" if most
-                else "used the most cash (or brought in the least)")
         year = next(iter(found.values())).year
-        text = f"In FY{year}, {chosen} activities {verb} for {document.company or document.title}: {listed}."
+        # stated as the net amount the question ranks by, whatever words it used for inflows and outflows
+        end = "highest" if most else "lowest"
+        text = (f"In FY{year}, {chosen} activities had the {end} net cash flow of the three sections of the cash-flow "
+                f"statement of {document.company or document.title} (a negative amount is net cash used): {listed}.")
         tool_evidence = Evidence(id="tool:cash_flow_sections", kind="tool", source=tool.name,
                                  text="; ".join(f"{n}: {v}" for n, v in tool.output.items()))
         return Draft(text=text, evidence=[*evidence, tool_evidence], citations=citations, tool_calls=[tool],

@@ -4,22 +4,47 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
+
 from luodi.answer.question import compared_sections, currency_scale, parse_financial_question, stability_threshold
 
 
-def test_a_stability_question_states_its_threshold_or_is_not_settled_by_numbers() -> None:
-    assert stability_threshold("Are Best Buy's gross margins historically consistent (not fluctuating more than "
-                               "roughly 2% each year)?") == Fraction(2)
-    assert stability_threshold("Is the operating margin stable, moving no more than 1.5 percentage points?") == \
+def test_a_stability_question_binds_its_threshold_to_a_word_of_movement() -> None:
+    assert stability_threshold("Has the operating margin stayed consistent, never fluctuating by more than about "
+                               "3% a year?") == Fraction(3)
+    assert stability_threshold("Is the net margin stable, moving no more than 1.5 percentage points?") == \
         Fraction(3, 2)
-    assert stability_threshold("Is 3M's FY2018 gross margin historically consistent?") is None
+    assert stability_threshold("Was gross margin steady, varying by less than 0.5 points from year to year?") == \
+        Fraction(1, 2)
+    assert stability_threshold("Is 3M's FY2018 gross margin historically consistent?") is None  # no threshold
+    # a threshold on growth, not on movement, is a growth test
+    assert stability_threshold("Is revenue steady; did it grow more than 5% each year?") is None
+    assert stability_threshold("Is the margin consistent, and did it increase by more than 2 points?") is None
+    # a tolerance with no word of steadiness is not this question
+    assert stability_threshold("Did capex change by less than 10% between FY2021 and FY2022?") is None
 
 
-def test_cash_flow_section_comparisons() -> None:
-    assert compared_sections("Among operations, investing, and financing activities, which brought in the most "
-                             "(or lost the least) cash flow for Best Buy in FY2023?") is True
-    assert compared_sections("Of operating, investing and financing activities, which used the most cash?") is False
-    assert compared_sections("What is the FY2023 net cash from investing activities?") is None
+@pytest.mark.parametrize(("question", "highest"), [
+    ("Of its financing, investing and operating activities, which lost the least cash in FY2022?", True),
+    ("Which of investing, financing or operating activities generated the most cash last year?", True),
+    ("Which section used the least cash: operating, investing or financing?", True),
+    ("Among operating, investing and financing cash flows, which used the most cash?", False),
+    ("Which of financing, operating and investing activities brought in the least cash?", False),
+    ("Across investing, operating and financing, which had the largest net cash outflow?", False),
+    ("Across investing, operating and financing, which had the biggest cash inflow?", True),
+])
+def test_cash_flow_sections_in_any_order_and_direction(question: str, highest: bool) -> None:
+    assert compared_sections(question) is highest
+
+
+@pytest.mark.parametrize("question", [
+    "What is the FY2023 net cash from investing activities?",  # one section, no comparison
+    "Which segment generated the most operating income?",  # not the three sections
+    "Which of operating, investing and financing activities brought in the most cash but lost the most?",  # both ways
+    "Did financing or investing activities use the most cash?",  # two sections, not three
+])
+def test_not_a_comparison_of_the_three_sections(question: str) -> None:
+    assert compared_sections(question) is None
 
 
 def test_currency_scale_defaults_to_millions() -> None:
