@@ -23,6 +23,11 @@ class MissingLineItem(LookupError):
     """A line item the formula needs is not in the extracted statements."""
 
 
+# costs some income statements print in parentheses as deductions ("Cost of sales (58,762)"): the amount of a
+# cost is never negative, so a gross margin is not computed over revenue plus costs
+COSTS = frozenset({"cogs", "sga"})
+
+
 @dataclass
 class Inputs:
     """Line items by (key, fiscal year), in currency units; records which ones a formula read."""
@@ -35,7 +40,8 @@ class Inputs:
         if fact is None:
             raise MissingLineItem(f"{key.replace('_', ' ')} for FY{year}")
         self.used[(key, year)] = fact
-        return Fraction(str(fact.value)) * Fraction(str(fact.scale))
+        amount = Fraction(str(fact.value)) * Fraction(str(fact.scale))
+        return abs(amount) if key in COSTS else amount
 
     def average(self, key: str, year: int) -> Fraction:
         return (self(key, year) + self(key, year - 1)) / 2

@@ -97,7 +97,7 @@ def test_yes_no_questions_get_yes_or_no_from_the_numbers_or_abstain(knowledge: K
 def test_which_cash_flow_section_had_the_highest_or_lowest_net_cash_flow(knowledge: KnowledgeBase) -> None:
     answer = ask(assistant(knowledge), "Of 3M's financing, investing and operating activities, which lost the least "
                                        "cash in FY2018?")
-    assert not answer.abstained  # 6,439 against (222) and (6,701)
+    assert not answer.abstained  # 6,439 against 222 and (6,701)
     assert answer.text.startswith("In FY2018, operating activities had the highest net cash flow")
     assert "USD 6,439 million" in answer.text and len(answer.citations) == 3
     assert answer.verification.status == "verified"

@@ -82,3 +82,9 @@ def test_series_covers_consecutive_years_and_reports_changes() -> None:
     assert list(metric_series(METRICS["revenue"], BOOKS, through=2018).values) == [2017, 2018]
     with pytest.raises(MissingLineItem, match="two consecutive years"):
         metric_series(METRICS["gross_margin"], BOOKS)  # cost of goods sold is there for FY2019 only
+
+
+def test_a_cost_printed_as_a_deduction_is_still_a_cost() -> None:
+    deducted = facts({("revenue", 2022): 1000, ("cogs", 2022): -880, ("sga", 2022): -20})  # "(880)" on the page
+    assert compute_metric(METRICS["gross_margin"], "value", (2022,), deducted).value == 12
+    assert compute_metric(METRICS["cogs"], "value", (2022,), deducted).value == 880_000_000
