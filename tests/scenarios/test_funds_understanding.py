@@ -326,3 +326,35 @@ def test_other_phrasings(screener: FundScreener, turns: tuple[str, ...], expecte
 def test_the_ten_after_that(screener: FundScreener) -> None:
     page = talk(screener, "10 largest equity funds", "show me the next 10", "and the 10 after that").fund_filter
     assert page is not None and (page.limit, page.offset) == (10, 20)
+
+
+MIXED, BOND = ("category", "eq", "mixed"), ("category", "eq", "bond")
+
+
+@pytest.mark.parametrize(
+    ("turns", "expected"),
+    [
+        (("mixed funds sized between 1 and 3 billion",), {MIXED, ("size_cny_100m", "between", 10.0)}),
+        (("mixed funds between 1 and 3 billion",), {MIXED, ("size_cny_100m", "between", 10.0)}),
+        (("small FOFs please",), {("category", "eq", "fof"), ("size_cny_100m", "lt", 2)}),
+        (("Which funds are closed to both purchases and redemptions?",),
+         {("purchase_open", "eq", False), ("redemption_open", "eq", False)}),
+        (("暂停申购和赎回的基金",), {("purchase_open", "eq", False), ("redemption_open", "eq", False)}),
+        (("mixed funds with management fee at most 0.8% and a 3-year return over 40%",
+          "make the return threshold 60% instead"),
+         {MIXED, ("management_fee", "le", 0.8), ("return_3y", "gt", 60.0)}),
+        (("bond funds with fee under 0.5%", "make the fee 0.3%"), {BOND, ("management_fee", "lt", 0.3)}),
+        (("bond funds with fee under 0.5%", "不对，是0.3%"), {BOND, ("management_fee", "lt", 0.3)}),
+        (("近一年收益超过8%的债券基金", "不对，是近三年"), {BOND, ("return_3y", "gt", 8.0)}),
+    ],
+)  # fmt: skip
+def test_sizes_nouns_closed_flags_and_corrections(
+    screener: FundScreener, turns: tuple[str, ...], expected: set[tuple[str, str, object]]
+) -> None:
+    assert conditions(screener, *turns) == expected
+
+
+@pytest.mark.parametrize("message", ["帮我推荐一只稳赚不赔的基金", "funds with guaranteed returns", "risk-free funds"])
+def test_a_promise_no_fund_can_make_is_answered_not_filtered(screener: FundScreener, message: str) -> None:
+    outcome = talk(screener, message)
+    assert outcome.clarification == "promise" and outcome.result is None

@@ -30,6 +30,7 @@ Clarification = Literal[
     "best_without_measure",
     "unknown_words",
     "unsupported",
+    "promise",
     "column_comparison",
     "nothing_understood",
     "nothing_shown",
@@ -240,15 +241,17 @@ def _new_age(target: Condition, number: float, unit: str, reading: Reading) -> l
 
 
 def _adjusted(conditions: list[Condition], column: str, value: float) -> list[Condition]:
-    """The last condition on `column` gets the new value and keeps its direction; with none, it is an equality."""
+    """The last condition on `column` (or on any return, for "return") gets the new value and keeps its
+    direction; with none, it is an equality."""
     for index in range(len(conditions) - 1, -1, -1):
-        if conditions[index].column == column and conditions[index].op in ("gt", "ge", "lt", "le", "eq"):
+        named = column in (conditions[index].column, _family(conditions[index].column))
+        if named and conditions[index].op in ("gt", "ge", "lt", "le", "eq"):
             return [
                 *conditions[:index],
-                conditions[index].model_copy(update={"value": value}),
+                conditions[index].model_copy(update={"value": value, "vague": None}),  # no longer the vague word
                 *conditions[index + 1 :],
             ]
-    return [*conditions, Condition(column=column, op="eq", value=value)]
+    return [*conditions, Condition(column="return_1y" if column == "return" else column, op="eq", value=value)]
 
 
 def _switch_horizon(fund_filter: FundFilter, column: str) -> FundFilter:
@@ -294,6 +297,8 @@ def _clarification(reading: Reading, merged: FundFilter | None, shown: list[str]
         return "unknown_words"
     if reading.unsupported:
         return "unsupported"
+    if reading.promises:
+        return "promise"
     if reading.column_comparison:
         return "column_comparison"
     if reading.compare and not (reading.codes or shown):

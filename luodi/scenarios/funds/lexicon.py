@@ -47,6 +47,7 @@ COLUMN_WORDS: dict[str, tuple[str, ...]] = {
     "volatility_3y": (r"volatility", r"volatile", r"standard deviation", r"波动率", r"波动性", r"波动"),
     "size_cny_100m": (
         r"(?:fund |asset )?size",
+        r"sized",  # "mixed funds sized between 1 and 3 billion"
         r"aum",
         r"assets under management",
         r"net assets",
@@ -280,6 +281,14 @@ FLAG_WORDS: dict[tuple[str, bool], tuple[str, ...]] = {
         r"开放(?!式)",  # not 开放式 (open-ended)
     ),
 }
+BOTH_CLOSED_WORDS = (
+    r"closed (?:for|to) (?:both )?(?:purchases?|subscriptions?|buying) and (?:redemptions?|selling)",
+    r"(?:both )?(?:purchases?|subscriptions?) and redemptions? (?:are )?(?:both )?(?:closed|suspended|paused)",
+    r"(?:neither|not) (?:open (?:for|to) )?(?:purchases?|subscriptions?|buying) (?:n)?or (?:redemptions?|selling)",
+    r"暂停申赎", r"申赎(?:都|均)?(?:暂停|关闭|不开放)", r"不可申赎", r"不能申赎",
+    r"(?:暂停|关闭|停止|不能|不可)申购(?:和|与|及|、|以及)(?:暂停|关闭|停止|不能|不可)?赎回",
+    r"申购(?:和|与|及|、)赎回(?:都|均)?(?:暂停|关闭|不开放)",
+)  # fmt: skip
 BOTH_OPEN_WORDS = (
     r"open (?:for|to) (?:both )?(?:purchases?|subscriptions?|buying) and (?:redemptions?|selling)",
     r"(?:both )?(?:purchases?|subscriptions?) and redemptions? (?:are )?(?:both )?open",

@@ -91,6 +91,11 @@ class Text:
 
     def __init__(self, text: str) -> None:
         self.value = text
+        self.original = text  # as normalized, before any blanking
+
+    def intact(self, start: int, end: int) -> bool:
+        """Whether no stage has read text[start:end] yet."""
+        return self.value[start:end] == self.original[start:end]
 
     def consume(self, start: int, end: int) -> None:
         self.value = self.value[:start] + " " * (end - start) + self.value[end:]

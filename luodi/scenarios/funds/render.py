@@ -36,6 +36,13 @@ CLARIFICATIONS = {
         "years.",
         "数据库中没有“{words}”这一项。收益只有近1月、近3月、近6月、近1年、近3年、近5年。",
     ),
+    "promise": (
+        "No fund can promise “{words}”: every fund can lose money, and past figures do not guarantee future ones. "
+        "I can look for funds that have been steady instead, for example “low-risk funds with a 3-year maximum "
+        "drawdown under 2%”.",
+        "没有基金能保证“{words}”：任何基金都可能亏损，过往业绩也不代表未来。可以改为筛选一直比较稳的基金，例如"
+        "“近三年最大回撤小于2%的低风险基金”。",
+    ),
     "column_comparison": (
         "I can compare a figure with a number, not yet two figures with each other (“{words}”). For example: "
         "“equity funds with a 3-year return above 30%”.",
@@ -157,7 +164,8 @@ def render(outcome: TurnOutcome) -> tuple[str, list[Evidence], list[Citation], d
     if outcome.clarification is not None:
         template = CLARIFICATIONS[outcome.clarification][1 if zh else 0]
         reading = outcome.reading
-        words = "; ".join(reading.unknown_names or reading.unknown or reading.unsupported or reading.column_comparison)
+        said = reading.unknown_names or reading.unknown or reading.unsupported or reading.promises
+        words = "; ".join(said or reading.column_comparison)
         columns = "、".join(column_label(c, language) for c in COLUMN_LABELS if c not in ("code", "name_zh"))
         text = template.format(words=words, columns=columns if zh else columns.replace("、", ", "),
                                hint=_suggestion_hint(reading.suggestions, zh))  # fmt: skip

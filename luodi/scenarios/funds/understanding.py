@@ -32,6 +32,7 @@ from luodi.scenarios.funds.schema import FUND_COLUMNS
 from luodi.scenarios.funds.vague import vague_words
 from luodi.scenarios.funds.values import (
     COMPARATOR_WORDS,
+    RANGE_PATTERNS,
     TIME_UNIT,
     VALUE,
     Mention,
@@ -84,6 +85,7 @@ class Reading:
     # "make it above 80%", "并且低于5%": a comparison with no column word, for the column the user spoke of last
     bare: list[tuple[str, float, str, float | None]] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    promises: list[str] = field(default_factory=list)  # "稳赚不赔", "guaranteed returns": no fund can promise it
     column_comparison: list[str] = field(default_factory=list)  # "3-year return above the 1-year return"
     wants_best_without_measure: bool = False
     as_of: date | None = None  # the data's date, for an age said again as a bare number ("make that 5")
@@ -111,6 +113,7 @@ class Reading:
             or self.unknown_names
             or self.bare
             or self.unsupported
+            or self.promises
             or self.column_comparison
             or self.wants_best_without_measure
         )
@@ -270,6 +273,7 @@ class RuleUnderstander:
         # left in the text: a comparison after the figure ("ESG score above 5") is then asked about with its words
         for match in text.finditer(MISSING_FIGURES):
             reading.unsupported.append(match.group().strip())
+        reading.promises += [match.group().strip() for match in text.take(PROMISES)]
 
     def _purchase_amounts(self, text: Text, reading: Reading) -> None:
         """ "can I buy with 10 yuan", "10元就能买": the minimum purchase is at most that amount."""
@@ -289,9 +293,11 @@ class RuleUnderstander:
             column = "redemption_open" if follow_up.group(1).startswith(("redemption", "赎回")) else "purchase_open"
             reading.conditions.append(Condition(column=column, op="eq", value=True))
             text.consume(*follow_up.span())
-        if text.take(_bounded(lx.BOTH_OPEN_WORDS)):
-            reading.conditions += [Condition(column="purchase_open", op="eq", value=True),
-                                   Condition(column="redemption_open", op="eq", value=True)]  # fmt: skip
+        both: tuple[tuple[bool, tuple[str, ...]], ...] = ((True, lx.BOTH_OPEN_WORDS), (False, lx.BOTH_CLOSED_WORDS))
+        for value, words in both:
+            if text.take(_bounded(words)):  # "open for purchase and redemption", "暂停申赎"
+                reading.conditions += [Condition(column=column, op="eq", value=value)
+                                       for column in ("purchase_open", "redemption_open")]  # fmt: skip
         removal = alternation_of(lx.REMOVE_WORDS)
         postfix = alternation_of(lx.POSTFIX_REMOVE_WORDS)
         for (column, value), words in lx.FLAG_WORDS.items():
@@ -379,8 +385,9 @@ class RuleUnderstander:
             window = clause_stop(text.value, mention.end, min(after_end, mention.end + WINDOW))
             before_start = max(mentions[index - 1].end if index > 0 else 0, mention.start - WINDOW)
             found = value_of(text.value, mention, before_start, window)
-            if found is None:
-                self._adjustment(text, mention, window, reading)
+            # "make the fee 0.3%" after "fee under 0.5%": a bare figure after a change verb is the bound's new value
+            bare = found is None or (found[0] == "eq" and found[2].strip() != "")
+            if bare and self._adjustment(text, mention, window, reading) or found is None:
                 continue
             found = oriented(text.value, mention, found)
             op, number, unit, upper, span = found
@@ -413,31 +420,33 @@ class RuleUnderstander:
                 reading.conditions.append(condition)
                 mention.used, mention.found = True, following.found
 
-    def _adjustment(self, text: Text, mention: Mention, window_end: int, reading: Reading) -> None:
-        """ "raise the fee limit to 0.5%", "把费率门槛调到0.3%": a new value for a condition, keeping its direction."""
+    def _adjustment(self, text: Text, mention: Mention, window_end: int, reading: Reading) -> bool:
+        """ "raise the fee limit to 0.5%", "把费率门槛调到0.3%": a new value for a condition, keeping its direction;
+        "the return" with no horizon said is whichever return the conversation has."""
         verb = re.search(
             rf"(?<![a-z])(?:{ADJUST_VERBS})(?![a-z])[^,;。]*$", text.value[max(0, mention.start - 20) : mention.start]
         )
         noun = r"limit|threshold|cap|bar|ceiling|floor|condition|requirement|条件|门槛|要求"
-        target = rf"\s*(?:{noun})?\s*(?:to|at|改成|改为|调到|到|为)\s*{VALUE}"
+        # the connector may go unsaid: "make the return threshold 60% instead"
+        target = rf"\s*(?:{noun})?\s*(?:to|at|改成|改为|调到|到|为)?\s*{VALUE}"
         found = re.match(target, text.value[mention.end : window_end])
         if found and re.match(rf"[- ]?(?:{TIME_UNIT.pattern})", text.value[mention.end + found.end() :] or "x"):
-            return  # "change the return to 3-year": another horizon, not a value
-        if found and TIME_UNIT.fullmatch(found.group("unit") or ""):
-            return
-        if verb and found and mention.column:
-            value = scaled(mention.column, float(found.group("num")), found.group("unit") or "")
-            reading.adjust.append((mention.column, value))
-            mention.used = True
-            text.consume(mention.start, mention.end + found.end())
+            return False  # "change the return to 3-year": another horizon, not a value
+        if not (verb and found and mention.column) or TIME_UNIT.fullmatch(found.group("unit") or ""):
+            return False
+        value = scaled(mention.column, float(found.group("num")), found.group("unit") or "")
+        unnamed = mention.family == "return" and not find_horizons(text.value)
+        reading.adjust.append(("return" if unnamed else mention.column, value))
+        mention.used = True
+        text.consume(mention.start, mention.end + found.end())
+        return True
 
     def _horizon_switch(self, text: Text, reading: Reading) -> None:
         """ "改成近五年", "what about over 3 years instead?": the same question over another return horizon."""
         if any(c.column.startswith("return_") for c in reading.conditions) or reading.sort:
             return
         marker = reading.refine_marker or re.search(
-            r"改成|改为|换成|换到|instead|what about|how about|make it|switch to|用|看看?|(?<![a-z])i meant(?![a-z])|"
-            r"我是说|我指的是",
+            rf"改成|改为|换成|换到|instead|what about|how about|make it|switch to|用|看看?|{CORRECTION}",
             text.value,
         )
         horizons = find_horizons(text.value)
@@ -605,9 +614,13 @@ class RuleUnderstander:
         explicit = {c.column for c in reading.conditions}
         for word in vague_words():
             pattern = _bounded([_flexible(p) for p in word.phrases])
-            if not pattern.search(text.value):
+            # "small FOFs", "large ETFs": the category word read before is still the adjective's noun
+            said = [m for m in pattern.finditer(text.original) if text.intact(m.start(), m.start() + 3)]
+            if not (pattern.search(text.value) or said):
                 continue
             text.take(pattern)
+            for match in said:
+                text.consume(*match.span())
             condition = word.condition_for(self.directory.as_of)
             if condition.column not in explicit:
                 reading.conditions.append(condition)
@@ -616,6 +629,7 @@ class RuleUnderstander:
     def _leftovers(self, text: Text, mentions: list[Mention], reading: Reading) -> None:
         """A comparison with a number that no column word claimed: say so rather than guess a column."""
         _bare_values(text, reading)
+        self._unit_ranges(text, reading)
         for match in text.finditer(TWO_COLUMNS):  # "近三年收益不低于近一年收益": one figure against another
             reading.column_comparison.append(match.group().strip())
         for match in text.finditer(UNCLAIMED_COMPARISON):
@@ -624,6 +638,20 @@ class RuleUnderstander:
         for mention in mentions:
             if mention.column is None and mention.family == "return":
                 reading.unsupported.append(text.value[max(0, mention.start - 12) : mention.end].strip())
+
+    def _unit_ranges(self, text: Text, reading: Reading) -> None:
+        """ "mixed funds between 1 and 3 billion": a range no column word claimed whose unit names its column;
+        any other range ("from 2019 to 2021", "3-5 years") is left to the stages that know it."""
+        for pattern in RANGE_PATTERNS:
+            for match in text.finditer(pattern):
+                found = find_value(match.group(), 0, len(match.group()), after=True)
+                column = column_of_unit(found[2]) if found is not None else None
+                if found is None or column is None:
+                    continue
+                condition = make_condition(column, *found[:4], self.directory.as_of)
+                if condition is not None:
+                    reading.conditions.append(condition)
+                    text.consume(*match.span())
 
     def _unclaimed(self, match: re.Match[str], reading: Reading) -> None:
         """ "larger than 100亿": the unit names the column; "and make it above 80%": the last figure's new bound;
@@ -662,15 +690,20 @@ class RuleUnderstander:
                 reading.unknown.append(text.value[mention.start : end].strip())
 
 
+# a correction of the last turn ("no, 3-year", "不对，是0.3%", "I meant bond funds"): it refines and replaces
+CORRECTION = (
+    r"^\s*(?:no|nope|sorry|oops|wrong|correction|my bad|不对|错了|说错了|不是的?)\s*[,，。.!！:：]"
+    r"|(?<![a-z])i meant?(?![a-z])|应该是|我是说|我指的是|我的意思是|更正"
+)
 # words that make a message's conditions replace the earlier ones on the same figure
 REPLACE_MARKERS = (
     r"(?<![a-z])(?:instead|rather|what about|how about|replace|(?:change|switch|make) (?:that|it|this))"
-    r"(?![a-z])|改为|改成|换成|^\s*那.*呢"
+    rf"(?![a-z])|改为|改成|换成|^\s*那.*呢|{CORRECTION}"
 )
 # how a refinement starts ("and only...", "那...") and words anywhere in it that point at the current results
 START_MARKERS = (
     r"^\s*(?:and|but|also|now|then|ok(?:ay)?|so|what about|how about|what if|switch|change|"
-    r"make (?:it|that|this)|rather|just|那么?|好的?|再|换)"
+    rf"make (?:it|that|this)|rather|just|那么?|好的?|再|换)|{CORRECTION}"
 )
 REFINE_ANYWHERE = (
     r"only",
@@ -723,7 +756,9 @@ REFINE_ANYWHERE = (
 def _bare_values(text: Text, reading: Reading) -> None:
     """ "what about 2?", "lower it to 10%": a new value for the figure the conversation is about."""
     bare_number = re.match(
-        rf"^\s*(?:(?:what|how) about|and|or|那|那么)?\s*{VALUE}\s*(?:呢|instead)?\s*[?？]?\s*$", text.value
+        rf"^\s*(?:{CORRECTION})?\s*(?:(?:what|how) about|and|or|那|那么|是|it'?s|it is|make it)?\s*{VALUE}\s*"
+        r"(?:呢|instead)?\s*[?？]?\s*$",
+        text.value,
     )
     if bare_number and (reading.refine_marker or reading.instead):
         reading.bare.append(("same", float(bare_number.group("num")), bare_number.group("unit") or "", None))
@@ -820,7 +855,7 @@ def _flexible(phrase: str) -> str:
     # "less than 3 years old" is not "old funds")
     adjective = re.sub(r"\\s\+funds?$", "", pattern)
     alone = rf"(?:are|is|be|were|was)\s+{adjective}(?=\s*(?:[?.!,;]|$))"
-    return rf"{adjective}\s+(?:[a-z-]+\s+){{0,2}}funds?|{adjective}\s+ones?|{alone}"
+    return rf"{adjective}\s+(?:[a-z-]+\s+){{0,2}}(?:funds?|fofs?|etfs?|qdiis?)|{adjective}\s+ones?|{alone}"
 
 
 def alternation_of(words: tuple[str, ...] | list[str]) -> str:
@@ -853,6 +888,12 @@ MISSING_FIGURES = re.compile(
     r"|(?:成立以来|自成立|since (?:inception|launch)|inception[- ]to[- ]date|all[- ]time)\s*(?:的)?\s*"
     r"(?:收益率?|回报率?|涨幅|业绩|returns?|performance|gains?)"
     r"|(?:returns?|performance|gains?)\s+since\s+(?:inception|launch)"
+)
+# a promise no fund can make: answered with why, never with the funds that happen to fit some figure
+PROMISES = re.compile(
+    r"稳赚不赔|只赚不赔|稳赚|包赚|保本|保证收益|保收益|保证不亏|零风险|无风险|不会亏|不可能亏|"
+    r"(?<![a-z])(?:guaranteed?|risk[- ]free|zero[- ]risk|no[- ]risk(?![- ]level)|can'?t (?:ever )?lose|"
+    r"never (?:ever )?lose|(?:will|would) never lose|sure[- ](?:thing|profit|win))(?![a-z])"
 )
 # comparators that cannot also start a horizon ("over the past year") or a sort ("最高"): any text after them that is
 # not a number is a target the database has no figure for

@@ -42,6 +42,7 @@ def _value_patterns() -> list[tuple[str, re.Pattern[str]]]:
 
 
 VALUE_PATTERNS = _value_patterns()
+RANGE_PATTERNS = [pattern for op, pattern in VALUE_PATTERNS if op == "between"]
 
 
 def find_value(text: str, start: int, end: int, after: bool, allow_time: bool = True) -> Found | None:
