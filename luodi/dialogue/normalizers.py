@@ -177,6 +177,22 @@ def parse_date(text: str, today: date | None = None) -> DateValue | None:
     return None
 
 
+def impossible_date(text: str, today: date | None = None) -> str | None:
+    """The words of a date expression that names no day ("the 31st of February", "2月30日"), so that a reply can
+    say so instead of silently asking for the day again; None when the text has no such expression."""
+    today = today or date.today()
+    lowered = text.lower()
+    for parse in (_parse_zh_date, _parse_en_date):
+        found, value = parse(lowered, today)
+        if found:
+            if value is not None:
+                return None
+            match = next((m for p in (_EN_MONTH_DAY, _EN_ISO, _ZH_MONTH_DAY, _EN_THE_NTH) if (m := p.search(lowered))),
+                         None)
+            return match.group(0) if match else None
+    return None
+
+
 def _parse_en_date(text: str, today: date) -> tuple[bool, DateValue | None]:
     if (iso := _EN_ISO.search(text)) is not None:
         year, month, day = (int(g) for g in iso.groups())

@@ -5,6 +5,7 @@ import pytest
 from luodi.dialogue.normalizers import (
     NameMatcher,
     chinese_to_int,
+    impossible_date,
     normalize_count,
     normalize_day,
     normalize_price_range,
@@ -93,3 +94,15 @@ def test_chinese_names_are_found_as_substrings_longest_first() -> None:
     names = NameMatcher(["北京饭店", "北京饭店二部", "汉庭酒店(北京柳芳店)"])
     assert names.find_substrings("我想住北京饭店二部") == ["北京饭店二部"]
     assert names.find_substrings("汉庭酒店(北京柳芳店)的电话") == ["汉庭酒店(北京柳芳店)"]
+
+
+@pytest.mark.parametrize(("text", "said"), [("book it for the 31st of february", "31st of february"),
+                                            ("on february 30th please", "february 30th"), ("2月30日入住", "2月30日")])
+def test_an_impossible_date_is_named_as_said(text: str, said: str) -> None:
+    found = impossible_date(text)
+    assert found is not None and said in found
+
+
+@pytest.mark.parametrize("text", ["the 12th of march", "next friday", "a cheap hotel", "2月3日"])
+def test_a_real_date_or_none_is_not_impossible(text: str) -> None:
+    assert impossible_date(text) is None

@@ -199,6 +199,8 @@ def test_a_chinese_dialogue(client: openai.OpenAI) -> None:
         ("'; DROP TABLE hotels; --", "did not understand"),
         ("tell me about the Nonexistent Palace Hotel", "could not find"),
         ("book the acorn guest house for 500 people", "outside 1 to 20"),
+        ("book the acorn guest house for 0 people", "outside 1 to 20"),
+        ("book the acorn guest house on the 31st of February", "'the 31st of february' is not a date"),
     ],
 )
 def test_bad_input_gets_a_clarification_and_breaks_nothing(

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from luodi.dialogue.normalizers import NameMatcher, normalize_count, normalize_day
+from luodi.dialogue.normalizers import NameMatcher, impossible_date, normalize_count, normalize_day
 from luodi.scenarios.hotel.reading import DONTCARE, Reading
 
 _OTHER_DOMAINS = {
@@ -285,8 +285,8 @@ def _read_booking(clause: str, reading: Reading) -> None:
         reading.declined_booking = reading.declined_booking or declined
     day = normalize_day(clause) if re.search(r"\b(?:(?!today)[a-z]+day|mon|tue|wed|thu|fri|sat|sun|tomorrow"
                                              r"|the \d+(?:st|nd|rd|th))\b", clause) else None
-    if day is not None and not re.fullmatch(r"\d{4}-\d\d-\d\d", day) or day is not None:
-        reading.inform("day", day)
+    # "the 31st of February" is kept as said, so the engine answers that it is no date instead of asking again
+    reading.inform("day", day or impossible_date(clause))
     people = _PEOPLE.search(clause)
     if people:
         reading.inform("people", normalize_count(_as_digits(next(g for g in people.groups() if g)), 0, _SANE))
