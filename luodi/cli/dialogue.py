@@ -17,7 +17,7 @@ def eval_dst(
     data: Annotated[Path, typer.Option(help="Dialogues: MultiWOZ data.json / CrossWOZ val.json, or a .zip of one.")],
     data_format: Annotated[Literal["multiwoz", "crosswoz"], typer.Option("--format")] = "multiwoz",
     domain: Annotated[str, typer.Option(help="The domain whose state is scored.")] = "hotel",
-    understander: Annotated[Literal["rules", "trained", "llm"], typer.Option(help="Which understander.")] = "rules",
+    understander: Annotated[Literal["rules", "trained", "llm"], typer.Option(help="Which understander.")] = "trained",
     model: Annotated[Path | None, typer.Option(
         help="Trained model file (for --understander trained; default: trained on first use).")] = None,
     scenario: Annotated[Path | None, typer.Option(help="Scenario YAML (default: the built-in hotel scenario).")] = None,

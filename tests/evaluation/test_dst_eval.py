@@ -96,7 +96,10 @@ def test_cli_reports_both_formats() -> None:
     assert '"involving hotel"' in english.output and '"hotel only"' in english.output
     chinese = runner.invoke(app, ["eval", "dst", "--data", str(CROSSWOZ), "--format", "crosswoz", "--limit", "20"])
     assert chinese.exit_code == 0, chinese.output
-    assert "joint goal accuracy" in chinese.output
+    assert "joint goal accuracy" in chinese.output and "TrainedHotelUnderstander" in chinese.output
+    # the default model learnt from seed 13's tuning part: another seed's held-out part is refused, named
+    other_seed = runner.invoke(app, ["eval", "dst", "--data", str(MULTIWOZ), "--split", "heldout", "--seed", "7"])
+    assert other_seed.exit_code != 0 and "--seed" in other_seed.output
 
 
 @needs_data
