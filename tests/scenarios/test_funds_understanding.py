@@ -346,6 +346,9 @@ MIXED, BOND = ("category", "eq", "mixed"), ("category", "eq", "bond")
         (("bond funds with fee under 0.5%", "make the fee 0.3%"), {BOND, ("management_fee", "lt", 0.3)}),
         (("bond funds with fee under 0.5%", "不对，是0.3%"), {BOND, ("management_fee", "lt", 0.3)}),
         (("近一年收益超过8%的债券基金", "不对，是近三年"), {BOND, ("return_3y", "gt", 8.0)}),
+        (("low-risk funds with a 3-year max drawdown under 0.5%", "risk level 3 is fine too"),
+         {("max_drawdown_3y", "lt", 0.5), ("risk_level", "le", 3)}),
+        (("high risk bond funds", "risk level 3 is ok too"), {BOND, ("risk_level", "ge", 3)}),
     ],
 )  # fmt: skip
 def test_sizes_nouns_closed_flags_and_corrections(
@@ -354,7 +357,28 @@ def test_sizes_nouns_closed_flags_and_corrections(
     assert conditions(screener, *turns) == expected
 
 
-@pytest.mark.parametrize("message", ["帮我推荐一只稳赚不赔的基金", "funds with guaranteed returns", "risk-free funds"])
+@pytest.mark.parametrize(
+    "message",
+    ["帮我推荐一只稳赚不赔的基金", "funds with guaranteed returns", "risk-free funds",
+     "which fund will go up most next year?", "哪只基金明年收益最高"],
+)  # fmt: skip
 def test_a_promise_no_fund_can_make_is_answered_not_filtered(screener: FundScreener, message: str) -> None:
     outcome = talk(screener, message)
     assert outcome.clarification == "promise" and outcome.result is None
+
+
+@pytest.mark.parametrize(
+    ("turns", "expected"),
+    [
+        (("which fund has the highest 1-year return?", "and the lowest?"), [("return_1y", False)]),
+        (("近一年收益最高的5只债券基金", "最低的呢"), [("return_1y", False)]),
+        (("the 3 lowest-fee index funds", "and the highest?"), [("management_fee", True)]),
+    ],
+)  # fmt: skip
+def test_the_other_end_of_a_ranking(screener: FundScreener, turns: tuple[str, ...], expected: list[object]) -> None:
+    fund_filter = talk(screener, *turns).fund_filter
+    assert fund_filter is not None and [(k.column, k.descending) for k in fund_filter.sort] == expected
+
+
+def test_next_year_is_not_the_next_page(screener: FundScreener) -> None:
+    assert talk(screener, "top 5 bond funds by size", "next year's best?").clarification == "promise"

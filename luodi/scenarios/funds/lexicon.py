@@ -560,7 +560,7 @@ SUPERLATIVE_COLUMNS: dict[str, tuple[str, bool]] = {
 }
 
 PAGING_WORDS = (
-    r"next(?: page| (?P<n>\d+))?",
+    r"next(?: page| (?P<n>\d+))?(?![- ](?:\d+ )?(?:years?|months?|weeks?|quarters?|days?|time))",  # not "next year"
     r"show (?:me )?more",
     r"more results",
     r"(?:the )?rest",

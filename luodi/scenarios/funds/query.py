@@ -8,6 +8,7 @@ meaning what the definition says.
 
 from __future__ import annotations
 
+import operator
 import statistics
 from dataclasses import dataclass
 from datetime import date
@@ -70,15 +71,34 @@ class FundFilter(BaseModel):
         return list(dict.fromkeys(seen))
 
 
+RISK_LEVELS = range(1, 6)
+BOUNDS = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
+
+
+def _chosen(condition: Condition) -> list[Any]:
+    """The values a condition admits when it can be listed: its own list, or the risk levels within a bound
+    ("low risk" = levels 1 and 2)."""
+    if condition.op in ("eq", "in"):
+        return list(condition.value) if isinstance(condition.value, list) else [condition.value]
+    if condition.column == "risk_level" and condition.op in BOUNDS and isinstance(condition.value, int | float):
+        return [level for level in RISK_LEVELS if BOUNDS[condition.op](level, condition.value)]
+    return []
+
+
 def widened(conditions: list[Condition], new: Condition) -> Condition:
-    """ "funds of A or B", "also include equity funds": the values already chosen on the column plus the new one,
-    as one condition (a list when there are several)."""
-    chosen: list[str | int] = []
-    for c in conditions:
-        if c.column == new.column and c.op in ("eq", "in"):
-            chosen += list(c.value) if isinstance(c.value, list) else [c.value]  # type: ignore[list-item]
+    """ "funds of A or B", "also include equity funds", "risk level 3 is fine too" (after low risk): the values
+    already chosen on the column plus the new one, as one condition (a list when there are several; a bound when
+    risk levels run on from the lowest or to the highest, as the user would say it)."""
+    chosen = [value for c in conditions if c.column == new.column for value in _chosen(c)]
     merged = list(dict.fromkeys([*chosen, new.value]))
-    return new if len(merged) == 1 else Condition(column=new.column, op="in", value=merged)  # type: ignore[arg-type]
+    if len(merged) == 1:
+        return new
+    if new.column == "risk_level" and all(isinstance(level, int) for level in merged):
+        low, high = min(merged), max(merged)
+        if sorted(merged) == list(range(low, high + 1)) and (low == RISK_LEVELS[0] or high == RISK_LEVELS[-1]):
+            return Condition(column="risk_level", op="le" if low == RISK_LEVELS[0] else "ge",
+                             value=high if low == RISK_LEVELS[0] else low)  # fmt: skip
+    return Condition(column=new.column, op="in", value=merged)
 
 
 @dataclass

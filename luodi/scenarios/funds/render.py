@@ -37,10 +37,11 @@ CLARIFICATIONS = {
         "数据库中没有“{words}”这一项。收益只有近1月、近3月、近6月、近1年、近3年、近5年。",
     ),
     "promise": (
-        "No fund can promise “{words}”: every fund can lose money, and past figures do not guarantee future ones. "
+        "No fund can promise “{words}”: every fund can lose money, and no one knows future returns; past figures "
+        "do not guarantee future ones. "
         "I can look for funds that have been steady instead, for example “low-risk funds with a 3-year maximum "
         "drawdown under 2%”.",
-        "没有基金能保证“{words}”：任何基金都可能亏损，过往业绩也不代表未来。可以改为筛选一直比较稳的基金，例如"
+        "没有基金能保证“{words}”：任何基金都可能亏损，未来收益无人能预知，过往业绩也不代表未来。可以改为筛选一直比较稳的基金，例如"
         "“近三年最大回撤小于2%的低风险基金”。",
     ),
     "column_comparison": (

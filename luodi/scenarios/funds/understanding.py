@@ -558,10 +558,17 @@ class RuleUnderstander:
             mention.used = True
         if not keys:
             keys = self._superlative_sort(text, reading)
+        alone = re.match(  # "and the lowest?", "最低的呢": the same ranking from the other end
+            rf"^\s*(?:and|or|but|what about|how about|那么?)?\s*(?:the\s+)?(?:(?P<high>{high})|(?P<low>{low}))"
+            r"\s*(?:ones?|funds?|的|呢)*\s*[?？]?\s*$",
+            text.value,
+        )
         if not keys and re.search(alternation_of(lx.DESCENDING_WORDS), text.value):
             reading.direction = True
         elif not keys and re.search(alternation_of(lx.ASCENDING_WORDS), text.value):
             reading.direction = False
+        elif not keys and alone:
+            reading.direction = alone.group("high") is not None
         if keys:
             reading.sort = list({k.column: k for k in keys}.values())
         elif re.search(alternation_of(lx.SUPERLATIVE_ONLY), text.value) and not reading.codes:
@@ -889,11 +896,16 @@ MISSING_FIGURES = re.compile(
     r"(?:收益率?|回报率?|涨幅|业绩|returns?|performance|gains?)"
     r"|(?:returns?|performance|gains?)\s+since\s+(?:inception|launch)"
 )
-# a promise no fund can make: answered with why, never with the funds that happen to fit some figure
+# a promise or forecast no fund can make: answered with why, never with the funds that happen to fit a figure
 PROMISES = re.compile(
     r"稳赚不赔|只赚不赔|稳赚|包赚|保本|保证收益|保收益|保证不亏|零风险|无风险|不会亏|不可能亏|"
     r"(?<![a-z])(?:guaranteed?|risk[- ]free|zero[- ]risk|no[- ]risk(?![- ]level)|can'?t (?:ever )?lose|"
     r"never (?:ever )?lose|(?:will|would) never lose|sure[- ](?:thing|profit|win))(?![a-z])"
+    # the future: "will go up the most next year", "明年一定涨", "未来一年收益最高"
+    r"|明年|下一年|未来一年|未来的?收益|将来|(?:一定|肯定|必然|必定)(?:会)?(?:涨|赚|上涨|盈利)|会涨|会上涨"
+    r"|(?<![a-z])(?:next year|in the (?:coming|next) (?:year|months?)|in the future|future returns?|"
+    r"(?:will|going to|gonna|is set to|are set to) (?:\w+ )?(?:go up|rise|gain|grow|perform|do (?:best|well)|"
+    r"return|make money|earn|beat|outperform|win))(?![a-z])"
 )
 # comparators that cannot also start a horizon ("over the past year") or a sort ("最高"): any text after them that is
 # not a number is a target the database has no figure for
