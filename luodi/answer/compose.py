@@ -8,7 +8,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from luodi.contracts import Citation, Evidence, Generation, GenerationRequest, Message
-from luodi.knowledge.financial.statements import Fact
+from luodi.knowledge.financial.periods import period_code
+from luodi.knowledge.financial.statements import ANNUAL, Fact
 from luodi.knowledge.store import KnowledgeStore, Passage, StoredFact
 from luodi.models.base import BackendUnavailable, BaseModelBackend
 from luodi.tools.calculator import format_number
@@ -71,8 +72,15 @@ def fact_citation(stored: StoredFact, store: KnowledgeStore) -> tuple[Evidence, 
     return evidence, citation
 
 
-def metric_sentence(result: MetricResult, subject: str, scale: str, places: int) -> str:
-    years = "-".join(f"FY{y}" for y in (result.years if result.aggregation != "value" else result.years[-1:]))
+def period_name(year: int, period: str = ANNUAL) -> str:
+    """"FY2023", or the interim period in front of its fiscal year: "Q2 FY2023", "6M FY2023"."""
+    code = period_code(period)
+    return f"FY{year}" if code == ANNUAL else f"{code} FY{year}"
+
+
+def metric_sentence(result: MetricResult, subject: str, scale: str, places: int, period: str = ANNUAL) -> str:
+    shown = result.years if result.aggregation != "value" else result.years[-1:]
+    years = "-".join(period_name(y, period) for y in shown)
     name = result.metric.name.replace("_", " ")
     if result.aggregation == "average":
         name = f"{len(result.years)}-year average {name}"
@@ -91,7 +99,7 @@ def inputs_sentence(inputs: dict[tuple[str, int], Fact], citation_index: dict[tu
         amount = format_number(Fraction(str(fact.value)), None)
         scale = {1e3: " thousand", 1e6: " million", 1e9: " billion"}.get(fact.scale, "")
         label = re.sub(r"\.{2,}.*$", "", " ".join(fact.label.split()))  # dot leaders
-        parts.append(f"{label} FY{year}: {amount}{scale}{marker}")
+        parts.append(f"{label} {period_name(year, fact.period)}: {amount}{scale}{marker}")
     return "; ".join(parts)
 
 

@@ -46,7 +46,8 @@ def _aggregation(lowered: str) -> Aggregation:
     if re.search(r"(?:year[- ]over[- ]year|yoy|y/y|annual)\s+(?:change|growth)|growth rate|(?:%|percent(?:age)?) change"
                  r"|change in .{0,60}\bfrom\s+fy"
                  r"|\b(?:grow|grew|increase|decrease|decline|rise|fall|changed)\b.{0,60}\b(?:between|from)\s+"
-                 r"(?:fy|fiscal|\d)",
+                 r"(?:fy|fiscal|\d)"
+                 r"|\b(?:grow|grew|increase|decrease|decline|rise|fall|changed?)\b.{0,60}\bcompared\s+(?:to|with)\b",
                  lowered):
         return "change"
     return "value"
@@ -144,6 +145,24 @@ def compared_sections(question: str) -> bool | None:
     return wants.pop() if len(wants) == 1 else None
 
 
+_ORDINAL_QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+_YEAR_AFTER = r"\s+(?:of\s+)?(?:the\s+)?(?:fiscal\s+(?:year\s+)?|fy\s?)?((?:19|20)\d\d)"
+_QUARTER_OF = re.compile(rf"\bq([1-4]){_YEAR_AFTER}|\b(first|second|third|fourth)\s+(?:fiscal\s+)?quarter{_YEAR_AFTER}",
+                         re.I)
+
+
+def asked_quarter(question: str) -> tuple[int, tuple[int, ...]] | None:
+    """The fiscal quarter a question asks about and the fiscal years it names it in ("Q2 of FY2023 compared to
+    Q2 of FY2022" -> (2, (2022, 2023))); None unless every year it names is tied to the same quarter."""
+    text = _SHORT_FY.sub(lambda m: f"FY20{m.group(1)}", question)
+    found = [(int(m.group(1)) if m.group(1) else _ORDINAL_QUARTERS[m.group(3).lower()], int(m.group(2) or m.group(4)))
+             for m in _QUARTER_OF.finditer(text)]
+    years, _ = question_years(question)
+    if not found or len({q for q, _ in found}) > 1 or set(years) != {y for _, y in found}:
+        return None
+    return found[0][0], tuple(sorted({y for _, y in found}))
+
+
 def wanted_company(question: str, companies: list[str]) -> str | None:
     """The known company a question names: the longest company name (or its first word) found in it."""
     lowered = question.lower().replace("’", "'")
@@ -215,4 +234,5 @@ def named_statement(question: str) -> str | None:
 
 
 __all__ = ["FinancialQuestion", "asks_line_item", "compared_sections", "currency_scale", "named_line_item",
-           "named_statement", "parse_financial_question", "question_years", "stability_threshold", "wanted_company"]
+           "named_statement", "parse_financial_question", "asked_quarter", "question_years", "stability_threshold",
+           "wanted_company"]

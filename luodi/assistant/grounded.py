@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from luodi.answer.compose import (
 )
 from luodi.answer.question import (
     FinancialQuestion,
+    asked_quarter,
     asks_line_item,
     compared_sections,
     currency_scale,
@@ -44,7 +45,8 @@ from luodi.assistant.base import AnswerDelta, AssistantContext, Turn, assistant_
 from luodi.config import AssistantConfig
 from luodi.contracts import Answer, Check, Citation, Evidence, TokenUsage, ToolCall, Verification
 from luodi.knowledge.base import KnowledgeBase
-from luodi.knowledge.financial.statements import Fact, page_rows
+from luodi.knowledge.financial.periods import period_code
+from luodi.knowledge.financial.statements import ANNUAL, Fact, page_rows
 from luodi.knowledge.search import SearchFilter
 from luodi.knowledge.store import DocumentRecord, StoredFact
 from luodi.models.base import BackendUnavailable, BaseModelBackend
@@ -67,8 +69,10 @@ _NARRATIVE = re.compile(
     r"(?:main|major|key|primary))|\bthere\s+any\b|\breported\s+any\b",
     re.IGNORECASE,
 )
-# statements are extracted for fiscal years; a question about a quarter is not answered from them
+# a question about a quarter or half is answered only from columns marked as that period
 _QUARTERLY = re.compile(r"\bq[1-4]\b|quarter|three months|six months|nine months|\bh[12]\b|half[- ]year", re.I)
+# formulas over 365 days or averaged balances are annual: a quarter's flows do not fit them
+_ANNUAL_ONLY = re.compile(r"365|average")
 # formulas here are over reported (GAAP) line items; "adjusted" measures are the company's own non-GAAP ones
 _ADJUSTED = re.compile(r"(?<!un)adjusted\b", re.I)
 _POLAR = re.compile(r"^\s*(?:is|are|was|were|does|do|did|has|have|had)\b", re.I)
@@ -178,8 +182,10 @@ class GroundedAssistant:
         return [d for d in documents if company and d.company == company]
 
     def _financial(self, question: str, where: SearchFilter | None) -> Draft | None:
-        if _NARRATIVE.search(question) or _QUARTERLY.search(question):
+        if _NARRATIVE.search(question):
             return None
+        if _QUARTERLY.search(question):
+            return self._quarter_financial(question, where)
         documents = self._scope_documents(question, where)
         default_year = documents[0].period_year if len(documents) == 1 else None
         parsed = parse_financial_question(question, default_year)
@@ -214,8 +220,31 @@ class GroundedAssistant:
             tool_calls=[ToolCall(name="financial_metric", arguments=_arguments(parsed), error=f"missing {missing}")],
         )
 
-    def _facts(self, document: DocumentRecord) -> dict[tuple[str, int], Fact]:
-        return {(s.fact.key, s.fact.year): s.fact for s in self.knowledge.store.facts(document.doc_id)}
+    def _facts(self, document: DocumentRecord, period: str = ANNUAL) -> dict[tuple[str, int], Fact]:
+        """The document's facts of one kind of period: annual ones never mix with a quarter's."""
+        return {(s.fact.key, s.fact.year): s.fact for s in self.knowledge.store.facts(document.doc_id)
+                if period_code(s.fact.period) == period}
+
+    def _quarter_financial(self, question: str, where: SearchFilter | None) -> Draft | None:
+        """A metric of one fiscal quarter (or its change against the same quarter a year before), from columns
+        the filing itself marks as that quarter; only formulas over the quarter's own flows (no day counts, no
+        averaged balances, no adjusted measures). None, and so an abstention, when the period is not clear."""
+        asked = asked_quarter(question)
+        parsed = parse_financial_question(question)
+        if asked is None or parsed is None or _ADJUSTED.search(question) or _ANNUAL_ONLY.search(parsed.metric.formula):
+            return None
+        quarter, years = asked
+        if len(years) != (2 if parsed.aggregation == "change" else 1) or parsed.aggregation in ("average", "cagr"):
+            return None
+        parsed = replace(parsed, years=years)
+        period = f"Q{quarter}"
+        for document in _by_relevance(self._scope_documents(question, where), max(years)):
+            try:
+                result = compute_metric(parsed.metric, parsed.aggregation, years, self._facts(document, period))
+            except MissingLineItem:
+                continue
+            return self._metric_draft(question, parsed, result, document, period)
+        return None
 
     def _cited_inputs(
         self, document: DocumentRecord, inputs: dict[tuple[str, int], Fact]
@@ -236,7 +265,8 @@ class GroundedAssistant:
         return list(evidence.values()), citations, index
 
     def _metric_draft(
-        self, question: str, parsed: FinancialQuestion, result: MetricResult, document: DocumentRecord
+        self, question: str, parsed: FinancialQuestion, result: MetricResult, document: DocumentRecord,
+        period: str = ANNUAL,
     ) -> Draft:
         evidence, citations, index = self._cited_inputs(document, result.inputs)
         value = format_value(result.value, result.unit, parsed.scale, parsed.places)
@@ -262,7 +292,7 @@ class GroundedAssistant:
             tool.error = "a yes/no question that the computed metric alone does not settle"
             return Draft(text="", tool_calls=[tool])
         text = (
-            f"{polar}{metric_sentence(result, subject, parsed.scale, parsed.places)}. "
+            f"{polar}{metric_sentence(result, subject, parsed.scale, parsed.places, period)}. "
             f"Formula: {result.formula}. Inputs from the {document.title} statements: "
             f"{inputs_sentence(result.inputs, index)}."
         )

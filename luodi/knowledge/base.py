@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from luodi.knowledge.financial.periods import stated_quarter
 from luodi.knowledge.financial.statements import EXTRACTOR_VERSION, extract_statement_facts
 from luodi.knowledge.ingest import Ingestor, IngestReport, ProgressCallback
 from luodi.knowledge.search import Hit, HybridIndex, SearchFilter
@@ -24,7 +25,8 @@ class KnowledgeBase:
         """Statement facts again from the stored page texts (no re-reading, no re-embedding)."""
         count = 0
         for document in self.store.documents():
-            facts = extract_statement_facts(self.store.pages(document.doc_id), document.period_year)
+            facts = extract_statement_facts(self.store.pages(document.doc_id), document.period_year,
+                                            stated_quarter(document.title))
             with self.store.transaction() as db:
                 replace_facts(db, document.doc_id, facts)
             count += len(facts)

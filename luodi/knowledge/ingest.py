@@ -19,6 +19,7 @@ from typing import Any
 from luodi.knowledge.chunking import chunk_page
 from luodi.knowledge.dedup import NearDuplicateIndex
 from luodi.knowledge.embedding import embed
+from luodi.knowledge.financial.periods import stated_quarter
 from luodi.knowledge.financial.statements import extract_statement_facts
 from luodi.knowledge.readers import SUPPORTED_SUFFIXES, ParsedDocument, UnreadableDocument, read_document
 from luodi.knowledge.store import (
@@ -115,7 +116,7 @@ class Ingestor:
         )
         passages, signatures = self._new_passages(doc_id, document, report)
         vectors = embed([p.text for p in passages])
-        facts = extract_statement_facts(document.pages, record.period_year)
+        facts = extract_statement_facts(document.pages, record.period_year, stated_quarter(record.title))
         try:
             self._commit(record, document, passages, vectors, signatures, facts)
         except sqlite3.IntegrityError:  # another process ingested the same file meanwhile

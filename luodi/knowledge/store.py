@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_doc ON passages (doc_id);
 CREATE TABLE IF NOT EXISTS facts (
     doc_id TEXT, statement TEXT, key TEXT, label TEXT, year INTEGER, value REAL, scale REAL,
-    page INTEGER, start INTEGER, end INTEGER
+    page INTEGER, start INTEGER, end INTEGER, period TEXT NOT NULL DEFAULT 'FY'
 );
 CREATE INDEX IF NOT EXISTS facts_doc ON facts (doc_id, key, year);
 CREATE TABLE IF NOT EXISTS tables (doc_id TEXT, number INTEGER, rows TEXT);
@@ -76,6 +76,9 @@ class KnowledgeStore:
         self.directory = directory
         self._db = sqlite3.connect(str(directory / "knowledge.sqlite3"), check_same_thread=False)
         self._db.executescript(SCHEMA)
+        # stores written before interim periods existed hold annual facts only
+        if "period" not in {r[1] for r in self._db.execute("PRAGMA table_info(facts)")}:
+            self._db.execute("ALTER TABLE facts ADD COLUMN period TEXT NOT NULL DEFAULT 'FY'")
 
     def close(self) -> None:
         self._db.close()
@@ -145,7 +148,8 @@ class KnowledgeStore:
 
     # facts and tables
     def facts(self, doc_id: str, key: str | None = None) -> list[StoredFact]:
-        query = "SELECT doc_id, statement, key, label, year, value, scale, page, start, end FROM facts WHERE doc_id = ?"
+        query = ("SELECT doc_id, statement, key, label, year, value, scale, page, start, end, period FROM facts "
+                 "WHERE doc_id = ?")
         arguments: tuple[Any, ...] = (doc_id,)
         if key is not None:
             query += " AND key = ?"
@@ -178,8 +182,9 @@ def insert_passage(db: sqlite3.Connection, passage: Passage, vector: np.ndarray,
 
 def insert_facts(db: sqlite3.Connection, doc_id: str, facts: list[Fact]) -> None:
     db.executemany(
-        "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(doc_id, f.statement, f.key, f.label, f.year, f.value, f.scale, f.page, f.start, f.end) for f in facts],
+        "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(doc_id, f.statement, f.key, f.label, f.year, f.value, f.scale, f.page, f.start, f.end, f.period)
+         for f in facts],
     )
 
 

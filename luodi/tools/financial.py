@@ -53,6 +53,10 @@ def _ratio(numerator: Fraction, denominator: Fraction) -> Fraction:
     return numerator / denominator
 
 
+# "net earnings as a percent of sales" is the net margin in the words of a statement's percent-of-sales column
+_OF_SALES = r" as a (?:percent(?:age)?|%|share) of (?:net )?(?:sales|revenues?)"
+
+
 @dataclass(frozen=True)
 class Metric:
     name: str
@@ -138,13 +142,15 @@ LINE_ITEM_METRICS = [
            (r"(?:income|earnings) before (?:income )?taxes", r"pre-?tax income"), _item("pretax_income"), False),
 ]
 COMPOSITE_METRICS = [
-    Metric("gross_margin", "(revenue - cost of goods sold) / revenue x 100", "percent", (r"gross (?:profit )?margin",),
+    Metric("gross_margin", "(revenue - cost of goods sold) / revenue x 100", "percent",
+           (r"gross (?:profit )?margin", rf"gross profit{_OF_SALES}"),
            lambda v, y: _ratio(v("revenue", y) - v("cogs", y), v("revenue", y)) * HUNDRED),
     Metric("operating_margin", "operating income / revenue x 100", "percent",
-           (r"operating (?:income )?(?:% )?margin", r"operating profit margin"),
+           (r"operating (?:income )?(?:% )?margin", r"operating profit margin",
+            rf"operating (?:income|profit){_OF_SALES}"),
            lambda v, y: _ratio(v("operating_income", y), v("revenue", y)) * HUNDRED),
     Metric("net_profit_margin", "net income / revenue x 100", "percent",
-           (r"net (?:profit|income) (?:% )?margin", r"profit margin"),
+           (r"net (?:profit|income) (?:% )?margin", r"profit margin", rf"net (?:income|earnings|profit){_OF_SALES}"),
            lambda v, y: _ratio(v("net_income", y), v("revenue", y)) * HUNDRED),
     Metric("cogs_margin", "cost of goods sold / revenue x 100", "percent",
            (r"(?:cogs|cost of goods sold|cost of sales)(?: as a)? (?:%|percent(?:age)?) (?:of|margin)",

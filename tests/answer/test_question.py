@@ -80,3 +80,13 @@ def test_a_line_item_question_names_one_row_label_wholly() -> None:
     assert named_line_item("What is FY2022 dividend income?", labels) is None
     assert not asks_line_item("What is FY2022 net earnings per share?")
     assert not asks_line_item("What is the restructuring cost as a percent of sales in FY2022?")
+
+
+def test_a_quarter_question_ties_every_year_to_one_quarter() -> None:
+    from luodi.answer.question import asked_quarter
+
+    assert asked_quarter("Did the operating margin rise in Q3 of FY2024 compared to Q3 of FY2023?") == (3, (2023, 2024))
+    assert asked_quarter("What was gross profit in the first quarter of fiscal 2022?") == (1, (2022,))
+    assert asked_quarter("Revenue in Q2 2023 against Q3 2023?") is None  # two different quarters
+    assert asked_quarter("Revenue in Q2 FY2023 and for all of FY2022?") is None  # a year not tied to the quarter
+    assert asked_quarter("What was the FY2023 operating margin?") is None

@@ -141,3 +141,9 @@ def test_a_row_lookup_abstains_when_the_row_is_not_the_one_asked_for(knowledge: 
         "What is 3M's goodwill in FY2018 and FY2017?",  # two amounts asked for
     ):
         assert ask(assistant(knowledge), question).abstained, question
+
+
+def test_a_quarter_is_answered_from_quarter_columns_only(knowledge: KnowledgeBase) -> None:
+    # the 3M excerpt holds annual statements only: a quarter question must not be answered from them
+    answer = ask(assistant(knowledge), "What was 3M's gross margin in Q4 of FY2018?")
+    assert answer.abstained

@@ -94,7 +94,11 @@ def test_quarter_and_percent_of_sales_columns_are_not_fiscal_years() -> None:
 
     pages = read_document(release).pages
     assert any(classify_page(p) == "income" and "25,530" in p for p in pages)  # Q2 2023 sales, not FY2023's
-    assert not [f for f in extract_statement_facts(pages, 2023) if f.statement == "income"]
+    income = [f for f in extract_statement_facts(pages, 2023, quarter=2) if f.statement == "income"]
+    assert not [f for f in income if f.period == "FY"]  # a quarter is never an annual fact
+    found = {(f.key, f.period, f.year): f.value for f in income}
+    assert found[("revenue", "Q2:2023", 2023)] == 25530 and found[("revenue", "Q2:2022", 2022)] == 24020
+    assert found[("net_income", "6M:2023", 2023)] == 5076  # the six-month page, amounts not percents of sales
     rows = ["Net sales", "Cost of sales", "Gross profit", "Research and development", "Operating income",
             "Interest expense", "Income before income taxes", "Provision for income taxes", "Net income"]
     quarters = "Statement of Earnings\n(in Millions) 2022\nQ3 Q4 FULL YEAR\n" + "\n".join(

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 # raise when extraction changes: knowledge bases re-extract their facts from the stored pages on open
-EXTRACTOR_VERSION = "14"
+EXTRACTOR_VERSION = "15"
 
 # matched against a title line with its spaces removed
 STATEMENT_TITLES: dict[str, re.Pattern[str]] = {
@@ -29,7 +29,7 @@ _ONLY_COMPREHENSIVE = re.compile(r"statements?of(?:consolidated)?comprehensive")
 # of sales: neither kind is one fiscal year per column (an earnings release's quarter would pass for the year)
 _INTERIM = re.compile(
     r"three\s+months|six\s+months|nine\s+months|quarter\s+ended|\b(?:1[236]|2[46]|3[69])\s+weeks"
-    r"|\bq[1-4]\b|(?:first|second|third|fourth)\s+quarter|\bpercent\b", re.I
+    r"|\bq[1-4]\b|\b[1-4]q\d\d\b|(?:first|second|third|fourth)\s+quarter|\bpercent\b", re.I
 )
 _SCALES = [
     (re.compile(r"in\s+billions|\(billions|billions\s+of\s+(?:u\.s\.\s+)?dollars", re.I), 1e9, "billions"),
@@ -45,6 +45,7 @@ _ROW_BREAK = re.compile(
     r"|(?<=[A-Z]{2}) (?=[A-Z][a-z])"  # a section heading in capitals, then a label
 )
 _DASHES = {"—", "–", "-", "—-", "$—", "$-"}
+ANNUAL = "FY"
 
 def _section_total(activity: str) -> list[str]:
     """Label patterns of a cash-flow section's total, worded every way filings word it."""
@@ -76,9 +77,9 @@ LINE_ITEMS: dict[str, tuple[str, list[str]]] = {
     ]),
     "net_income": ("income", [
         r"(?:consolidated )?net (?:income|earnings)(?: \(loss\))? attributable to "
-        r"(?!.*(?:non-?controlling|minority|redeemable)).*",
+        r"(?!.*(?:non(?: - |-)?controlling|minority|redeemable)).*",
         r"(?:consolidated )?net (?:income|earnings)(?: \(loss\))?", r"net (?:loss|income) \(income\)", r"net loss",
-        r"net (?:income )?\(?loss\)? attributable to (?!.*(?:non-?controlling|minority|redeemable)).*",
+        r"net (?:income )?\(?loss\)? attributable to (?!.*(?:non(?: - |-)?controlling|minority|redeemable)).*",
     ]),
     "pretax_income": ("income", [
         r"(?:income|earnings)(?: \(loss\))? before (?:provision for )?income tax(?:es)?.*",
@@ -148,12 +149,13 @@ class Fact:
     statement: str
     key: str
     label: str
-    year: int
+    year: int  # the fiscal year the column's period belongs to
     value: float  # as printed, in the page's scale; parentheses make it negative (see _BENEFIT_FIRST)
     scale: float  # multiplier to units of currency
     page: int
     start: int  # span of the row on its page
     end: int
+    period: str = ANNUAL  # ANNUAL, or an interim period written by Period.code ("Q2", "6M")
 
 
 @dataclass(frozen=True)
@@ -373,10 +375,31 @@ class PageLayout:
                 for year, value in zip(self.years, row.values[-len(self.years):], strict=True)]
 
 
+_MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+_DATE_MONTH = re.compile(rf"\b({_MONTHS})[a-z]*\.?\s+\d{{1,2}},?\s+(?:19|20)\d\d"
+                         r"|\b(\d{1,2})/\d{1,2}/(?:19|20)\d\d", re.I)
+
+
+def _months_of_dates(heading: str) -> set[int]:
+    """The months (1-12) the column dates of a heading end in ("June 30, 2023", "3/25/2023")."""
+    names = _MONTHS.split("|")
+    return {names.index(m.group(1).lower()[:3]) + 1 if m.group(1) else int(m.group(2))
+            for m in _DATE_MONTH.finditer(" ".join(heading.split()))}
+
+
+def _mixed_period_ends(heading: str) -> bool:
+    """Column dates more than a month apart in the year (June 30 | December 31) are not all fiscal year ends;
+    a 52/53-week year may end on November 27 one year and December 2 the next."""
+    months = sorted(_months_of_dates(heading))
+    return any(min(abs(a - b), 12 - abs(a - b)) > 1 for a in months for b in months)
+
+
 def page_layout(text: str, fiscal_year: int | None, default_scale: float) -> PageLayout | None:
-    """The layout of an annual statement page; None for an interim one or a page too short to be a statement."""
+    """The layout of an annual statement page; None for an interim one or a page too short to be a statement.
+    Columns dated in different months (a 10-Q's "June 30, 2023 | December 31, 2022") are not all year ends."""
     rows = parse_rows(text)
-    if len(rows) < 8 or _INTERIM.search(_heading_text(text)):
+    heading = _heading_text(text)
+    if len(rows) < 8 or _INTERIM.search(heading) or _mixed_period_ends(heading):
         return None
     columns = _columns(rows)
     years = header_years(text)
@@ -414,7 +437,7 @@ def _page_facts(number: int, text: str, statement: str, fiscal_year: int | None,
     return found
 
 
-def extract_statement_facts(pages: list[str], fiscal_year: int | None) -> list[Fact]:
+def extract_statement_facts(pages: list[str], fiscal_year: int | None, quarter: int | None = None) -> list[Fact]:
     """The canonical line items of each primary statement of one document.
 
     Many pages carry statement-like tables (MD&A summaries, notes); for each statement the page whose rows
@@ -440,7 +463,9 @@ def extract_statement_facts(pages: list[str], fiscal_year: int | None) -> list[F
             continuation = _page_facts(number + 1, pages[number], statement, fiscal_year, default_scale)
             found = {**continuation, **found}
         merged.update(found)
-    return [fact for _, fact in merged.values()]
+    from luodi.knowledge.financial.periods import extract_interim_facts  # it builds on this module
+
+    return [fact for _, fact in merged.values()] + extract_interim_facts(pages, fiscal_year, quarter, default_scale)
 
 
 def match_line_item(label: str, statement: str) -> tuple[str, int] | None:
