@@ -382,3 +382,22 @@ def test_the_other_end_of_a_ranking(screener: FundScreener, turns: tuple[str, ..
 
 def test_next_year_is_not_the_next_page(screener: FundScreener) -> None:
     assert talk(screener, "top 5 bond funds by size", "next year's best?").clarification == "promise"
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("起购金额1万元的基金", {("min_purchase_cny", "eq", 10000.0)}),
+        ("除了北辰基金以外的债券基金", {("company", "ne", "Beichen Fund"), BOND}),  # 以外 closes the 除了
+        ("funds other than bond funds, aside from QDII", {("category", "ne", "bond"), ("category", "ne", "qdii")}),
+    ],
+)
+def test_ten_thousand_yuan_and_closed_negations(
+    screener: FundScreener, message: str, expected: set[tuple[str, str, object]]
+) -> None:
+    assert conditions(screener, message) == expected
+
+
+@pytest.mark.parametrize("message", ["top 10 equity funds by alpha", "跟踪误差最小的指数基金", "funds by duration"])
+def test_measures_the_table_lacks_are_asked_about(screener: FundScreener, message: str) -> None:
+    assert talk(screener, message).clarification == "unsupported"

@@ -843,6 +843,8 @@ NEGATIONS = (
     r"removing",
     r"get rid of",
     r"except for",
+    r"aside from",
+    r"apart from",
     r"excl\.?",
     r"不包括",
     r"不包含",

@@ -785,7 +785,8 @@ def _negations(text: str, spans: list[tuple[int, int]], reach: int, words: int =
     previous_end, previous_negated = 0, False
     for start, end in spans:
         before = text[max(previous_end, start - reach) : start]
-        clause = re.split(r"[,;，。；]|\bbut\b|\band\b|但|并且", before)[-1]
+        # "除了北辰基金以外的债券基金": a negation closed by its postfix word ("除了 ... 以外") reaches no further
+        clause = re.split(r"[,;，。；]|\bbut\b|\band\b|但|并且|以外|之外|除外", before)[-1]
         negated = lx.negated_before(clause, gap) or after_pattern.match(text[end : end + 20]) is not None
         if previous_negated and re.fullmatch(LIST_JOINERS, text[previous_end:start]):
             negated = True
@@ -895,6 +896,10 @@ MISSING_FIGURES = re.compile(
     r"|(?:成立以来|自成立|since (?:inception|launch)|inception[- ]to[- ]date|all[- ]time)\s*(?:的)?\s*"
     r"(?:收益率?|回报率?|涨幅|业绩|returns?|performance|gains?)"
     r"|(?:returns?|performance|gains?)\s+since\s+(?:inception|launch)"
+    # measures funds are often judged by that the table does not have
+    r"|(?<![a-z])(?:alpha|beta|tracking error|information ratio|sortino(?: ratio)?|calmar(?: ratio)?|treynor(?: ratio)?"
+    r"|turnover(?: rate| ratio)?|dividend yield|p/?e(?: ratio)?|yield to maturity|duration)(?![a-z])"
+    r"|阿尔法|贝塔|跟踪误差|信息比率|索提诺比率|卡玛比率|换手率|股息率|市盈率|到期收益率|久期"
 )
 # a promise or forecast no fund can make: answered with why, never with the funds that happen to fit a figure
 PROMISES = re.compile(

@@ -42,6 +42,8 @@ def _value_patterns() -> list[tuple[str, re.Pattern[str]]]:
 
 
 VALUE_PATTERNS = _value_patterns()
+# units that make a number next to a column word its value with no comparator ("起购金额1万元", "0.15%的管理费")
+BARE_UNITS = ("%", "亿", "亿元", "万", "万元", "元", "yuan", "rmb", "cny", "块")
 RANGE_PATTERNS = [pattern for op, pattern in VALUE_PATTERNS if op == "between"]
 
 
@@ -70,7 +72,7 @@ def find_value(text: str, start: int, end: int, after: bool, allow_time: bool = 
     if best is None and not after:
         # "a 1.5% purchase fee", "0.15%的管理费": a value right before the column word is that value
         before = re.search(rf"(?<![\d.]){VALUE}\s*(?:的)?\s*$", segment)
-        if before and before.group("unit") in ("%", "亿", "亿元", "元", "yuan"):
+        if before and before.group("unit") in BARE_UNITS:
             number = float(before.group("num"))
             return ("eq", number, before.group("unit"), None, (start + before.start(), start + before.end()))
     if best is None:
@@ -80,7 +82,7 @@ def find_value(text: str, start: int, end: int, after: bool, allow_time: bool = 
             if after
             else None
         )
-        if bare and bare.group("unit") in ("%", "亿", "亿元", "元", "yuan", "rmb", "cny", "块"):
+        if bare and bare.group("unit") in BARE_UNITS:
             return ("eq", float(bare.group("num")), bare.group("unit"), None, (start, start + bare.end()))
         return None
     return best[1]
