@@ -105,3 +105,15 @@ def test_quarter_and_percent_of_sales_columns_are_not_fiscal_years() -> None:
         f"{label} {n} {n + 1} {4 * n}" for n, label in enumerate(rows, start=10))
     assert extract_statement_facts([quarters], 2022) == []
     assert extract_statement_facts([quarters.replace("Q3 Q4 FULL YEAR", "2022 2021 2020")], 2022)
+
+
+def test_a_company_name_in_capitals_stays_in_its_label() -> None:
+    # "attributable to MGM Resorts International": a capitals word a preposition leads into is part of a name,
+    # not a section heading, so net income is the shareholders' figure, as for every other filer
+    page = ("Net income (loss) (320,014) 116,087\n"
+            "Less: Net loss attributable to noncontrolling interests 604,016 14,926\n"
+            "Net income attributable to MGM Resorts International $ 284,002 $ 131,013\n"
+            "TOTAL ASSETS Liabilities and equity 5 6\n")
+    labels = [row.label for row in parse_rows(page)]
+    assert "Net income attributable to MGM Resorts International" in labels
+    assert "Liabilities and equity" in labels  # a heading in capitals before a label still breaks the line

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 # raise when extraction changes: knowledge bases re-extract their facts from the stored pages on open
-EXTRACTOR_VERSION = "15"
+EXTRACTOR_VERSION = "16"
 
 # matched against a title line with its spaces removed
 STATEMENT_TITLES: dict[str, re.Pattern[str]] = {
@@ -40,6 +40,7 @@ _SCALES = [
 ]
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _NUMBER = re.compile(r"^\(?-?\$?\(?\d[\d,]*(?:\.\d+)?\)?$")
+_NAME_AFTER_PREPOSITION = re.compile(r"\b(?:to|of|for|by)\s+[A-Z&.]{2,}$")
 _ROW_BREAK = re.compile(
     r"(?<=[\d)—–]) (?=[A-Z][a-z]|[A-Z]{2,}|\([A-Za-z])"  # a number, then the next row's label
     r"|(?<=[A-Z]{2}) (?=[A-Z][a-z])"  # a section heading in capitals, then a label
@@ -254,6 +255,13 @@ def _heading_groups(lines: list[tuple[str, int]]) -> list[str]:
     return [" ".join(group).rstrip(": ") for group in groups]
 
 
+def _row_break(match: re.Match[str]) -> str:
+    """A line break where `_ROW_BREAK` found one, except inside a name in capitals that a preposition leads
+    into: "Net income attributable to MGM Resorts International" is one label, not a heading and a row."""
+    before = match.string[max(0, match.start() - 40) : match.start()]
+    return " " if _NAME_AFTER_PREPOSITION.search(before) else "\n"
+
+
 def _closes(label: str, heading: str) -> bool:
     """"Total current assets" closes the section headed "Current assets:"."""
     return normalise_label(label) == f"total {normalise_label(heading)}"
@@ -267,7 +275,7 @@ def parse_rows(page_text: str) -> list[Row]:
     """
     # some PDFs run several rows into one text line ("... 636 604 582 Deferred income taxes 230 ..."): break
     # a line where a number is followed by a capitalised word; one character for one keeps the spans exact
-    page_text = _ROW_BREAK.sub("\n", page_text)
+    page_text = _ROW_BREAK.sub(_row_break, page_text)
     rows: list[Row] = []
     pending: list[tuple[str, int]] = []  # label-only lines since the last row, with their offsets
     headings: list[str] = []  # open sections, innermost last
