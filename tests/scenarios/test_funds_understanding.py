@@ -401,3 +401,32 @@ def test_ten_thousand_yuan_and_closed_negations(
 @pytest.mark.parametrize("message", ["top 10 equity funds by alpha", "跟踪误差最小的指数基金", "funds by duration"])
 def test_measures_the_table_lacks_are_asked_about(screener: FundScreener, message: str) -> None:
     assert talk(screener, message).clarification == "unsupported"
+
+
+@pytest.mark.parametrize(
+    ("turns", "expected"),
+    [
+        (("top 5 equity funds by 1-year return", "bottom 5 instead"), [("return_1y", False)]),
+        (("top 5 equity funds by 1-year return", "what about the worst 5?"), [("return_1y", False)]),
+        (("近一年收益最高的5只股票基金", "倒数5只呢"), [("return_1y", False)]),
+        (("bottom 5 bond funds by return", "top 5 instead"), [("return_1y", True)]),
+        (("worst 3 bond funds by 3-year return",), [("return_3y", False)]),
+        (("3 worst bond funds by drawdown",), [("max_drawdown_3y", True)]),
+    ],
+)  # fmt: skip
+def test_the_named_end_of_a_ranking(screener: FundScreener, turns: tuple[str, ...], expected: list[object]) -> None:
+    fund_filter = talk(screener, *turns).fund_filter
+    assert fund_filter is not None and [(k.column, k.descending) for k in fund_filter.sort] == expected
+
+
+@pytest.mark.parametrize(
+    ("turns", "expected"),
+    [
+        (("bond funds with fee under 0.5%", "actually make it under 0.4%"), {BOND, ("management_fee", "lt", 0.4)}),
+        (("low risk funds", "风险等级3也可以"), {("risk_level", "le", 3)}),
+    ],
+)
+def test_corrections_and_acceptable_values(
+    screener: FundScreener, turns: tuple[str, ...], expected: set[tuple[str, str, object]]
+) -> None:
+    assert conditions(screener, *turns) == expected

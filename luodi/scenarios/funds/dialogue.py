@@ -18,6 +18,7 @@ from typing import Literal, Protocol
 from sqlalchemy import Engine
 
 from luodi.dialogue.state import DialogueState
+from luodi.scenarios.funds import lexicon as lx
 from luodi.scenarios.funds.query import DEFAULT_PAGE, Condition, FundFilter, QueryResult, run, widened
 from luodi.scenarios.funds.understanding import Reading
 from luodi.scenarios.funds.vague import months_before
@@ -158,6 +159,9 @@ def merge(previous: FundFilter | None, reading: Reading, shown: list[str]) -> Fu
         base = _switch_horizon(base, reading.horizon)
     if reading.direction is not None:
         base.sort = [key.model_copy(update={"descending": reading.direction}) for key in base.sort]
+    if reading.natural is not None:  # "bottom 5 instead": the other end of each key's natural order
+        base.sort = [key.model_copy(update={"descending": (key.column in lx.NATURAL_DESCENDING) == reading.natural})
+                     for key in base.sort]  # fmt: skip
     if reading.reverse:
         base.sort = [key.model_copy(update={"descending": not key.descending}) for key in base.sort]
     _page(base, reading)

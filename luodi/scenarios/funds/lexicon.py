@@ -695,6 +695,12 @@ INCLUDE_WORDS = (
     r"以及",
     r"包括",
     r"加入",
+    # "risk level 3 is fine too", "风险等级3也可以": a value that is acceptable as well
+    r"(?:is|are) (?:also )?(?:fine|ok(?:ay)?|acceptable|allowed)",
+    r"也可以",
+    r"也行",
+    r"也可",
+    r"也没问题",
 )
 # themes that fund names carry (sectors, tracked indexes, target dates); generic words ("Select", "Value") are left
 # out because they are ordinary words in questions

@@ -51,6 +51,9 @@ ELLIPSIS_WORDS = {
     *("set", "to", "the", "a", "just", "also", "should", "be", "is", "are", "at", "want", "need", "keep"),
     *("condition", "threshold", "limit", "bar", "filter", "please", "that", "this", "one", "what", "about", "how"),
     *"改成为并且而再要只同时还但换设置把条件它这个那",
+    # a correction's own words: "actually make it under 0.4%", "no wait, 不对，应该是低于0.4%"
+    *("actually", "no", "sorry", "oops", "wait", "rather", "i", "meant", "mean", "oh", "ok", "okay", "hmm"),
+    *"不对是其实应该错了",
 }
 
 
@@ -72,6 +75,7 @@ class Reading:
     reset: bool = False
     reverse: bool = False  # "reverse the order"
     direction: bool | None = None  # "改为从低到高", "highest first": the order of the current sort
+    natural: bool | None = None  # "bottom 5 instead", "the worst 5?": the ranking's natural order (True) or its end
     adjust: list[tuple[str, float]] = field(default_factory=list)  # "raise the fee limit to 0.5%": column, value
     horizon: str | None = None  # "改成近五年", "what about over 3 years?": the return column to switch to
     instead: bool = False  # "... instead": new conditions replace the old ones on the same figure
@@ -107,6 +111,7 @@ class Reading:
             or self.reverse
             or self.adjust
             or self.direction is not None
+            or self.natural is not None
             or self.horizon
             or self.count_only
             or self.unknown
@@ -353,8 +358,9 @@ class RuleUnderstander:
         not_unit = r"(?!\.?\d|%)(?![\s-]*(?:years?|yrs?|months?|%|percent|yuan|元|亿|billion|million|bn))"
         superlatives = r"largest|biggest|smallest|oldest|newest|best|worst|cheapest|highest|lowest|top|most|least"
         patterns = (
-            rf"(?<![a-z])(?:top|first|best|highest|lowest|largest|biggest|smallest|cheapest|leading|show(?: me)?|"
-            rf"list|give me|find(?: me)?|pick|recommend|which|what are)\s+(?:the\s+)?(?P<n>\d{{1,3}}){not_unit}",
+            r"(?<![a-z])(?:top|first|best|worst|bottom|highest|lowest|largest|biggest|smallest|cheapest|leading|"
+            r"show(?: me)?|list|give me|find(?: me)?|pick|recommend|which|what are)\s+(?:the\s+)?"
+            rf"(?P<n>\d{{1,3}}){not_unit}",
             rf"(?<![\d.])(?P<n>\d{{1,3}}){not_unit}\s+(?:{superlatives})\b",
             rf"(?<![\d.])(?P<n>\d{{1,3}}){not_unit}\s+(?:[a-z-]+\s+){{0,3}}(?:funds|ones|results|picks|etfs|fofs)\b",
             r"(?:前|排名前|top|后|排名后|倒数|bottom)\s*(?P<n>\d{1,3})(?!\s*(?:年|个月|月|%))(?:名|只|个|支|位)?",
@@ -551,6 +557,9 @@ class RuleUnderstander:
                 r"(?<![a-z])bottom(?![a-z])[^,;。]*$", text.value[: mention.start]
             ):
                 direction = mention.column not in lx.NATURAL_DESCENDING  # the bottom of its natural order
+            elif direction is None:  # "the worst 3 bond funds by 3-year return": the named end of its natural order
+                end = _rank_end(re.split(r"[,;。，；]", text.value[: mention.start])[-1])
+                direction = None if end is None else (mention.column in lx.NATURAL_DESCENDING) == end
             if direction is None and not by_verb and not ranked:
                 continue
             descending = direction if direction is not None else mention.column in lx.NATURAL_DESCENDING
@@ -569,6 +578,8 @@ class RuleUnderstander:
             reading.direction = False
         elif not keys and alone:
             reading.direction = alone.group("high") is not None
+        elif not keys:
+            reading.natural = _rank_end(text.value)
         if keys:
             reading.sort = list({k.column: k for k in keys}.values())
         elif re.search(alternation_of(lx.SUPERLATIVE_ONLY), text.value) and not reading.codes:
@@ -1020,6 +1031,17 @@ def _removal_target(target: str) -> str | None:
         if target in [p.lower() for p in word.phrases]:
             return str(word.condition["column"])
     return None
+
+
+def _rank_end(text: str) -> bool | None:
+    """ "top 5" / "best" (True) or "bottom 5" / "worst" / "倒数" (False) with no figure named: which end of the
+    ranking already asked for; None when the message says neither."""
+    rank = re.search(
+        rf"(?<![a-z])(?:(?P<high>{alternation_of(lx.BEST_WORDS)}|top)|(?P<low>{alternation_of(lx.WORST_WORDS)}|bottom))"
+        r"(?![a-z])|(?P<zh_low>倒数|排名靠后|后\s*\d)",
+        text,
+    )
+    return None if rank is None else rank.group("high") is not None
 
 
 def _direction(before: str, after: str, high: str, low: str, column: str) -> bool | None:
