@@ -164,15 +164,33 @@ def asked_quarter(question: str) -> tuple[int, tuple[int, ...]] | None:
 
 
 def wanted_company(question: str, companies: list[str]) -> str | None:
-    """The known company a question names: the longest company name (or its first word) found in it."""
+    """The known company a question names: the longest company name (or its first word, or its initials) found
+    in it."""
     lowered = question.lower().replace("’", "'")
     found = []
     for company in companies:
         name = company.lower()
-        variants = {name, name.replace("&", "and"), name.replace(" ", ""), name.split()[0]}
+        variants = {name, name.replace("&", "and"), name.replace(" ", ""), name.split()[0], *initials(name)}
         if any(len(v) >= 2 and re.search(rf"(?<![a-z]){re.escape(v)}(?![a-z])", lowered) for v in variants):
             found.append(company)
     return max(found, key=len) if found else None
+
+
+def initials(name: str) -> set[str]:
+    """How people shorten a company name of several words: "johnson & johnson" -> j&j, jnj; "advanced micro
+    devices" -> amd. Two bare letters ("best buy" -> bb) name too many things to count."""
+    words = [w for w in re.split(r"[\s,.]+", name.lower()) if w and w not in _CORPORATE_WORDS]
+    parts = [w for w in words if w not in ("&", "and")]
+    if len(parts) < 2:
+        return set()
+    letters = "".join(p[0] for p in parts)
+    shortened = {letters} if len(letters) >= 3 else set()
+    if len(parts) == 2 and len(words) == 3:  # "x & y", "x and y"
+        shortened |= {f"{letters[0]}&{letters[1]}", f"{letters[0]}n{letters[1]}"}
+    return shortened
+
+
+_CORPORATE_WORDS = {"inc", "corp", "corporation", "company", "co", "plc", "ltd", "group", "holdings", "the"}
 
 
 # a lookup asks for one amount as the statement prints it, not a ratio, comparison or trend of amounts

@@ -6,7 +6,13 @@ from fractions import Fraction
 
 import pytest
 
-from luodi.answer.question import compared_sections, currency_scale, parse_financial_question, stability_threshold
+from luodi.answer.question import (
+    compared_sections,
+    currency_scale,
+    parse_financial_question,
+    stability_threshold,
+    wanted_company,
+)
 
 
 def test_a_stability_question_binds_its_threshold_to_a_word_of_movement() -> None:
@@ -90,3 +96,13 @@ def test_a_quarter_question_ties_every_year_to_one_quarter() -> None:
     assert asked_quarter("Revenue in Q2 2023 against Q3 2023?") is None  # two different quarters
     assert asked_quarter("Revenue in Q2 FY2023 and for all of FY2022?") is None  # a year not tied to the quarter
     assert asked_quarter("What was the FY2023 operating margin?") is None
+
+
+@pytest.mark.parametrize(("question", "company"), [
+    ("Did JnJ's net earnings rise?", "Johnson & Johnson"), ("What is J&J's revenue?", "Johnson & Johnson"),
+    ("Does AWW have positive working capital?", "American Water Works"),
+    ("What was Best Buy's capex?", "Best Buy"), ("What was BB's capex?", None),  # two letters name too much
+])
+def test_a_company_is_found_by_its_initials_too(question: str, company: str | None) -> None:
+    known = ["Johnson & Johnson", "American Water Works", "Best Buy", "Boeing"]
+    assert wanted_company(question, known) == company
