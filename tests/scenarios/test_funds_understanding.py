@@ -390,6 +390,7 @@ def test_next_year_is_not_the_next_page(screener: FundScreener) -> None:
         ("起购金额1万元的基金", {("min_purchase_cny", "eq", 10000.0)}),
         ("除了北辰基金以外的债券基金", {("company", "ne", "Beichen Fund"), BOND}),  # 以外 closes the 除了
         ("funds other than bond funds, aside from QDII", {("category", "ne", "bond"), ("category", "ne", "qdii")}),
+        ("index funds charging no more than 0.1% custody", {("category", "eq", "index"), ("custody_fee", "le", 0.1)}),
     ],
 )
 def test_ten_thousand_yuan_and_closed_negations(

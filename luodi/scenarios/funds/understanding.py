@@ -35,6 +35,7 @@ from luodi.scenarios.funds.values import (
     RANGE_PATTERNS,
     TIME_UNIT,
     VALUE,
+    Found,
     Mention,
     column_of_unit,
     find_value,
@@ -391,6 +392,9 @@ class RuleUnderstander:
             window = clause_stop(text.value, mention.end, min(after_end, mention.end + WINDOW))
             before_start = max(mentions[index - 1].end if index > 0 else 0, mention.start - WINDOW)
             found = value_of(text.value, mention, before_start, window)
+            following = mentions[index + 1] if index + 1 < len(mentions) else None
+            if found is not None and following is not None and _leads_into(text.value, found, mention, following):
+                continue  # "charging no more than 0.1% custody": the value is the next word's
             # "make the fee 0.3%" after "fee under 0.5%": a bare figure after a change verb is the bound's new value
             bare = found is None or (found[0] == "eq" and found[2].strip() != "")
             if bare and self._adjustment(text, mention, window, reading) or found is None:
@@ -804,6 +808,13 @@ def _negations(text: str, spans: list[tuple[int, int]], reach: int, words: int =
         found.append(negated)
         previous_end, previous_negated = end, negated
     return found
+
+
+def _leads_into(text: str, found: Found, mention: Mention, following: Mention) -> bool:
+    """Whether a value found after a column word stands right before the next column word, so it is that one's."""
+    start, end = found[4]
+    named = following.family not in ("company", "manager", "category", "age")
+    return named and start >= mention.end and not text[end : following.start].strip(" -")
 
 
 def _add_once(reading: Reading, condition: Condition) -> None:
