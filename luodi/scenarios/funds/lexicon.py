@@ -850,7 +850,7 @@ NEGATIONS = (
     r"get rid of",
     r"except for",
     r"aside from",
-    r"apart from",
+    r"skip(?:ping)?",
     r"excl\.?",
     r"不包括",
     r"不包含",
@@ -953,13 +953,29 @@ CATEGORY_LABELS = {"equity": ("equity", "股票型"), "bond": ("bond", "债券�
                    "fof": ("FOF", "FOF")}  # fmt: skip
 
 
+# negations of a verb ("haven't lost money", "没有亏钱"): only right before the verb, never across a gap to a name
+VERB_NEGATIONS = (r"haven'?t", r"hasn'?t", r"have not", r"has not", r"didn'?t", r"did not", r"never", r"没有", r"没",
+                  r"未", r"不")  # fmt: skip
+# what may stand between an exclusion and the figure it excludes: "exclude the ones with a 1-year loss"
+THOSE_WITH = (
+    r"\s*(?:(?:the\s+)?(?:those|ones|funds?)\s+)?(?:(?:with|having|that (?:have|charge)|that|charging|of|at)\s+)?"
+    r"(?:(?:an?|any|the)\s+)?(?:\d+[- ]?(?:years?|months?)\s+)?"
+)
+
+
 @cache
-def _negated_before(gap: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![a-z])(?:{alternation(NEGATIONS)})(?![a-z])(?:{gap})$")
+def _negated_before(gap: str, verbs: bool) -> re.Pattern[str]:
+    words = alternation(NEGATIONS + VERB_NEGATIONS if verbs else NEGATIONS)
+    return re.compile(rf"(?<![a-z])(?:{words})(?![a-z])(?:{gap})$")
 
 
-def negated_before(before: str, gap: str = "") -> bool:
-    """Whether `before` ends with a negation word, followed only by text that `gap` matches: the one test of
-    "is this negated" for names, categories, flags and comparisons, which differ only in what may stand between
-    the negation and the thing ("not from X", "non-equity", "exclude those with risk level 5")."""
-    return _negated_before(gap).search(before) is not None
+def negation_before(before: str, gap: str = "", verbs: bool = False) -> re.Match[str] | None:
+    """The negation word that `before` ends with, followed only by text that `gap` matches: the one test of "is
+    this negated" for names, categories, flags, comparisons, losses and fees, which differ only in what may stand
+    between the negation and the thing ("not from X", "non-equity", "exclude those with risk level 5") and whether
+    a verb's negation counts ("haven't lost money")."""
+    return _negated_before(gap, verbs).search(before)
+
+
+def negated_before(before: str, gap: str = "", verbs: bool = False) -> bool:
+    return negation_before(before, gap, verbs) is not None

@@ -485,11 +485,12 @@ class RuleUnderstander:
                 reading.conditions.append(Condition(column=column, op=op, value=float(match.group("num"))))  # type: ignore[arg-type]
                 text.consume(*match.span())
         self._moves(text, reading)
-        for match in text.finditer(rf"(?:{NEGATED_LOSS})\s*(?:{alternation_of(LOSS_WORDS)})"):
+        for match in text.finditer(_bounded(LOSS_WORDS)):
+            negation = lx.negation_before(text.value[: match.start()], lx.THOSE_WITH, verbs=True)
             column = horizon_column(find_horizons(text.value), match.start(), text.value)
-            if column:  # "haven't lost money", "没有亏钱": a return of at least zero
+            if negation and column:  # "haven't lost money", "没有亏钱", "剔除亏损的": a return of at least zero
                 reading.conditions.append(Condition(column=column, op="ge", value=0.0))
-                text.consume(*match.span())
+                text.consume(negation.start(), match.end())
         for op, words in (("lt", LOSS_WORDS), ("gt", PROFIT_WORDS)):
             for match in text.finditer(_bounded(words)):
                 column = horizon_column(find_horizons(text.value), match.start(), text.value)
@@ -970,12 +971,6 @@ LOSS_NOUNS = r"loss(?:es)?|lost|drop(?:ped)?|decline[ds]?|fell|fall|down|亏损|
 BUY_WITH = (
     rf"(?:buy|invest|purchase|start|get in)\w*\s+(?:\w+\s+){{0,2}}with\s+(?:just\s+|only\s+)?{VALUE}",
     rf"{VALUE}\s*(?:钱)?\s*(?:就|便)?(?:能|可以?)(?:买|申购|投资|起投|购买)",
-)
-NEGATED_LOSS = (
-    r"(?<![a-z])(?:haven'?t|hasn'?t|have not|has not|didn'?t|did not|never|not)(?![a-z])|没有|没|未|不"
-    # "exclude the ones with a 1-year loss", "剔除亏损的": keep those that did not lose
-    r"|(?<![a-z])(?:exclude|excluding|drop|remove|without|no)\s+(?:the\s+)?(?:ones|those|funds)?\s*(?:with|having|that)?"
-    r"\s*(?:a|an|any)?\s*(?:\d+[- ]?(?:years?|months?)\s+)?|剔除|排除|去掉|不要"
 )
 LOSS_WORDS = (
     r"lost money",

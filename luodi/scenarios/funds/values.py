@@ -94,15 +94,14 @@ SIGN_WORDS = {
 }
 
 
+# an exclusion reaches a fee only through "those with" ("exclude those with a fee"), never as "exclude fee"
+HAVING = r"\s+(?:(?:the\s+)?(?:those|ones|funds)\s*)?(?:with|having|that (?:have|charge)|charging)\s*(?:an?\s+|any\s+)?"
+
 ZERO_AFTER = r"(?:is |of |at |为|是)?(?:zero|nil|none|free|0|零)(?![\d.])"
 
 
-ZERO_BEFORE = (
-    r"(?<![a-z])(?:no|zero|without(?: a| any)?|free of|免|零|0|没有|不收|无"
-    # "exclude those with a purchase fee": keep the funds that charge none
-    r"|(?:exclude|excluding|drop|remove|except|not|skip|avoid)\s+(?:the\s+)?(?:those|ones|funds|the ones)?\s*"
-    r"(?:with|having|that (?:have|charge)|charging)\s*(?:a|an|any)?)\s*$"
-)
+# "no purchase fee", "免申购费": a fee of zero said before the fee
+ZERO_BEFORE = r"(?<![a-z])(?:no|zero|without(?: a| any)?|free of|免|零|0|没有|不收|无)\s*$"
 
 
 COMPARATOR_WORDS = lx.alternation([w for op in ("gt", "ge", "lt", "le") for w in lx.PREFIX_COMPARATORS[op]])
@@ -139,11 +138,10 @@ def oriented(text: str, mention: Mention, found: Found) -> Found:
     "exclude those with risk level 5"); a comparator left before the column word gives an "of" value its
     direction ("trading below a NAV of 0.5")."""
     op, number, unit, upper, span = found
-    ones = r"(?:(?:those|the ones|ones|funds?)\s+)?(?:(?:with|having|of|at|the)\s+)?"
     if op == "eq" and span[0] >= mention.end:
         dangling = re.search(rf"(?<![a-z])(?P<op>{COMPARATOR_WORDS})\s+(?:an?\s+|the\s+)?$", text[: mention.start])
         op = op_of(dangling.group("op")) or op if dangling else op
-    negated = lx.negated_before(text[: min(span[0], mention.start)], rf"\s*{ones}")
+    negated = lx.negated_before(text[: min(span[0], mention.start)], lx.THOSE_WITH)
     if op in OPPOSITE and negated:
         op = OPPOSITE[op]
     return (op, number, unit, upper, span)
@@ -176,7 +174,8 @@ def word_value(text: str, mention: Mention, window_end: int, before_start: int) 
         found = re.match(rf"\s*{ZERO_AFTER}", after)
         if found:
             return ("eq", 0.0, "", None, (mention.end, mention.end + found.end()))
-        found = re.search(ZERO_BEFORE, before)
+        # "exclude those with a purchase fee": keep the funds that charge none
+        found = re.search(ZERO_BEFORE, before) or lx.negation_before(before, HAVING)
         if found:
             return ("eq", 0.0, "", None, (before_start + found.start(), mention.start))
     if column == "risk_level":
