@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 from luodi.scenarios.funds import lexicon as lx
+from luodi.scenarios.funds.normalize import Text
 from luodi.scenarios.funds.query import Condition
 from luodi.scenarios.funds.vague import months_before
 
@@ -136,3 +137,37 @@ def op_of(word: str) -> str | None:
         if op != "eq" and re.fullmatch(lx.alternation(phrases), word):
             return op
     return None
+
+
+def date_conditions(text: Text, as_of: date, refine: bool) -> list[Condition]:
+    """Ages ("older than 3 years", "成立满三年") first, then years and days ("since 2019", "2020年6月以后"); a bare
+    year is a date only in a question about funds or in a refinement ("make that after 2020")."""
+    found = _ages(text, as_of)
+    if re.search(FOUNDED + r"|\bfunds?\b|基金", text.value) or refine:
+        found += _years(text)
+    return found
+
+
+def _ages(text: Text, as_of: date) -> list[Condition]:
+    found: list[Condition] = []
+    for pattern, fixed in AGE_PATTERNS:
+        for match in text.finditer(pattern):
+            groups = match.groupdict()
+            op = fixed or age_op(groups.get("op"), groups.get("post"))
+            if op is None or (fixed == "lt" and not re.search(FOUNDED, text.value)):
+                continue  # "over the past 3 years" alone is a return horizon, not an age
+            months = int(groups["n"]) * (1 if re.match(r"month|个?月", groups["u"]) else 12)
+            found.append(age_condition(op, months, as_of))
+            text.consume(*match.span())
+    return found
+
+
+def _years(text: Text) -> list[Condition]:
+    found: list[Condition] = []
+    for pattern in YEAR_PATTERNS:
+        for match in text.finditer(pattern):
+            condition = year_condition(match.groupdict())
+            if condition is not None:
+                found.append(condition)
+                text.consume(*match.span())
+    return found

@@ -1,5 +1,6 @@
 """Return horizons ("近一年", "3-year", "over the past 6 months") and the clauses they govern: which return
-column a return word in a clause means."""
+column a return word in a clause means; and returns said as gains and losses with no return word ("lost money over
+the past 6 months", "近一年亏损超过30%", "up 10% this year", "跑赢5%")."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ import re
 from dataclasses import dataclass
 
 from luodi.scenarios.funds import lexicon as lx
+from luodi.scenarios.funds.dates import op_of
+from luodi.scenarios.funds.normalize import Text
+from luodi.scenarios.funds.query import Condition
+from luodi.scenarios.funds.values import COMPARATOR_WORDS, TIME_UNIT, VALUE
 
 SEPARATORS = re.compile(
     r"[,;!?。！？；、]|(?<!\d)\.|\.(?!\d)|\b(?:with|that|which|where|whose|and are|but)\b|的|且|并且|同时"
@@ -56,3 +61,102 @@ def clause_stop(text: str, start: int, end: int) -> int:
     """Where the clause starting at `start` ends (before `end`): at a separator, but not inside "between a and b"."""
     separator = SEPARATORS.search(text, start, end)
     return separator.start() if separator else end
+
+
+RELATIVE_VERBS = r"跑输|跑赢|outperform(?:ed|s|ing)?|underperform(?:ed|s|ing)?|lagg?(?:ed|ing|s)?|beat(?:s|ing)?"
+LOSS_NOUNS = r"loss(?:es)?|lost|drop(?:ped)?|decline[ds]?|fell|fall|down|亏损|亏了|下跌|跌幅|跌了|回落"
+LOSS_WORDS = (
+    r"lost money",
+    r"losing money",
+    r"lose money",
+    r"lost any money",
+    r"in the red",
+    r"(?:are|is|were|was) down",
+    r"loss(?:es)?",
+    r"亏损",
+    r"亏钱",
+    r"赔钱",
+)
+PROFIT_WORDS = (r"made money", r"making money", r"in the black", r"(?:are|is|were|was) up", r"赚钱", r"盈利")
+FLIPPED = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}  # a bound on a loss is the opposite bound on the return
+
+
+def signed_returns(text: Text, existing: list[Condition]) -> list[Condition]:
+    """Returns said as gains and losses: bounded losses, relative verbs, moves, then negated losses and bare signs
+    (which give way to a condition already on that return)."""
+    found = [*_bounded_losses(text), *_relative(text), *_moves(text), *_negated_losses(text)]
+    return found + _signs(text, [*existing, *found])
+
+
+def _column_at(text: Text, position: int) -> str | None:
+    return horizon_column(find_horizons(text.value), position, text.value)
+
+
+def _bounded_losses(text: Text) -> list[Condition]:
+    """ "a 1-year loss of more than 30%" is a return below -30%: the bound flips with the sign."""
+    found: list[Condition] = []
+    comparators = lx.alternation([w for op in ("gt", "ge", "lt", "le") for w in lx.PREFIX_COMPARATORS[op]])
+    for match in text.finditer(rf"(?<![a-z])(?:{LOSS_NOUNS})(?![a-z])\s*(?:of\s+)?(?P<op>{comparators})\s*{VALUE}"):
+        op = op_of(match.group("op"))
+        column = _column_at(text, match.start())
+        if op and column and not TIME_UNIT.match(match.group("unit") or ""):  # "down over 6 months": a horizon
+            found.append(Condition(column=column, op=FLIPPED[op], value=-abs(float(match.group("num")))))  # type: ignore[arg-type]
+            text.consume(*match.span())
+    return found
+
+
+def _relative(text: Text) -> list[Condition]:
+    """ "跑赢5%", "outperformed by 3%": a return above (or below) that figure."""
+    found: list[Condition] = []
+    for match in text.finditer(rf"(?<![a-z])(?P<verb>{RELATIVE_VERBS})(?![a-z])\s*(?:by\s+)?{VALUE}"):
+        column = _column_at(text, match.start())
+        if column:
+            behind = match.group("verb").startswith(("跑输", "under", "lag"))
+            found.append(Condition(column=column, op="lt" if behind else "gt", value=float(match.group("num"))))
+            text.consume(*match.span())
+    return found
+
+
+def _moves(text: Text) -> list[Condition]:
+    """ "funds that are up 10% over 1 year", "down more than 5% this year": the number is the bound (at least that
+    gain, at most that loss unless a comparator says otherwise); the bare sign words come later."""
+    found: list[Condition] = []
+    pattern = (
+        r"(?<![a-z])(?:are|is|were|was|have gone|has gone|went)\s+(?P<way>up|down)\s+(?:by\s+)?"
+        rf"(?:(?P<op>{COMPARATOR_WORDS})\s*)?{VALUE}"
+    )
+    for match in text.finditer(pattern):
+        column = _column_at(text, match.start())
+        if (match.group("unit") or "%").strip() not in ("%", "percent") or column is None:
+            continue
+        op = (op_of(match.group("op")) if match.group("op") else None) or "ge"
+        number = float(match.group("num"))
+        if match.group("way") == "down":  # a loss of more than 5% is a return below -5%
+            op, number = FLIPPED[op], -number
+        found.append(Condition(column=column, op=op, value=number))  # type: ignore[arg-type]
+        text.consume(*match.span())
+    return found
+
+
+def _negated_losses(text: Text) -> list[Condition]:
+    """ "haven't lost money", "没有亏钱", "剔除亏损的": a return of at least zero."""
+    found: list[Condition] = []
+    for match in text.finditer(lx.bounded(LOSS_WORDS)):
+        negation = lx.negation_before(text.value[: match.start()], lx.THOSE_WITH, verbs=True)
+        column = _column_at(text, match.start())
+        if negation and column:
+            found.append(Condition(column=column, op="ge", value=0.0))
+            text.consume(negation.start(), match.end())
+    return found
+
+
+def _signs(text: Text, existing: list[Condition]) -> list[Condition]:
+    """ "lost money", "赚钱": a return below (above) zero, unless that return already has a condition."""
+    found: list[Condition] = []
+    for op, words in (("lt", LOSS_WORDS), ("gt", PROFIT_WORDS)):
+        for match in text.finditer(lx.bounded(words)):
+            column = _column_at(text, match.start())
+            if column and not any(c.column == column for c in [*existing, *found]):
+                found.append(Condition(column=column, op=op, value=0.0))  # type: ignore[arg-type]
+            text.consume(*match.span())
+    return found

@@ -15,23 +15,14 @@ from functools import cache, cached_property
 
 from luodi.scenarios.funds import lexicon as lx
 from luodi.scenarios.funds.database import Directory
-from luodi.scenarios.funds.dates import (
-    AGE_PATTERNS,
-    FOUNDED,
-    YEAR_PATTERNS,
-    age_condition,
-    age_op,
-    op_of,
-    year_condition,
-)
-from luodi.scenarios.funds.horizons import Horizon, clause_stop, find_horizons, horizon_column
+from luodi.scenarios.funds.dates import date_conditions
+from luodi.scenarios.funds.horizons import Horizon, clause_stop, find_horizons, horizon_column, signed_returns
 from luodi.scenarios.funds.names import NameBook, name_slots
 from luodi.scenarios.funds.normalize import CJK, Text, normalize
 from luodi.scenarios.funds.query import Condition, SortKey, widened
 from luodi.scenarios.funds.schema import FUND_COLUMNS
 from luodi.scenarios.funds.vague import vague_words
 from luodi.scenarios.funds.values import (
-    COMPARATOR_WORDS,
     RANGE_PATTERNS,
     TIME_UNIT,
     VALUE,
@@ -182,11 +173,11 @@ class RuleUnderstander:
         self._missing_figures(text, reading)
         self._purchase_amounts(text, reading)
         self._flags(text, reading)
-        self._dates(text, reading)
+        reading.conditions += date_conditions(text, self.directory.as_of, reading.refine_marker)
         self._removals(text, reading)
         mentions = self._mentions(text)
         self._comparisons(text, mentions, reading)
-        self._signed_returns(text, reading)
+        reading.conditions += signed_returns(text, reading.conditions)
         self._limit(text, reading)
         self._categories(text, reading)
         self._sort(text, mentions, reading)
@@ -319,27 +310,6 @@ class RuleUnderstander:
                 if not any(c.column == column for c in reading.conditions):
                     reading.conditions.append(Condition(column=column, op="eq", value=value != negated))
 
-    # --- dates and ages -----------------------------------------------------------------------------------
-    def _dates(self, text: Text, reading: Reading) -> None:
-        """Ages ("older than 3 years", "成立满三年") first, then years and days ("since 2019", "2020年6月以后")."""
-        for pattern, fixed in AGE_PATTERNS:
-            for match in text.finditer(pattern):
-                groups = match.groupdict()
-                op = fixed or age_op(groups.get("op"), groups.get("post"))
-                if op is None or (fixed == "lt" and not re.search(FOUNDED, text.value)):
-                    continue  # "over the past 3 years" alone is a return horizon, not an age
-                months = int(groups["n"]) * (1 if re.match(r"month|个?月", groups["u"]) else 12)
-                reading.conditions.append(age_condition(op, months, self.directory.as_of))
-                text.consume(*match.span())
-        if not (re.search(FOUNDED + r"|\bfunds?\b|基金", text.value) or reading.refine_marker):
-            return  # a bare year is a date only in a question about funds or a refinement ("make that after 2020")
-        for pattern in YEAR_PATTERNS:
-            for match in text.finditer(pattern):
-                condition = year_condition(match.groupdict())
-                if condition is not None:
-                    reading.conditions.append(condition)
-                    text.consume(*match.span())
-
     # --- removals, limits ---------------------------------------------------------------------------------
     def _removals(self, text: Text, reading: Reading) -> None:
         targets = rf"(?P<target>{REMOVAL_TARGETS})(?![a-z])"
@@ -465,58 +435,6 @@ class RuleUnderstander:
             reading.horizon = lx.RETURN_COLUMNS[named] if named else None
             reading.horizon_months = horizons[0].months
             text.consume(horizons[0].start, horizons[0].end)
-
-    def _signed_returns(self, text: Text, reading: Reading) -> None:
-        """ "lost money over the past 6 months", "近一年亏损": a return below (or above) zero without a return word."""
-        comparators = alternation_of([w for op in ("gt", "ge", "lt", "le") for w in lx.PREFIX_COMPARATORS[op]])
-        for match in text.finditer(rf"(?<![a-z])(?:{LOSS_NOUNS})(?![a-z])\s*(?:of\s+)?(?P<op>{comparators})\s*{VALUE}"):
-            # "a 1-year loss of more than 30%" is a return below -30%: the bound flips with the sign
-            op = op_of(match.group("op"))
-            column = horizon_column(find_horizons(text.value), match.start(), text.value)
-            if op and column and not TIME_UNIT.match(match.group("unit") or ""):  # "down over 6 months": a horizon
-                flipped = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}[op]
-                value = -abs(float(match.group("num")))
-                reading.conditions.append(Condition(column=column, op=flipped, value=value))  # type: ignore[arg-type]
-                text.consume(*match.span())
-        for match in text.finditer(rf"(?<![a-z])(?P<verb>{RELATIVE_VERBS})(?![a-z])\s*(?:by\s+)?{VALUE}"):
-            column = horizon_column(find_horizons(text.value), match.start(), text.value)
-            if column:
-                op = "lt" if match.group("verb").startswith(("跑输", "under", "lag")) else "gt"
-                reading.conditions.append(Condition(column=column, op=op, value=float(match.group("num"))))  # type: ignore[arg-type]
-                text.consume(*match.span())
-        self._moves(text, reading)
-        for match in text.finditer(_bounded(LOSS_WORDS)):
-            negation = lx.negation_before(text.value[: match.start()], lx.THOSE_WITH, verbs=True)
-            column = horizon_column(find_horizons(text.value), match.start(), text.value)
-            if negation and column:  # "haven't lost money", "没有亏钱", "剔除亏损的": a return of at least zero
-                reading.conditions.append(Condition(column=column, op="ge", value=0.0))
-                text.consume(negation.start(), match.end())
-        for op, words in (("lt", LOSS_WORDS), ("gt", PROFIT_WORDS)):
-            for match in text.finditer(_bounded(words)):
-                column = horizon_column(find_horizons(text.value), match.start(), text.value)
-                if column and not any(c.column == column for c in reading.conditions):
-                    reading.conditions.append(Condition(column=column, op=op, value=0.0))  # type: ignore[arg-type]
-                text.consume(*match.span())
-
-    def _moves(self, text: Text, reading: Reading) -> None:
-        """ "funds that are up 10% over 1 year", "down more than 5% this year": the number is the bound (at
-        least that gain, at most that loss unless a comparator says otherwise); the bare sign words come later."""
-        pattern = (
-            r"(?<![a-z])(?:are|is|were|was|have gone|has gone|went)\s+(?P<way>up|down)\s+(?:by\s+)?"
-            rf"(?:(?P<op>{COMPARATOR_WORDS})\s*)?{VALUE}"
-        )
-        for match in text.finditer(pattern):
-            if (match.group("unit") or "%").strip() not in ("%", "percent"):
-                continue
-            column = horizon_column(find_horizons(text.value), match.start(), text.value)
-            if column is None:
-                continue
-            op = op_of(match.group("op")) if match.group("op") else "ge"
-            number = float(match.group("num"))
-            if match.group("way") == "down":  # a loss of more than 5% is a return below -5%
-                op, number = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}[op or "ge"], -number
-            reading.conditions.append(Condition(column=column, op=op or "ge", value=number))  # type: ignore[arg-type]
-            text.consume(*match.span())
 
     def _categories(self, text: Text, reading: Reading) -> None:
         original = text.value  # before the category words are blanked: a negation reaches only the next one
@@ -924,6 +842,10 @@ MISSING_FIGURES = re.compile(
     r"|turnover(?: rate| ratio)?|dividend yield|p/?e(?: ratio)?|yield to maturity|duration)(?![a-z])"
     r"|阿尔法|贝塔|跟踪误差|信息比率|索提诺比率|卡玛比率|换手率|股息率|市盈率|到期收益率|久期"
 )
+BUY_WITH = (
+    rf"(?:buy|invest|purchase|start|get in)\w*\s+(?:\w+\s+){{0,2}}with\s+(?:just\s+|only\s+)?{VALUE}",
+    rf"{VALUE}\s*(?:钱)?\s*(?:就|便)?(?:能|可以?)(?:买|申购|投资|起投|购买)",
+)
 # a promise or forecast no fund can make: answered with why, never with the funds that happen to fit a figure
 PROMISES = re.compile(
     r"稳赚不赔|只赚不赔|稳赚|包赚|保本|保证收益|保收益|保证不亏|零风险|无风险|不会亏|不可能亏|"
@@ -966,25 +888,6 @@ UNCLAIMED_COMPARISON = (
 ADJUSTED_VALUE = (
     rf"(?<![a-z])(?:{ADJUST_VERBS})(?![a-z])\s*(?:it|that|this|the (?:threshold|limit|bar))?\s*(?:to\s+)?{VALUE}"
 )
-RELATIVE_VERBS = r"跑输|跑赢|outperform(?:ed|s|ing)?|underperform(?:ed|s|ing)?|lagg?(?:ed|ing|s)?|beat(?:s|ing)?"
-LOSS_NOUNS = r"loss(?:es)?|lost|drop(?:ped)?|decline[ds]?|fell|fall|down|亏损|亏了|下跌|跌幅|跌了|回落"
-BUY_WITH = (
-    rf"(?:buy|invest|purchase|start|get in)\w*\s+(?:\w+\s+){{0,2}}with\s+(?:just\s+|only\s+)?{VALUE}",
-    rf"{VALUE}\s*(?:钱)?\s*(?:就|便)?(?:能|可以?)(?:买|申购|投资|起投|购买)",
-)
-LOSS_WORDS = (
-    r"lost money",
-    r"losing money",
-    r"lose money",
-    r"lost any money",
-    r"in the red",
-    r"(?:are|is|were|was) down",
-    r"loss(?:es)?",
-    r"亏损",
-    r"亏钱",
-    r"赔钱",
-)
-PROFIT_WORDS = (r"made money", r"making money", r"in the black", r"(?:are|is|were|was) up", r"赚钱", r"盈利")
 
 
 def _drops_condition(match: re.Match[str], text: str, target: str) -> bool:
