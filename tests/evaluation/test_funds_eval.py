@@ -76,13 +76,19 @@ def test_gold_must_be_one_select(scorer: Scorer) -> None:
         scorer.compare(None, "SELECT 1; DROP TABLE funds", ordered=False)
 
 
-@pytest.mark.parametrize("name", ["dev_questions.jsonl", "dev_questions_fresh.jsonl"])
-def test_the_shipped_dev_sets_are_well_formed(name: str) -> None:
+# the issue asks our own dev set for at least 150 conversations, a third multi-turn and a third Chinese; the
+# outside writers' sets aimed at the same mix and landed near it
+@pytest.mark.parametrize(("name", "least", "share"), [
+    ("dev_questions.jsonl", 150, 1 / 3),
+    ("dev_questions_fresh.jsonl", 400, 0.3),
+    ("heldout_questions_fresh.jsonl", 70, 0.3),
+])
+def test_the_shipped_question_sets_are_well_formed(name: str, least: int, share: float) -> None:
     conversations = read_questions(Path("luodi/scenarios/funds") / name)
-    assert len(conversations) >= 140
+    assert len(conversations) >= least
     assert len({c.id for c in conversations}) == len(conversations)
-    assert sum(c.multi_turn for c in conversations) * 3 >= len(conversations)
-    assert sum(c.chinese for c in conversations) * 3 >= len(conversations)
+    assert sum(c.multi_turn for c in conversations) >= share * len(conversations)
+    assert sum(c.chinese for c in conversations) >= share * len(conversations)
 
 
 def test_cli_scores_a_question_file(db_path: Path, tmp_path: Path) -> None:
