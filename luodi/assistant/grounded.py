@@ -360,7 +360,7 @@ class GroundedAssistant:
     def _cash_flow_sections(self, question: str, where: SearchFilter | None) -> Draft | None:
         """Which of the operating, investing and financing sections had the highest (or lowest) net cash flow."""
         most = compared_sections(question)
-        if most is None:
+        if most is None or _QUARTERLY.search(question):  # annual statements only: a quarter is not a fiscal year
             return None
         documents = self._scope_documents(question, where)
         year = _target_year(question, documents)
@@ -403,7 +403,7 @@ class GroundedAssistant:
         """Whether a metric stayed within the yearly change a question allows, over the years the statements show."""
         threshold = stability_threshold(question)
         metric = find_metric(question) if threshold is not None else None
-        if metric is None or threshold is None:
+        if metric is None or threshold is None or _QUARTERLY.search(question):
             return None
         documents = self._scope_documents(question, where)
         years, _ = question_years(question)

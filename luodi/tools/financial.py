@@ -26,6 +26,9 @@ class MissingLineItem(LookupError):
 # costs some income statements print in parentheses as deductions ("Cost of sales (58,762)"): the amount of a
 # cost is never negative, so a gross margin is not computed over revenue plus costs
 COSTS = frozenset({"cogs", "sga"})
+# expenses that may truly change sign (a tax benefit, net interest income): negative on a page that prints its
+# costs as deductions means an expense, elsewhere it means the opposite of one
+SIGNED_EXPENSES = frozenset({"income_tax", "interest_expense"})
 
 
 @dataclass
@@ -41,7 +44,14 @@ class Inputs:
             raise MissingLineItem(f"{key.replace('_', ' ')} for FY{year}")
         self.used[(key, year)] = fact
         amount = Fraction(str(fact.value)) * Fraction(str(fact.scale))
-        return abs(amount) if key in COSTS else amount
+        if key in COSTS or (key in SIGNED_EXPENSES and self._prints_costs_negative(fact)):
+            return abs(amount)
+        return amount
+
+    def _prints_costs_negative(self, fact: Fact) -> bool:
+        """Whether the page `fact` comes from prints its costs as negative deductions ("Cost of sales (58,762)")."""
+        return any(other.key in COSTS and other.page == fact.page and other.statement == fact.statement
+                   and other.value < 0 for other in self.facts.values())
 
     def average(self, key: str, year: int) -> Fraction:
         return (self(key, year) + self(key, year - 1)) / 2

@@ -147,3 +147,8 @@ def test_a_quarter_is_answered_from_quarter_columns_only(knowledge: KnowledgeBas
     # the 3M excerpt holds annual statements only: a quarter question must not be answered from them
     answer = ask(assistant(knowledge), "What was 3M's gross margin in Q4 of FY2018?")
     assert answer.abstained
+
+
+def test_an_annual_comparison_is_not_given_for_a_quarter(knowledge: KnowledgeBase) -> None:
+    question = "In Q2 FY2018, which of 3M's operating, investing and financing activities brought in the most cash?"
+    assert ask(assistant(knowledge), question).abstained

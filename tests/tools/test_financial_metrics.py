@@ -88,3 +88,14 @@ def test_a_cost_printed_as_a_deduction_is_still_a_cost() -> None:
     deducted = facts({("revenue", 2022): 1000, ("cogs", 2022): -880, ("sga", 2022): -20})  # "(880)" on the page
     assert compute_metric(METRICS["gross_margin"], "value", (2022,), deducted).value == 12
     assert compute_metric(METRICS["cogs"], "value", (2022,), deducted).value == 880_000_000
+
+
+def test_a_tax_printed_as_a_deduction_is_an_expense_and_elsewhere_a_benefit() -> None:
+    # Amcor prints its costs and its tax in parentheses, so "(193)" there is an expense; on a page whose costs
+    # are positive (Pfizer's "Provision/(benefit)"), a negative tax is a real benefit and the rate is negative
+    deducted = facts({("cogs", 2023): -10_000, ("income_tax", 2023): -193, ("pretax_income", 2023): 1_251})
+    assert round(float(compute_metric(METRICS["effective_tax_rate"], "value", (2023,), deducted).value), 2) == 15.43
+    benefit = facts({("cogs", 2023): 10_000, ("income_tax", 2023): -71, ("pretax_income", 2023): 1_000})
+    assert round(float(compute_metric(METRICS["effective_tax_rate"], "value", (2023,), benefit).value), 2) == -7.1
+    elsewhere = {**deducted, ("cogs", 2023): Fact("x", "cogs", "cogs", 2023, -10_000, 1e6, 2, 0, 1)}
+    assert compute_metric(METRICS["effective_tax_rate"], "value", (2023,), elsewhere).value < 0  # another page
