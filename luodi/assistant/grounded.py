@@ -243,6 +243,8 @@ class GroundedAssistant:
                 result = compute_metric(parsed.metric, parsed.aggregation, years, self._facts(document, period))
             except MissingLineItem:
                 continue
+            if not _FISCAL.search(question) and not all(_calendar_quarter(f) for f in result.inputs.values()):
+                return None  # "Q2 of 2023" of a company whose fiscal year is not the calendar year: which one?
             return self._metric_draft(question, parsed, result, document, period)
         return None
 
@@ -543,6 +545,15 @@ class GroundedAssistant:
             parts.append(f'"{_clean(sentence)}" [{len(citations)}]')
         text = "These passages look related: " + " ".join(parts)
         return Draft(text=text, evidence=evidence, citations=citations, answers=False)
+
+
+_FISCAL = re.compile(r"\bfy|\bfiscal\b", re.I)
+
+
+def _calendar_quarter(fact: Fact) -> bool:
+    """Whether the quarter a fact's column covers ends in the calendar year its fiscal year is named by."""
+    ended = re.search(r"((?:19|20)\d\d)\s*$", fact.period)
+    return ended is not None and int(ended.group(1)) == fact.year
 
 
 def _by_relevance(documents: list[DocumentRecord], target: int) -> list[DocumentRecord]:

@@ -152,3 +152,15 @@ def test_a_quarter_is_answered_from_quarter_columns_only(knowledge: KnowledgeBas
 def test_an_annual_comparison_is_not_given_for_a_quarter(knowledge: KnowledgeBase) -> None:
     question = "In Q2 FY2018, which of 3M's operating, investing and financing activities brought in the most cash?"
     assert ask(assistant(knowledge), question).abstained
+
+
+def test_a_bare_year_names_a_quarter_only_for_calendar_year_filers() -> None:
+    from luodi.assistant.grounded import _calendar_quarter
+    from luodi.knowledge.financial.statements import Fact
+
+    def quarter(period: str, fiscal_year: int) -> Fact:
+        return Fact("income", "revenue", "Net sales", fiscal_year, 1.0, 1e6, 1, 0, 1, period)
+
+    assert _calendar_quarter(quarter("Q2:July 2, 2023", 2023))  # J&J: Q2 2023 is Q2 FY2023
+    assert not _calendar_quarter(quarter("Q2:December 31, 2022", 2023))  # Amcor: Q2 FY2023 ended in 2022
+    assert not _calendar_quarter(quarter("Q2", 2023))  # no printed end date: no way to tell
