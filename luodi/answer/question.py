@@ -194,7 +194,10 @@ _CORPORATE_WORDS = {"inc", "corp", "corporation", "company", "co", "plc", "ltd",
 
 
 # a lookup asks for one amount as the statement prints it, not a ratio, comparison or trend of amounts
-_LOOKUP = re.compile(r"^\s*(?:what\s+(?:is|was)\b|how\s+much\b)", re.I)
+_LOOKUP = re.compile(r"^\s*(?:what\s+(?:is|was|are|were)\b|how\s+much\b)", re.I)
+# sentences that tell the answerer what to do ("If X is not outlined then state 0.", "Answer in USD millions.")
+# are about the answer, not the line item
+_INSTRUCTION = re.compile(r"(?:^|(?<=[.?!]))\s*(?:if|answer|round|give|provide|express|please)\b[^.?!]*[.?!]?", re.I)
 _NOT_A_LOOKUP = re.compile(r"%|percent|ratio|margin|growth|chang|increas|decreas|declin|compar|average|cagr|\bper\b"
                            r"|\brate\b|\bdrive|\bdrove|\bwhy\b|\bq[1-4]\b|quarter|months|\bh[12]\b|adjusted"
                            r"|\bshares?\b|\beps\b|basic|diluted", re.I)
@@ -208,8 +211,8 @@ _FILLER = {"total", "net", "and", "of", "the", "in", "for", "from", "to", "on", 
 _SCAFFOLD = _FILLER | {
     "what", "is", "was", "how", "much", "did", "does", "quantity", "amount", "value", "fy", "fiscal", "year", "end",
     "ending", "ended", "at", "as", "reported", "report", "company", "usd", "million", "billion", "thousand",
-    "directly", "outlined", "explicitly", "shown", "if", "not", "then", "state", "are", "were", "answer", "using",
-    "based", "according", "information", "provided", "unit", "expense",
+    "directly", "explicitly", "outlined", "shown", "presented", "listed", "disclosed", "recorded", "recognized",
+    "are", "were", "using", "based", "according", "unit", "expense",
 }
 _SAME = {"cost": "expense", "charge": "expense", "expenditure": "expense"}
 
@@ -230,7 +233,7 @@ def named_line_item(question: str, labels: list[str], company: str = "") -> str 
     question beyond how lookups are worded is in the label ("interest income" names neither "Other income"
     nor "Interest expense (income), net"). None when no label, or more than one, fits."""
     company_words = _label_words(company)
-    asked = _label_words(_STATEMENT_NAMES.sub(" ", question)) - company_words
+    asked = _label_words(_STATEMENT_NAMES.sub(" ", _INSTRUCTION.sub(" ", question))) - company_words
     item_words = asked - _SCAFFOLD
     named = {label: frozenset(_label_words(label) - _FILLER - company_words) for label in labels}
     fitting = {words: label for label, words in named.items() if words and words <= asked and item_words <= words}

@@ -106,3 +106,22 @@ def test_a_quarter_question_ties_every_year_to_one_quarter() -> None:
 def test_a_company_is_found_by_its_initials_too(question: str, company: str | None) -> None:
     known = ["Johnson & Johnson", "American Water Works", "Best Buy", "Boeing"]
     assert wanted_company(question, known) == company
+
+
+@pytest.mark.parametrize("question", [
+    "What were the restructuring and impairment charges in FY2022 as reported in the income statement?",
+    "How much were restructuring and impairment charges in FY2022? Answer in USD millions.",
+    "What is the FY2022 amount of restructuring and impairment charges presented in the statement of income?",
+])
+def test_a_row_is_named_however_the_lookup_is_worded(question: str) -> None:
+    from luodi.answer.question import named_line_item
+
+    labels = ["Restructuring and impairment charges", "Net revenue", "Other income, net"]
+    assert named_line_item(question, labels) == "Restructuring and impairment charges"
+
+
+def test_an_instruction_sentence_does_not_name_a_row() -> None:
+    from luodi.answer.question import named_line_item
+
+    question = "What was interest income in FY2022? If it is not outlined, state that other income was used."
+    assert named_line_item(question, ["Interest income", "Other income, net"]) == "Interest income"
