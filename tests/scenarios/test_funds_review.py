@@ -160,3 +160,85 @@ def test_comparing_the_first_of_a_ranking_keeps_its_order(screener: FundScreener
     assert outcome.fund_filter is not None and ranked.result is not None and outcome.result is not None
     assert outcome.fund_filter.codes == [row["code"] for row in ranked.result.rows[:2]]
     assert [row["code"] for row in outcome.result.rows] == outcome.fund_filter.codes
+
+
+@pytest.mark.parametrize(
+    ("turns", "expected"),
+    [
+        (
+            ("bond funds from Huasheng Fund", "aside from Huasheng Fund"),
+            {("category", "eq", "bond"), ("company", "ne", H)},
+        ),
+        (("funds managed by Zhao Tao", "not Zhao Tao"), {("manager", "ne", "Zhao Tao")}),
+    ],
+)
+def test_excluding_the_only_chosen_value_keeps_it_out(
+    screener: FundScreener, turns: tuple[str, ...], expected: Conditions
+) -> None:
+    outcome = talk(screener, *turns)
+    assert exact(screener, *turns) == expected
+    assert outcome.result is not None and 0 < outcome.result.count < 3000
+    excluded = {value for column, op, value in expected if op == "ne"}
+    assert not any(row["company"] in excluded or row["manager"] in excluded for row in outcome.result.rows)
+
+
+@pytest.mark.parametrize("turns", [("bond funds", "exclude bond funds"), ("债券基金", "不要债券基金")])
+def test_excluding_the_chosen_category_itself_is_a_contradiction(
+    screener: FundScreener, turns: tuple[str, ...]
+) -> None:
+    outcome = talk(screener, *turns)
+    assert exact(screener, *turns) == {("category", "eq", "bond"), ("category", "ne", "bond")}
+    assert outcome.contradictory == ["category"]
+    assert outcome.result is not None and outcome.result.count == 0
+
+
+@pytest.mark.parametrize("end", ["the worst 5?", "top 5", "bottom 5"])
+def test_a_ranking_end_with_no_measure_asks_back(screener: FundScreener, end: str) -> None:
+    assert talk(screener, "funds with a management fee under 1%", end).clarification == "best_without_measure"
+
+
+@pytest.mark.parametrize(("follow_up", "descending"), [("bottom 3 instead", False), ("倒数3只呢", False)])
+def test_the_other_end_reverses_the_ranking_as_it_stands(
+    screener: FundScreener, follow_up: str, descending: bool
+) -> None:
+    first = talk(screener, "top 3 equity funds by fee")
+    outcome = talk(screener, "top 3 equity funds by fee", follow_up)
+    assert first.fund_filter is not None and outcome.fund_filter is not None and outcome.result is not None
+    assert [(k.column, k.descending) for k in first.fund_filter.sort] == [("management_fee", not descending)]
+    assert [(k.column, k.descending) for k in outcome.fund_filter.sort] == [("management_fee", descending)]
+    assert outcome.fund_filter.limit == 3
+    assert first.result is not None and first.result.rows[0]["code"] != outcome.result.rows[0]["code"]
+    fees = [row["management_fee"] for row in outcome.result.rows]
+    assert fees == sorted(fees) and fees[-1] < first.result.rows[-1]["management_fee"]
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("funds that haven't lost more than 5% over 1 year", {("return_1y", "ge", -5.0)}),
+        ("funds that have not lost more than 5% over 1 year", {("return_1y", "ge", -5.0)}),
+        ("funds that did not fall more than 20% over 3 years", {("return_3y", "ge", -20.0)}),
+        ("funds that never lost more than 10% in a year", {("return_1y", "ge", -10.0)}),
+        ("funds that weren't down more than 5% this year", {("return_1y", "ge", -5.0)}),
+        ("funds that have not gone down by more than 5% over 1 year", {("return_1y", "ge", -5.0)}),
+        ("近一年没有亏损超过5%的基金", {("return_1y", "ge", -5.0)}),
+        ("funds that lost more than 5% over 1 year", {("return_1y", "lt", -5.0)}),
+    ],
+)
+def test_a_negated_bounded_loss_keeps_the_opposite_bound(
+    screener: FundScreener, message: str, expected: Conditions
+) -> None:
+    assert exact(screener, message) == expected
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "best funds for the next 5 years",
+        "未来三年收益最好的基金",
+        "top funds over the coming 3 years",
+        "未来3年涨得最多的基金",
+    ],
+)
+def test_a_ranking_over_years_to_come_is_a_forecast(screener: FundScreener, message: str) -> None:
+    assert talk(screener, message).clarification == "promise"

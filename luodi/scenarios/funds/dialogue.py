@@ -80,9 +80,12 @@ def _add(conditions: list[Condition], new: Condition) -> list[Condition]:
 
 
 def _exclude(conditions: list[Condition], new: Condition) -> list[Condition]:
-    """ "exclude Huasheng Fund" after "Huasheng or Dingyuan funds": Dingyuan's funds remain; after "bond funds"
-    the bond condition goes; with no list of that column chosen, the exclusion joins the other conditions
-    (several exclusions on one column all hold)."""
+    """ "exclude Huasheng Fund" after "Huasheng or Dingyuan funds": Dingyuan's funds remain. When the excluded
+    value was the only one chosen, the exclusion takes its place ("bond funds from Huasheng Fund", "aside from
+    Huasheng Fund": the other companies' bond funds; "funds managed by Zhao Tao", "not Zhao Tao") -- it never
+    brings back the funds it excludes; excluding the category the question is about ("bond funds", "exclude bond
+    funds") keeps both, a contradiction the answer names. With no list of that column chosen, the exclusion joins
+    the other conditions (several exclusions on one column all hold)."""
     result: list[Condition] = []
     narrowed = False
     for c in conditions:
@@ -96,9 +99,13 @@ def _exclude(conditions: list[Condition], new: Condition) -> list[Condition]:
             result.append(c.model_copy(update={"value": rest}))
         elif rest:
             result.append(c.model_copy(update={"op": "eq", "value": rest[0]}))
-    if narrowed:
-        return result
-    return result if new in result else [*result, new]
+        elif c.column == "category":  # the subject itself excluded: nothing is left to narrow
+            result.append(c)
+            if new not in result:
+                result.append(new)
+        elif new not in result:
+            result.append(new)
+    return result if narrowed or new in result else [*result, new]
 
 
 def _remove(fund_filter: FundFilter, targets: set[str]) -> FundFilter:
@@ -159,10 +166,10 @@ def merge(previous: FundFilter | None, reading: Reading, shown: list[str]) -> Fu
         base = _switch_horizon(base, reading.horizon)
     if reading.direction is not None:
         base.sort = [key.model_copy(update={"descending": reading.direction}) for key in base.sort]
-    if reading.natural is not None:  # "bottom 5 instead": the other end of each key's natural order
+    if reading.natural is not None and not reading.other_end:  # "the worst 5?": that end of each key's natural order
         base.sort = [key.model_copy(update={"descending": (key.column in lx.NATURAL_DESCENDING) == reading.natural})
                      for key in base.sort]  # fmt: skip
-    if reading.reverse:
+    if reading.reverse or reading.other_end:  # "bottom 3 instead": the other end of the ranking as it stands
         base.sort = [key.model_copy(update={"descending": not key.descending}) for key in base.sort]
     _page(base, reading)
     return base
@@ -307,7 +314,10 @@ def _clarification(reading: Reading, merged: FundFilter | None, shown: list[str]
         return "column_comparison"
     if reading.compare and not (reading.codes or shown):
         return "nothing_shown"
-    if reading.wants_best_without_measure and not (merged and merged.sort):
+    # "top 5", "the worst 5?" (not the "worst" of "worst drawdown under 5%", a condition)
+    end = reading.natural is not None and (reading.limit is not None or not reading.conditions)
+    ranking = reading.wants_best_without_measure or end
+    if ranking and not (merged and merged.sort):
         return "best_without_measure"
     if reading.is_empty:
         return "nothing_understood"

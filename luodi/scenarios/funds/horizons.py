@@ -100,9 +100,23 @@ def _bounded_losses(text: Text) -> list[Condition]:
         op = op_of(match.group("op"))
         column = _column_at(text, match.start())
         if op and column and not TIME_UNIT.match(match.group("unit") or ""):  # "down over 6 months": a horizon
-            found.append(Condition(column=column, op=FLIPPED[op], value=-abs(float(match.group("num")))))  # type: ignore[arg-type]
-            text.consume(*match.span())
+            bound, start = _negated(text, match.start(), FLIPPED[op])  # "haven't lost more than 5%": at least -5%
+            found.append(Condition(column=column, op=bound, value=-abs(float(match.group("num")))))  # type: ignore[arg-type]
+            text.consume(start, match.end())
     return found
+
+
+NEGATED = {"gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}  # the bound that holds when the statement does not
+NEGATION_GAP = r"\s*(?:(?:been|gone|go|went)\s+)?"
+
+
+def _negated(text: Text, position: int, op: str) -> tuple[str, int]:
+    """ "did not fall more than 20%", "never lost more than 10%", "没有亏损超过5%": the opposite bound, and where
+    the negated phrase starts."""
+    before = text.value[:position]
+    be_not = rf"(?<![a-z])(?:are|is|were|was)(?:n'?t| not){NEGATION_GAP}$"  # "weren't down more than 5%"
+    negation = lx.negation_before(before, NEGATION_GAP, verbs=True) or re.search(be_not, before)
+    return (NEGATED[op], negation.start()) if negation else (op, position)
 
 
 def _relative(text: Text) -> list[Condition]:
@@ -122,7 +136,8 @@ def _moves(text: Text) -> list[Condition]:
     gain, at most that loss unless a comparator says otherwise); the bare sign words come later."""
     found: list[Condition] = []
     pattern = (
-        r"(?<![a-z])(?:are|is|were|was|have gone|has gone|went)\s+(?P<way>up|down)\s+(?:by\s+)?"
+        r"(?<![a-z])(?:(?:are|is|were|was|have|has|had|did)(?:n'?t| not)?\s+(?:gone\s+|go\s+)?|went\s+|never\s+"
+        r"(?:gone|went)\s+)(?P<way>up|down)\s+(?:by\s+)?"
         rf"(?:(?P<op>{COMPARATOR_WORDS})\s*)?{VALUE}"
     )
     for match in text.finditer(pattern):
@@ -133,6 +148,8 @@ def _moves(text: Text) -> list[Condition]:
         number = float(match.group("num"))
         if match.group("way") == "down":  # a loss of more than 5% is a return below -5%
             op, number = FLIPPED[op], -number
+        if re.search(r"n'?t |\bnot |never ", match.group()):  # "weren't down more than 5%": at least -5%
+            op = NEGATED[op]
         found.append(Condition(column=column, op=op, value=number))  # type: ignore[arg-type]
         text.consume(*match.span())
     return found

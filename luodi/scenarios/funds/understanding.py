@@ -67,7 +67,8 @@ class Reading:
     reset: bool = False
     reverse: bool = False  # "reverse the order"
     direction: bool | None = None  # "改为从低到高", "highest first": the order of the current sort
-    natural: bool | None = None  # "bottom 5 instead", "the worst 5?": the ranking's natural order (True) or its end
+    natural: bool | None = None  # "top 5", "the worst 5?": the ranking's natural order (True) or its end
+    other_end: bool = False  # "bottom 3 instead", "倒数5只呢": the current ranking read from its other end
     adjust: list[tuple[str, float]] = field(default_factory=list)  # "raise the fee limit to 0.5%": column, value
     horizon: str | None = None  # "改成近五年", "what about over 3 years?": the return column to switch to
     instead: bool = False  # "... instead": new conditions replace the old ones on the same figure
@@ -271,6 +272,10 @@ class RuleUnderstander:
         for match in text.finditer(MISSING_FIGURES):
             reading.unsupported.append(match.group().strip())
         reading.promises += [match.group().strip() for match in text.take(PROMISES)]
+        future = FUTURE_SPAN.search(text.value)
+        if future and FUTURE_RANKING.search(text.value):  # "best funds for the next 5 years": a forecast
+            reading.promises.append(future.group().strip())
+            text.consume(*future.span())
 
     def _purchase_amounts(self, text: Text, reading: Reading) -> None:
         """ "can I buy with 10 yuan", "10元就能买": the minimum purchase is at most that amount."""
@@ -503,6 +508,8 @@ class RuleUnderstander:
             reading.direction = alone.group("high") is not None
         elif not keys:
             reading.natural = _rank_end(text.value)
+            positional = re.search(r"(?<![a-z])bottom(?![a-z])|倒数|排名靠后|后\s*\d", text.value)
+            reading.other_end = reading.natural is False and (positional is not None or reading.instead)
         if keys:
             reading.sort = list({k.column: k for k in keys}.values())
         elif re.search(alternation_of(lx.SUPERLATIVE_ONLY), text.value) and not reading.codes:
@@ -856,6 +863,15 @@ PROMISES = re.compile(
     r"|(?<![a-z])(?:next year|in the (?:coming|next) (?:year|months?)|in the future|future returns?|"
     r"(?:will|going to|gonna|is set to|are set to) (?:\w+ )?(?:go up|rise|gain|grow|perform|do (?:best|well)|"
     r"return|make money|earn|beat|outperform|win))(?![a-z])"
+)
+# a period to come ("for the next 5 years", "未来3年"): with a ranking or a return word, a forecast (a promise)
+FUTURE_SPAN = re.compile(
+    r"(?<![a-z])(?:the\s+)?(?:next|coming|upcoming|following)\s+(?:\d+|few|several|couple of)\s*[- ]?"
+    r"(?:years?|months?|quarters?)(?![a-z])|未来\s*(?:\d+|几|[一二两三四五六七八九十]+)\s*个?(?:年|月|季度)"
+)
+FUTURE_RANKING = re.compile(
+    r"(?<![a-z])(?:best|worst|top|bottom|highest|lowest|most|greatest|perform\w*|returns?|gains?|grow\w*|rise|"
+    r"go up|earn\w*|profit\w*|outperform\w*)(?![a-z])|收益|回报|涨|最|表现|排名|赚"
 )
 # comparators that cannot also start a horizon ("over the past year") or a sort ("最高"): any text after them that is
 # not a number is a target the database has no figure for
