@@ -46,7 +46,7 @@ def _aggregation(lowered: str) -> Aggregation:
     if re.search(r"(?:year[- ]over[- ]year|yoy|y/y|annual)\s+(?:change|growth)|growth rate|(?:%|percent(?:age)?) change"
                  r"|change in .{0,60}\bfrom\s+fy"
                  r"|\b(?:grow|grew|increase|decrease|decline|rise|fall|changed)\b.{0,60}\b(?:between|from)\s+"
-                 r"(?:fy|fiscal|\d)"
+                 r"(?:fy|fiscal|\d|q[1-4]\b|the\s+(?:first|second|third|fourth)\s+quarter)"
                  r"|\b(?:grow|grew|increase|decrease|decline|rise|fall|changed?)\b.{0,60}\bcompared\s+(?:to|with)\b",
                  lowered):
         return "change"

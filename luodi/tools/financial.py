@@ -160,7 +160,7 @@ COMPOSITE_METRICS = [
             rf"operating (?:income|profit){_OF_SALES}"),
            lambda v, y: _ratio(v("operating_income", y), v("revenue", y)) * HUNDRED),
     Metric("net_profit_margin", "net income / revenue x 100", "percent",
-           (r"net (?:profit|income) (?:% )?margin", r"profit margin", rf"net (?:income|earnings|profit){_OF_SALES}"),
+           (r"net (?:profit |income )?(?:% )?margin", r"profit margin", rf"net (?:income|earnings|profit){_OF_SALES}"),
            lambda v, y: _ratio(v("net_income", y), v("revenue", y)) * HUNDRED),
     Metric("cogs_margin", "cost of goods sold / revenue x 100", "percent",
            (r"(?:cogs|cost of goods sold|cost of sales)(?: as a)? (?:%|percent(?:age)?) (?:of|margin)",

@@ -125,3 +125,13 @@ def test_an_instruction_sentence_does_not_name_a_row() -> None:
 
     question = "What was interest income in FY2022? If it is not outlined, state that other income was used."
     assert named_line_item(question, ["Interest income", "Other income, net"]) == "Interest income"
+
+
+@pytest.mark.parametrize(("question", "aggregation"), [
+    ("Did the net margin increase between Q2 FY2022 and Q2 FY2023?", "change"),
+    ("Did net margin fall between the second quarter of FY2022 and FY2023?", "change"),
+    ("What is the FY2018 net margin?", "value"),
+])
+def test_net_margin_and_quarter_changes_are_read(question: str, aggregation: str) -> None:
+    parsed = parse_financial_question(question, 2018)
+    assert parsed is not None and parsed.metric.name == "net_profit_margin" and parsed.aggregation == aggregation
