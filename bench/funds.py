@@ -26,7 +26,7 @@ from luodi.assistant.funds import build_understander
 from luodi.config import AssistantConfig, load_settings
 from luodi.evaluation.funds import Report, evaluate, read_questions
 from luodi.models.registry import BackendRegistry
-from luodi.scenarios.funds.database import Directory, open_engine
+from luodi.scenarios.funds.database import open_engine
 from luodi.scenarios.funds.dialogue import FundScreener
 
 FOLDER = Path(__file__).resolve().parents[1] / "luodi/scenarios/funds"
@@ -54,18 +54,17 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="luodi-funds-bench-"))
     engine = open_engine(arguments.db or folder / "funds.db")
-    directory = Directory.load(engine)
     settings = load_settings(None)
     context = AssistantContext(settings=settings, backends=BackendRegistry(settings))
     files: list[Path] = arguments.questions or DEV_SETS
     first = read_questions(files[0])
     # an even spread, so the sample mixes single/multi-turn and both languages like the whole set
     sample = first[:: max(1, len(first) // max(1, arguments.llm_sample))][: arguments.llm_sample]
-    plan = [("rules", path.stem, read_questions(path)) for path in files]
+    plan = [(kind, path.stem, read_questions(path)) for kind in ("rules", "trained") for path in files]
     plan += [("llm", f"{files[0].stem} sample", sample)] if arguments.llm_sample else []
     for kind, label, chosen in plan:
         config = AssistantConfig(base_model="smollm2-135m", options={"understander": kind})
-        screener = FundScreener(engine, build_understander(kind, directory, context, config))
+        screener = FundScreener(engine, build_understander(kind, engine, context, config))
         screener.handle(screener.new_state(), "bond funds")  # warm-up: compiled patterns, loaded model
         print(line(f"{kind} {label}", len(chosen), evaluate(engine, screener, chosen)), flush=True)
 

@@ -5,7 +5,7 @@ assistants:
   funds:
     kind: funds
     base_model: smollm2-135m        # used only by the `llm` understander
-    options: {understander: rules}  # rules | llm ; database: a SQLAlchemy URL (default: data_dir/scenarios/funds.db)
+    options: {understander: rules}  # rules | trained | llm ; database: a SQLAlchemy URL (default: data_dir/…)
 
 Multi-turn works like the scenario assistants: the state after k user messages is remembered under a hash of
 those messages (`ConversationMemory`), so a request replays only the messages not seen before.
@@ -14,6 +14,8 @@ those messages (`ConversationMemory`), so a request replays only the messages no
 from __future__ import annotations
 
 from collections.abc import Iterator
+
+from sqlalchemy import Engine
 
 from luodi.assistant.base import AnswerDelta, AssistantContext, Turn, assistant_kind, stream_whole_answer
 from luodi.config import AssistantConfig
@@ -65,18 +67,24 @@ def _answer(outcome: TurnOutcome) -> Answer:
     )
 
 
-def build_understander(
-    kind: str, directory: Directory, context: AssistantContext, config: AssistantConfig
-) -> Understander:
+def build_understander(kind: str, engine: Engine, context: AssistantContext, config: AssistantConfig) -> Understander:
+    directory = Directory.load(engine)
     if kind == "rules":
         from luodi.scenarios.funds.understanding import RuleUnderstander
 
         return RuleUnderstander(directory)
+    if kind == "trained":
+        from luodi.dialogue.nlu.decisions import DecisionSet
+        from luodi.scenarios.funds.trained import TrainedFundUnderstander, default_model
+        from luodi.scenarios.funds.understanding import RuleUnderstander
+
+        rules = RuleUnderstander(directory)
+        return TrainedFundUnderstander(rules, DecisionSet.load(default_model(engine, rules)))
     if kind == "llm":
         from luodi.scenarios.funds.llm import LlmUnderstander
 
         return LlmUnderstander(lambda: context.backends.get(config.base_model), directory)
-    raise FundsAssistantError(f"unknown understander {kind!r} for the funds assistant (rules | llm)")
+    raise FundsAssistantError(f"unknown understander {kind!r} for the funds assistant (rules | trained | llm)")
 
 
 @assistant_kind("funds", options=("understander", "database"), clarifies_empty_messages=True)
@@ -85,6 +93,5 @@ def build_funds(name: str, config: AssistantConfig, context: AssistantContext) -
         raise FundsAssistantError("the funds assistant needs the platform database for conversation memory")
     database = str(config.options.get("database") or default_path(context.settings.data_dir))
     engine = open_engine(database)
-    understander = build_understander(str(config.options.get("understander", "rules")), Directory.load(engine),
-                                      context, config)  # fmt: skip
+    understander = build_understander(str(config.options.get("understander", "rules")), engine, context, config)
     return FundsAssistant(name, config, FundScreener(engine, understander), context.store)

@@ -19,7 +19,7 @@ console = Console()
 def eval_funds(
     questions: Annotated[Path, typer.Option("--questions", help="JSON lines: id, turns, gold_sql, ordered?")],
     db: Annotated[str | None, typer.Option(help="Fund database: SQLAlchemy URL or SQLite path.")] = None,
-    understander: Annotated[str, typer.Option(help="rules | llm")] = "rules",
+    understander: Annotated[str, typer.Option(help="rules | trained | llm")] = "rules",
     limit: Annotated[int | None, typer.Option(help="Score only the first N conversations.")] = None,
     show_failures: Annotated[int, typer.Option(help="Print up to N failed conversations.")] = 10,
     report: Annotated[Path | None, typer.Option(help="Write the figures and failures as JSON here.")] = None,
@@ -31,14 +31,14 @@ def eval_funds(
     from luodi.config import AssistantConfig
     from luodi.evaluation.funds import evaluate, read_questions
     from luodi.models.registry import BackendRegistry
-    from luodi.scenarios.funds.database import Directory, default_path, open_engine
+    from luodi.scenarios.funds.database import default_path, open_engine
     from luodi.scenarios.funds.dialogue import FundScreener
 
     settings = settings_from(config)
     engine = open_engine(db or default_path(settings.data_dir))
     assistant = AssistantConfig(base_model="smollm2-135m", options={"understander": understander})
     context = AssistantContext(settings=settings, backends=BackendRegistry(settings))
-    screener = FundScreener(engine, build_understander(understander, Directory.load(engine), context, assistant))
+    screener = FundScreener(engine, build_understander(understander, engine, context, assistant))
     conversations = read_questions(questions)[:limit]
     result = evaluate(engine, screener, conversations)
     figures = result.summary()

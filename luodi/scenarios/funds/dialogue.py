@@ -128,6 +128,13 @@ def _remove(fund_filter: FundFilter, targets: set[str]) -> FundFilter:
     return result
 
 
+def narrows(reading: Reading) -> bool:
+    """Whether a follow-up narrows the question on the table rather than asking a new one: it says so ("only
+    those", 只看), names no subject of its own, or only excludes ("leave out money market funds")."""
+    exclusions = bool(reading.conditions) and all(c.op == "ne" for c in reading.conditions)
+    return not reading.reset and (reading.refine_marker or exclusions or not reading.subject)
+
+
 def merge(previous: FundFilter | None, reading: Reading, shown: list[str]) -> FundFilter:
     if previous is not None and previous.codes and (reading.conditions or reading.subject) and not reading.codes:
         previous = None  # a new question after a comparison starts afresh
@@ -136,10 +143,7 @@ def merge(previous: FundFilter | None, reading: Reading, shown: list[str]) -> Fu
         # "compare the first two" of a ranking lists them in the ranking's order
         kept_sort = previous.sort if previous is not None and not reading.codes else []
         return FundFilter(codes=codes, sort=kept_sort)
-    # excluding something ("leave out money market funds") only ever narrows the funds already asked about
-    exclusions = bool(reading.conditions) and all(c.op == "ne" for c in reading.conditions)
-    marked = reading.refine_marker or exclusions or not reading.subject
-    refine = previous is not None and not reading.reset and marked
+    refine = previous is not None and narrows(reading)
     base = previous.model_copy(deep=True) if refine and previous is not None else FundFilter()
     base = _remove(base, reading.remove)
     for condition in [*reading.conditions, *_elliptical(base, reading)]:

@@ -1,0 +1,137 @@
+"""The trained fund understander: the rules read what a message says, a model trained on conversations with
+gold results decides how it relates to the conversation so far.
+
+A follow-up either narrows the question on the table ("only those with fees under 0.5%", "what about equity
+funds?") or asks a new one ("index funds with a Sharpe above 1"). The rules decide from markers ("only",
+"those", 只看) and from whether the message names its own subject; a logistic regression
+(`luodi.dialogue.nlu.decisions`) decides instead, from the message's words, what the rules read in it and the
+rules' own decision. It learns from the last turn of every multi-turn conversation in the shipped question sets:
+the turn is read both ways, and the reading whose result equals the gold query's result is the label (turns
+where both or neither do teach nothing). Trained in seconds on first use and cached, like the hotel's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from luodi.dialogue.nlu.decisions import DecisionSet, Example, fingerprint, train_decisions
+from luodi.scenarios.funds.dialogue import FundScreener, narrows
+from luodi.scenarios.funds.understanding import Reading, RuleUnderstander
+
+RELATION = "refine"
+THRESHOLD = 0.5
+REGULARIZATION = 0.5
+QUESTION_SETS = tuple(Path(__file__).with_name(f"{name}.jsonl") for name in ("dev_questions", "dev_questions_fresh"))
+_WORD = re.compile(r"[a-z]+|\d+|[\u4e00-\u9fff]")
+
+
+class TrainedFundUnderstander:
+    """`understand` is the rules' reading with the learned decision written into its refine / reset flags."""
+
+    def __init__(self, rules: RuleUnderstander, decisions: DecisionSet):
+        self.rules = rules
+        self.decisions = decisions
+
+    def understand(self, message: str) -> Reading:
+        reading = self.rules.understand(message)
+        if not relates(reading):
+            return reading
+        refines = self.decisions.probability(RELATION, features(message, reading)) >= THRESHOLD
+        return read_as(reading, refines)
+
+
+def relates(reading: Reading) -> bool:
+    """Whether the reading leaves the refine-or-restart question open (a comparison or a list of codes does not)."""
+    return not (reading.compare or reading.codes or reading.is_empty)
+
+
+def read_as(reading: Reading, refines: bool) -> Reading:
+    return replace(reading, refine_marker=refines, reset=not refines)
+
+
+def features(message: str, reading: Reading) -> list[str]:
+    words = _WORD.findall(message.lower())
+    columns = sorted({c.column for c in reading.conditions})
+    flags = {"subject": reading.subject, "marker": reading.refine_marker, "reset": reading.reset,
+             "conditions": bool(reading.conditions), "sort": bool(reading.sort), "limit": reading.limit is not None,
+             "page": reading.next_page is not None or reading.previous_page or reading.page_number is not None,
+             "remove": bool(reading.remove), "adjust": bool(reading.adjust), "horizon": bool(reading.horizon),
+             "instead": reading.instead, "include": reading.include, "count": reading.count_only,
+             "bare": bool(reading.bare), "direction": reading.direction is not None, "reverse": reading.reverse,
+             "exclusions": bool(reading.conditions) and all(c.op == "ne" for c in reading.conditions)}
+    return [f"rules={narrows(reading)}", *(f"flag={name}" for name, on in flags.items() if on),
+            *(f"column={column}" for column in columns), f"conditions={min(len(reading.conditions), 3)}",
+            *(f"w={w}" for w in words), *(f"w2={a}_{b}" for a, b in zip(words, words[1:], strict=False)),
+            f"first={words[0] if words else ''}"]
+
+
+# ---------------------------------------------------------------- training on question sets with gold results
+
+
+def relation_examples(engine: Engine, rules: RuleUnderstander, conversations: Sequence[Any]) -> list[Example]:
+    """(features, refines) for the last turn of every multi-turn conversation that only one reading gets right."""
+    from luodi.evaluation.funds import QuestionSetError, Scorer
+
+    scorer = Scorer(engine)
+    examples: list[Example] = []
+    for conversation in conversations:
+        *earlier, last = conversation.turns
+        if not earlier:
+            continue
+        state = FundScreener(engine, rules).new_state()
+        for message in earlier:
+            state, _ = FundScreener(engine, rules).handle(state, message)
+        reading = rules.understand(last)
+        if not relates(reading):
+            continue
+        right = []
+        for refines in (True, False):
+            _, outcome = FundScreener(engine, _Fixed(read_as(reading, refines))).handle(state, last)
+            chosen = outcome.fund_filter if outcome.clarification is None else None
+            try:
+                right.append(scorer.compare(chosen, conversation.gold_sql, conversation.ordered)[0])
+            except QuestionSetError:
+                right.append(False)
+        if right[0] != right[1]:
+            examples.append((features(last, reading), right[0]))
+    return examples
+
+
+class _Fixed:
+    """An understander that returns one reading: the screener's merge and queries run on it unchanged."""
+
+    def __init__(self, reading: Reading):
+        self.reading = reading
+
+    def understand(self, message: str) -> Reading:
+        return self.reading
+
+
+def train_relation(engine: Engine, rules: RuleUnderstander, out: Path,
+                   question_sets: Sequence[Path] = QUESTION_SETS) -> Path:
+    from luodi.evaluation.funds import read_questions
+
+    conversations = [c for path in question_sets for c in read_questions(path)]
+    examples = relation_examples(engine, rules, conversations)
+    meta = {"sets": ",".join(p.name for p in question_sets), "examples": str(len(examples))}
+    return train_decisions({RELATION: examples}, REGULARIZATION, meta).save(out)
+
+
+def default_model(engine: Engine, rules: RuleUnderstander) -> Path:
+    """The cached model trained on the shipped question sets, trained now if missing (seconds). The key covers
+    the sets and the code that reads and decides, so an edited rule retrains instead of serving a stale model."""
+    from luodi.scenarios.funds import dialogue, lexicon, understanding
+
+    sources = [Path(m.__file__ or "").read_bytes() for m in (understanding, lexicon, dialogue)]
+    key = fingerprint(*(p.read_bytes() for p in QUESTION_SETS), Path(__file__).read_bytes(), *sources, THRESHOLD,
+                      REGULARIZATION, str(engine.url))
+    cache = Path(os.environ.get("LUODI_CACHE", Path.home() / ".cache" / "luodi")) / "models"
+    model = cache / f"funds-relation-{key}.json"
+    return model if model.exists() else train_relation(engine, rules, model)
