@@ -117,3 +117,15 @@ def test_a_company_name_in_capitals_stays_in_its_label() -> None:
     labels = [row.label for row in parse_rows(page)]
     assert "Net income attributable to MGM Resorts International" in labels
     assert "Liabilities and equity" in labels  # a heading in capitals before a label still breaks the line
+
+
+def test_a_benefit_first_tax_row_reads_the_same_in_quarters_as_in_years() -> None:
+    from luodi.knowledge.financial.periods import interim_page_facts
+
+    rows = ["Net sales 1,000 900", "Cost of sales 600 540", "Gross profit 400 360", "Operating income 200 180",
+            "Income before income taxes 150 130", "Benefit (provision) for income taxes (30) (26)",
+            "Net income 120 104"]
+    page = ("Condensed Consolidated Statements of Operations\n(in millions)\nThree Months Ended\n"
+            "July 1, 2023 July 2, 2022\n" + "\n".join(rows) + "\n")
+    taxes = {f.year: f.value for f in interim_page_facts(1, page, "income", 2023, 2, 1e6) if f.key == "income_tax"}
+    assert taxes == {2023: 30, 2022: 26}  # an expense is positive, as in the annual facts

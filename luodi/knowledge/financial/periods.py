@@ -23,6 +23,7 @@ from luodi.knowledge.financial.statements import (
     match_line_item,
     page_scale,
     parse_rows,
+    printed_sign,
 )
 
 _DURATION = re.compile(r"\b(three|six|nine|twelve)\s+months\b|\b(\d{1,2})\s+weeks\b"
@@ -143,9 +144,10 @@ def interim_page_facts(number: int, text: str, statement: str, fiscal_year: int,
         if match is None or amounts is None:
             continue
         key, rank = match
+        sign = printed_sign(row.label)  # as for annual facts: "Benefit (provision)" rows are negated
         for period, value in zip(periods, amounts, strict=True):
-            fact = Fact(statement, key, row.label, period.fiscal_year, value, scale, number, row.start, row.end,
-                        period.label())
+            fact = Fact(statement, key, row.label, period.fiscal_year, sign * value, scale, number, row.start,
+                        row.end, period.label())
             slot = (key, fact.period)
             if slot not in best or rank < best[slot][0]:
                 best[slot] = (rank, fact)

@@ -225,6 +225,13 @@ _DANGLING = re.compile(r"(?:\b(?:of|and|for|to|in|from|by|on)|[,–-])$", re.I)
 # "Benefit (provision) for income taxes" prints an expense in parentheses: its amounts are negated so that a
 # tax expense is positive whichever way the row is worded
 _BENEFIT_FIRST = re.compile(r"^benefit \(provision\)")
+
+
+def printed_sign(label: str) -> int:
+    """-1 for a row whose label puts the benefit first, so that its expense in parentheses reads positive."""
+    return -1 if _BENEFIT_FIRST.match(normalise_label(label)) else 1
+
+
 _FRAGMENT_WORDS = 3  # some PDFs print a label one word per line ("Property\nand\nequipment,\nnet 20,729")
 
 
@@ -378,7 +385,7 @@ class PageLayout:
         Numbers inside a label ("net of allowances of $95") come first, so the columns are the last values."""
         if len(row.values) < len(self.years):
             return []
-        sign = -1 if _BENEFIT_FIRST.match(normalise_label(row.label)) else 1
+        sign = printed_sign(row.label)
         return [Fact(statement, key, row.label, year, sign * value, self.multiplier, number, row.start, row.end)
                 for year, value in zip(self.years, row.values[-len(self.years):], strict=True)]
 
