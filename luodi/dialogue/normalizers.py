@@ -182,13 +182,14 @@ def impossible_date(text: str, today: date | None = None) -> str | None:
     say so instead of silently asking for the day again; None when the text has no such expression."""
     today = today or date.today()
     lowered = text.lower()
-    for parse in (_parse_zh_date, _parse_en_date):
+    # each parser with its calendar patterns in the order it tries them, so the words named are the ones it read
+    for parse, patterns in ((_parse_zh_date, (_ZH_MONTH_DAY, _ZH_DAY)),
+                            (_parse_en_date, (_EN_ISO, _EN_MONTH_DAY, _EN_THE_NTH))):
         found, value = parse(lowered, today)
         if found:
             if value is not None:
                 return None
-            match = next((m for p in (_EN_MONTH_DAY, _EN_ISO, _ZH_MONTH_DAY, _EN_THE_NTH) if (m := p.search(lowered))),
-                         None)
+            match = next((m for p in patterns if (m := p.search(lowered))), None)
             return match.group(0) if match else None
     return None
 

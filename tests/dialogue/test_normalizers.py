@@ -97,7 +97,8 @@ def test_chinese_names_are_found_as_substrings_longest_first() -> None:
 
 
 @pytest.mark.parametrize(("text", "said"), [("book it for the 31st of february", "31st of february"),
-                                            ("on february 30th please", "february 30th"), ("2月30日入住", "2月30日")])
+                                            ("on february 30th please", "february 30th"), ("2月30日入住", "2月30日"),
+                                            ("2026-02-30, not March 3", "2026-02-30")])
 def test_an_impossible_date_is_named_as_said(text: str, said: str) -> None:
     found = impossible_date(text)
     assert found is not None and said in found
