@@ -80,14 +80,15 @@ def relation_examples(engine: Engine, rules: RuleUnderstander, conversations: Se
     from luodi.evaluation.funds import QuestionSetError, Scorer
 
     scorer = Scorer(engine)
+    replay = FundScreener(engine, rules)
     examples: list[Example] = []
     for conversation in conversations:
         *earlier, last = conversation.turns
         if not earlier:
             continue
-        state = FundScreener(engine, rules).new_state()
+        state = replay.new_state()
         for message in earlier:
-            state, _ = FundScreener(engine, rules).handle(state, message)
+            state, _ = replay.handle(state, message)
         reading = rules.understand(last)
         if not relates(reading):
             continue
