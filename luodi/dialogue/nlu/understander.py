@@ -1,9 +1,10 @@
 """A trained joint NLU model served on the CPU: load a model directory once, predict in batches.
 
-This is the understander the scenario engine uses when a scenario names a trained model directory under
-`nlu.model` in its YAML (a path relative to the YAML file): `scenario_understander(yaml_path)` loads it once per
-process and hands out the same instance afterwards;
-`TrainedUnderstander.load(path).understand("book the acorn guest house for friday")` loads one directly.
+A scenario names its model directory under `nlu.model` in its YAML (a path relative to the YAML file):
+`scenario_understander(yaml_path)` loads it once per process and hands out the same instance afterwards;
+`TrainedUnderstander.load(path).understand("book the acorn guest house for friday")` loads one directly. (The
+hotel assistants use a lighter trained understander of their own, `luodi.scenarios.hotel.trained`, which measured
+better on MultiWOZ at a hundredth of the cost.)
 """
 
 from __future__ import annotations
