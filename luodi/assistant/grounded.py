@@ -45,7 +45,7 @@ from luodi.assistant.base import AnswerDelta, AssistantContext, Turn, assistant_
 from luodi.config import AssistantConfig
 from luodi.contracts import Answer, Check, Citation, Evidence, TokenUsage, ToolCall, Verification
 from luodi.knowledge.base import KnowledgeBase
-from luodi.knowledge.financial.periods import period_code
+from luodi.knowledge.financial.periods import period_code, period_end_year
 from luodi.knowledge.financial.statements import ANNUAL, Fact, page_rows
 from luodi.knowledge.search import SearchFilter
 from luodi.knowledge.store import DocumentRecord, StoredFact
@@ -552,8 +552,7 @@ _FISCAL = re.compile(r"\bfy|\bfiscal\b", re.I)
 
 def _calendar_quarter(fact: Fact) -> bool:
     """Whether the quarter a fact's column covers ends in the calendar year its fiscal year is named by."""
-    ended = re.search(r"((?:19|20)\d\d)\s*$", fact.period)
-    return ended is not None and int(ended.group(1)) == fact.year
+    return period_end_year(fact.period) == fact.year
 
 
 def _by_relevance(documents: list[DocumentRecord], target: int) -> list[DocumentRecord]:

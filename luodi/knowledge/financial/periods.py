@@ -62,6 +62,12 @@ def period_code(period: str) -> str:
     return period.split(":", 1)[0]
 
 
+def period_end_year(period: str) -> int | None:
+    """The calendar year a fact's stored period ends in ("Q2:December 31, 2022" -> 2022), when it is printed."""
+    ended = re.search(r"((?:19|20)\d\d)\s*$", period.split(":", 1)[-1]) if ":" in period else None
+    return int(ended.group(1)) if ended else None
+
+
 def stated_quarter(title: str) -> int | None:
     """The fiscal quarter a document's title states ("AMCOR_2023Q2_10Q", "Q1 FY2023 results")."""
     match = _TITLE_QUARTER.search(title)
