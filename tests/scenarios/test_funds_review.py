@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import Engine
 
 from luodi.scenarios.funds.database import Directory, open_engine
-from luodi.scenarios.funds.dialogue import FundScreener, TurnOutcome
+from luodi.scenarios.funds.dialogue import FundScreener
 from luodi.scenarios.funds.understanding import RuleUnderstander, normalize
+from tests.scenarios.test_funds_understanding import talk
 
 Conditions = set[tuple[str, str, object]]
 H, D = "Huasheng Fund", "Dingyuan Fund"
@@ -20,15 +21,6 @@ BOND_FEE_RETURN = "bond funds with a management fee of 0.3% or lower and a 1-yea
 def screener(tmp_path_factory: pytest.TempPathFactory) -> FundScreener:
     engine: Engine = open_engine(tmp_path_factory.mktemp("funds") / "funds.db")
     return FundScreener(engine, RuleUnderstander(Directory.load(engine)))
-
-
-def talk(screener: FundScreener, *turns: str) -> TurnOutcome:
-    state = screener.new_state()
-    outcome = None
-    for turn in turns:
-        state, outcome = screener.handle(state, turn)
-    assert outcome is not None
-    return outcome
 
 
 def exact(screener: FundScreener, *turns: str) -> Conditions:
