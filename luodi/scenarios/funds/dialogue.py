@@ -131,8 +131,12 @@ def _remove(fund_filter: FundFilter, targets: set[str]) -> FundFilter:
 def narrows(reading: Reading) -> bool:
     """Whether a follow-up narrows the question on the table rather than asking a new one: it says so ("only
     those", 只看), names no subject of its own, or only excludes ("leave out money market funds")."""
-    exclusions = bool(reading.conditions) and all(c.op == "ne" for c in reading.conditions)
-    return not reading.reset and (reading.refine_marker or exclusions or not reading.subject)
+    return not reading.reset and (reading.refine_marker or only_excludes(reading) or not reading.subject)
+
+
+def only_excludes(reading: Reading) -> bool:
+    """ "leave out money market funds": every condition the message states is an exclusion."""
+    return bool(reading.conditions) and all(c.op == "ne" for c in reading.conditions)
 
 
 def merge(previous: FundFilter | None, reading: Reading, shown: list[str]) -> FundFilter:

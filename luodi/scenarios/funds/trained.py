@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from luodi.dialogue.nlu.decisions import DecisionSet, Example, fingerprint, train_decisions
-from luodi.scenarios.funds.dialogue import FundScreener, narrows
+from luodi.scenarios.funds.dialogue import FundScreener, narrows, only_excludes
 from luodi.scenarios.funds.understanding import Reading, RuleUnderstander
 
 RELATION = "refine"
@@ -65,7 +65,7 @@ def features(message: str, reading: Reading) -> list[str]:
              "remove": bool(reading.remove), "adjust": bool(reading.adjust), "horizon": bool(reading.horizon),
              "instead": reading.instead, "include": reading.include, "count": reading.count_only,
              "bare": bool(reading.bare), "direction": reading.direction is not None, "reverse": reading.reverse,
-             "exclusions": bool(reading.conditions) and all(c.op == "ne" for c in reading.conditions)}
+             "exclusions": only_excludes(reading)}
     return [f"rules={narrows(reading)}", *(f"flag={name}" for name, on in flags.items() if on),
             *(f"column={column}" for column in columns), f"conditions={min(len(reading.conditions), 3)}",
             *(f"w={w}" for w in words), *(f"w2={a}_{b}" for a, b in zip(words, words[1:], strict=False)),
