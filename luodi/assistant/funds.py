@@ -75,11 +75,13 @@ def build_understander(kind: str, engine: Engine, context: AssistantContext, con
         return RuleUnderstander(directory)
     if kind == "trained":
         from luodi.dialogue.nlu.decisions import DecisionSet
-        from luodi.scenarios.funds.trained import TrainedFundUnderstander, default_model
+        from luodi.scenarios.funds.figure_words import FigureWordModel
+        from luodi.scenarios.funds.trained import TrainedFundUnderstander, default_figure_model, default_model
         from luodi.scenarios.funds.understanding import RuleUnderstander
 
         rules = RuleUnderstander(directory)
-        return TrainedFundUnderstander(rules, DecisionSet.load(default_model(engine, rules)))
+        relation = DecisionSet.load(default_model(engine, rules))
+        return TrainedFundUnderstander(rules, relation, FigureWordModel.load(default_figure_model()))
     if kind == "llm":
         from luodi.scenarios.funds.llm import LlmUnderstander
 

@@ -900,6 +900,13 @@ def alternation(words: tuple[str, ...] | list[str]) -> str:
     return _alternation(tuple(words))
 
 
+@cache
+def column_words() -> re.Pattern[str]:
+    """Every column word, one named group per family (group name = the family), earlier families first."""
+    groups = "|".join(f"(?P<{family}>{alternation(words)})" for family, words in COLUMN_WORDS.items())
+    return re.compile(rf"(?<![a-z])(?:{groups})(?![a-z])")
+
+
 def bounded(words: tuple[str, ...] | list[str]) -> re.Pattern[str]:
     """Matches the words on word boundaries for Latin text; Chinese words match anywhere (even next to "QDII")."""
     return _bounded(tuple(words))

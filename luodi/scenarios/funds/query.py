@@ -43,6 +43,7 @@ class Condition(BaseModel):
     value: Value = None
     upper: float | str | None = None  # the upper bound of `between`
     vague: str | None = None  # the vague word this condition defines, shown to the user
+    said: str | None = None  # the user's words a trained model read as this column, shown to the user
 
 
 class SortKey(BaseModel):

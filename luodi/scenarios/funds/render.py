@@ -120,6 +120,8 @@ def describe_condition(
             if _zh(language)
             else (f" (“{word}” = {definition(condition.vague, language)})")
         )
+    if condition.said:  # words a trained model read as this figure: shown, so a wrong reading can be corrected
+        text += f"（“{condition.said}”理解为{label}）" if _zh(language) else f" (“{condition.said}” read as {label})"
     return text
 
 

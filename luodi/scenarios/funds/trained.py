@@ -1,5 +1,9 @@
-"""The trained fund understander: the rules read what a message says, a model trained on conversations with
-gold results decides how it relates to the conversation so far.
+"""The trained fund understander: the rules read what a message says; two trained models do what rules cannot.
+
+Figure words the lexicon lacks ("price swings under 15%", "一年的管理成本低于0.5%") are read by
+`figure_words.FigureWordModel`, and the message is read again with the family's plain words in their place.
+How a follow-up relates to the conversation so far is decided by a model trained on conversations with gold
+results:
 
 A follow-up either narrows the question on the table ("only those with fees under 0.5%", "what about equity
 funds?") or asks a new one ("index funds with a Sharpe above 1"). The rules decide from markers ("only",
@@ -22,29 +26,70 @@ from typing import Any
 from sqlalchemy import Engine
 
 from luodi.dialogue.nlu.decisions import DecisionSet, Example, fingerprint, train_decisions
+from luodi.scenarios.funds import figure_words
 from luodi.scenarios.funds.dialogue import FundScreener, narrows, only_excludes
-from luodi.scenarios.funds.understanding import Reading, RuleUnderstander
+from luodi.scenarios.funds.figure_words import ABSENT, FigureGuess, FigureWordModel, phrase_text, strip_horizon
+from luodi.scenarios.funds.normalize import normalize
+from luodi.scenarios.funds.query import Condition
+from luodi.scenarios.funds.understanding import UNCLAIMED_COMPARISON, Reading, RuleUnderstander
 
 RELATION = "refine"
 THRESHOLD = 0.5
 REGULARIZATION = 0.5
+FIGURE_THRESHOLD = 0.5  # below it, the question back ("which figure do you mean?") stays
+FIGURE_REGULARIZATION = 16.0
 QUESTION_SETS = tuple(Path(__file__).with_name(f"{name}.jsonl") for name in ("dev_questions", "dev_questions_fresh"))
 _WORD = re.compile(r"[a-z]+|\d+|[\u4e00-\u9fff]")
 
 
 class TrainedFundUnderstander:
-    """`understand` is the rules' reading with the learned decision written into its refine / reset flags."""
+    """`understand` is the rules' reading, with figure words the lexicon lacks read by the figure model and the
+    learned relation decision written into its refine / reset flags."""
 
-    def __init__(self, rules: RuleUnderstander, decisions: DecisionSet):
+    def __init__(self, rules: RuleUnderstander, decisions: DecisionSet, figures: FigureWordModel | None = None):
         self.rules = rules
         self.decisions = decisions
+        self.figures = figures
 
     def understand(self, message: str) -> Reading:
         reading = self.rules.understand(message)
+        if reading.unknown and self.figures is not None:
+            reading = self.read_figure_words(message, reading, self.figures)
         if not relates(reading):
             return reading
         refines = self.decisions.probability(RELATION, features(message, reading)) >= THRESHOLD
         return read_as(reading, refines)
+
+
+    def read_figure_words(self, message: str, reading: Reading, figures: FigureWordModel) -> Reading:
+        """The message read again with each unknown figure word the model is sure of replaced by its family's
+        plain words; the conditions it gains carry the user's words, so the answer shows what was read how."""
+        guesses = [g for g in figures.guesses(unknown_figure_words(reading)) if g.probability >= FIGURE_THRESHOLD]
+        rewritten = normalize(message)
+        for guess in guesses:
+            if guess.family != ABSENT:
+                rewritten = rewritten.replace(guess.words, f" {guess.plain_words()} ", 1)
+        again = self.rules.understand(rewritten) if rewritten != normalize(message) else replace(reading)
+        absent = [g.words for g in guesses if g.family == ABSENT]
+        again.unknown = [u for u in again.unknown if not any(words in u for words in absent)]
+        again.unsupported += [phrase_text(words) for words in absent]
+        again.conditions = [said_as(c, guesses) if c not in reading.conditions else c for c in again.conditions]
+        return again
+
+
+def unknown_figure_words(reading: Reading) -> list[str]:
+    """The words before the comparator of each unknown comparison ("price swings" of "price swings under 15%")."""
+    found = (re.search(UNCLAIMED_COMPARISON, unknown) for unknown in reading.unknown)
+    words = (strip_horizon(match.group("words")).strip() for match in found if match)
+    return [w for w in words if w]
+
+
+def said_as(condition: Condition, guesses: list[FigureGuess]) -> Condition:
+    for guess in guesses:
+        if guess.family != ABSENT and (condition.column == guess.family or
+                                       condition.column.startswith("return_") and guess.family == "return"):
+            return condition.model_copy(update={"said": phrase_text(guess.words)})
+    return condition
 
 
 def relates(reading: Reading) -> bool:
@@ -125,14 +170,38 @@ def train_relation(engine: Engine, rules: RuleUnderstander, out: Path,
     return train_decisions({RELATION: examples}, REGULARIZATION, meta).save(out)
 
 
+def train_figures(out: Path, question_sets: Sequence[Path] = QUESTION_SETS) -> Path:
+    """The figure-word model, from the question sets' messages (never their gold queries) and the stated words."""
+    from luodi.evaluation.funds import read_questions
+
+    messages = [turn for path in question_sets for c in read_questions(path) for turn in c.turns]
+    phrases = figure_words.lexicon_phrases(messages) + figure_words.stated_phrases()
+    meta = {"sets": ",".join(p.name for p in question_sets)}
+    return figure_words.train(phrases, FIGURE_REGULARIZATION, meta).save(out)
+
+
 def default_model(engine: Engine, rules: RuleUnderstander) -> Path:
-    """The cached model trained on the shipped question sets, trained now if missing (seconds). The key covers
-    the sets and the code that reads and decides, so an edited rule retrains instead of serving a stale model."""
+    """The cached relation model trained on the shipped question sets, trained now if missing (seconds). The key
+    covers the sets and the code that reads and decides, so an edited rule retrains instead of serving a stale
+    model."""
+    key = _model_key(THRESHOLD, REGULARIZATION, str(engine.url))
+    model = _cache() / f"funds-relation-{key}.json"
+    return model if model.exists() else train_relation(engine, rules, model)
+
+
+def default_figure_model() -> Path:
+    """The cached figure-word model, trained now if missing (seconds: it embeds a few hundred phrases)."""
+    key = _model_key(FIGURE_REGULARIZATION, Path(figure_words.__file__).read_bytes())
+    model = _cache() / f"funds-figures-{key}.npz"
+    return model if model.exists() else train_figures(model)
+
+
+def _model_key(*settings: object) -> str:
     from luodi.scenarios.funds import dialogue, lexicon, understanding
 
     sources = [Path(m.__file__ or "").read_bytes() for m in (understanding, lexicon, dialogue)]
-    key = fingerprint(*(p.read_bytes() for p in QUESTION_SETS), Path(__file__).read_bytes(), *sources, THRESHOLD,
-                      REGULARIZATION, str(engine.url))
-    cache = Path(os.environ.get("LUODI_CACHE", Path.home() / ".cache" / "luodi")) / "models"
-    model = cache / f"funds-relation-{key}.json"
-    return model if model.exists() else train_relation(engine, rules, model)
+    return fingerprint(*(p.read_bytes() for p in QUESTION_SETS), Path(__file__).read_bytes(), *sources, *settings)
+
+
+def _cache() -> Path:
+    return Path(os.environ.get("LUODI_CACHE", Path.home() / ".cache" / "luodi")) / "models"

@@ -33,6 +33,7 @@ from luodi.scenarios.funds.values import (
     make_condition,
     oriented,
     scaled,
+    unit_fits,
     value_of,
 )
 
@@ -351,9 +352,7 @@ class RuleUnderstander:
 
     # --- columns and comparisons --------------------------------------------------------------------------
     def _mentions(self, text: Text) -> list[Mention]:
-        groups = "|".join(f"(?P<{family}>{alternation_of(words)})" for family, words in lx.COLUMN_WORDS.items())
-        pattern = re.compile(rf"(?<![a-z])(?:{groups})(?![a-z])")
-        mentions = [Mention(str(m.lastgroup), m.start(), m.end()) for m in pattern.finditer(text.value)]
+        mentions = [Mention(str(m.lastgroup), m.start(), m.end()) for m in lx.column_words().finditer(text.value)]
         horizons = find_horizons(text.value)
         for mention in mentions:
             mention.column = _resolve_column(mention, horizons, text.value)
@@ -376,6 +375,8 @@ class RuleUnderstander:
                 continue
             found = oriented(text.value, mention, found)
             op, number, unit, upper, span = found
+            if not unit_fits(mention.column, unit):
+                continue  # "price swings under 15%": not this figure; the words are left to be asked about
             for column in _listed_returns(text.value, mention) or [mention.column]:
                 condition = make_condition(column, op, number, unit, upper, self.directory.as_of)
                 if condition is None:
@@ -616,7 +617,7 @@ class RuleUnderstander:
             reading.conditions.append(condition)
         elif words <= ELLIPSIS_WORDS and found is not None:
             reading.bare.append(found[:4])
-        else:
+        elif not any(missing in match.group() for missing in reading.unsupported):  # "赎回费低于0.5%": said why
             reading.unknown.append(match.group().strip())
 
     def _unknown_targets(self, text: Text, mentions: list[Mention], reading: Reading) -> None:
@@ -846,8 +847,9 @@ MISSING_FIGURES = re.compile(
     r"|(?:returns?|performance|gains?)\s+since\s+(?:inception|launch)"
     # measures funds are often judged by that the table does not have
     r"|(?<![a-z])(?:alpha|beta|tracking error|information ratio|sortino(?: ratio)?|calmar(?: ratio)?|treynor(?: ratio)?"
-    r"|turnover(?: rate| ratio)?|dividend yield|p/?e(?: ratio)?|yield to maturity|duration)(?![a-z])"
-    r"|阿尔法|贝塔|跟踪误差|信息比率|索提诺比率|卡玛比率|换手率|股息率|市盈率|到期收益率|久期"
+    r"|turnover(?: rate| ratio)?|dividend yield|p/?e(?: ratio)?|yield to maturity|duration"
+    r"|redemption (?:fees?|charges?)|exit (?:fees?|charges?|loads?)|back[- ]end loads?)(?![a-z])"
+    r"|阿尔法|贝塔|跟踪误差|信息比率|索提诺比率|卡玛比率|换手率|股息率|市盈率|到期收益率|久期|赎回费率?"
 )
 BUY_WITH = (
     rf"(?:buy|invest|purchase|start|get in)\w*\s+(?:\w+\s+){{0,2}}with\s+(?:just\s+|only\s+)?{VALUE}",

@@ -229,6 +229,14 @@ def scaled(column: str, number: float, unit: str) -> float:
     return number
 
 
+# figures in money or units: a percentage ("price swings under 15%") cannot be one of them
+NOT_PERCENT = ("nav", "size_cny_100m", "min_purchase_cny", "risk_level")
+
+
+def unit_fits(column: str, unit: str) -> bool:
+    return not (column in NOT_PERCENT and unit.strip() in ("%", "percent", "pct"))
+
+
 def make_condition(
     column: str, op: str, number: float, unit: str, upper: float | None, as_of: date
 ) -> Condition | None:
