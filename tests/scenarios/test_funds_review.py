@@ -35,12 +35,12 @@ def exact(screener: FundScreener, *turns: str) -> Conditions:
         (("除了华盛基金和鼎元基金",), {("company", "ne", H), ("company", "ne", D)}),
         (("funds not from Huasheng Fund or Dingyuan Fund",), {("company", "ne", H), ("company", "ne", D)}),
         (("华盛基金除外的债券基金",), {("company", "ne", H), ("category", "eq", "bond")}),
-        (("funds from Huasheng or Dingyuan", "exclude Huasheng Fund"), {("company", "eq", D)}),
+        (("funds from Huasheng or Dingyuan", "exclude Huasheng Fund"), {("company", "eq", D), ("company", "ne", H)}),
         (
             ("equity funds except Huasheng Fund", "also exclude Dingyuan Fund"),
             {("category", "eq", "equity"), ("company", "ne", H), ("company", "ne", D)},
         ),
-        (("bond or equity funds", "exclude bond funds"), {("category", "eq", "equity")}),
+        (("bond or equity funds", "exclude bond funds"), {("category", "eq", "equity"), ("category", "ne", "bond")}),
         (("except equity and mixed funds",), {("category", "ne", "equity"), ("category", "ne", "mixed")}),
     ],
 )

@@ -431,3 +431,36 @@ def test_corrections_and_acceptable_values(
     screener: FundScreener, turns: tuple[str, ...], expected: set[tuple[str, str, object]]
 ) -> None:
     assert conditions(screener, *turns) == expected
+
+
+def _conditions(outcome: TurnOutcome) -> list[tuple[str, str, object]]:
+    assert outcome.fund_filter is not None
+    return [(c.column, c.op, c.value) for c in outcome.fund_filter.conditions]
+
+
+def test_each_exclusion_stays_excluded(screener: FundScreener) -> None:
+    outcome = talk(screener, "bond funds from Huasheng Fund or Dingyuan Fund", "exclude Huasheng Fund",
+                   "exclude Dingyuan Fund")
+    conditions = _conditions(outcome)
+    assert ("company", "ne", "Huasheng Fund") in conditions and ("company", "ne", "Dingyuan Fund") in conditions
+    assert not any(op in ("eq", "in") for column, op, _ in conditions if column == "company")
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("equity funds that did not go up more than 10% over the past year", ("return_1y", "le", 10.0)),
+        ("funds that haven't returned more than 5% in 3 years", ("return_3y", "le", 5.0)),
+        ("exclude funds with a 1-year loss of more than 30%", ("return_1y", "ge", -30.0)),
+        ("有没有管理费0.15%的指数基金", ("management_fee", "eq", 0.15)),  # a question, not a negation
+    ],
+)
+def test_negated_figures_hold_the_opposite_bound(screener: FundScreener, message: str,
+                                                 expected: tuple[str, str, object]) -> None:
+    assert expected in _conditions(talk(screener, message))
+
+
+def test_a_risk_level_a_vague_word_set_becomes_the_level_named(screener: FundScreener) -> None:
+    assert ("risk_level", "eq", 3) in _conditions(talk(screener, "low risk bond funds", "change risk level to 3"))
+    assert ("risk_level", "le", 3) in _conditions(talk(screener, "bond funds with risk level at most 2",
+                                                       "change risk level to 3"))

@@ -84,16 +84,14 @@ def _exclude(conditions: list[Condition], new: Condition) -> list[Condition]:
     value was the only one chosen, the exclusion takes its place ("bond funds from Huasheng Fund", "aside from
     Huasheng Fund": the other companies' bond funds; "funds managed by Zhao Tao", "not Zhao Tao") -- it never
     brings back the funds it excludes; excluding the category the question is about ("bond funds", "exclude bond
-    funds") keeps both, a contradiction the answer names. With no list of that column chosen, the exclusion joins
-    the other conditions (several exclusions on one column all hold)."""
+    funds") keeps both, a contradiction the answer names. The exclusion itself always stays, so a later one
+    ("exclude Dingyuan Fund" too) never brings back what an earlier one took out of a list."""
     result: list[Condition] = []
-    narrowed = False
     for c in conditions:
         chosen = c.value if isinstance(c.value, list) else [c.value]
         if c.column != new.column or c.op not in ("eq", "in") or new.value not in chosen:
             result.append(c)
             continue
-        narrowed = True
         rest = [v for v in chosen if v != new.value]
         if len(rest) > 1:
             result.append(c.model_copy(update={"value": rest}))
@@ -101,11 +99,7 @@ def _exclude(conditions: list[Condition], new: Condition) -> list[Condition]:
             result.append(c.model_copy(update={"op": "eq", "value": rest[0]}))
         elif c.column == "category":  # the subject itself excluded: nothing is left to narrow
             result.append(c)
-            if new not in result:
-                result.append(new)
-        elif new not in result:
-            result.append(new)
-    return result if narrowed or new in result else [*result, new]
+    return result if new in result else [*result, new]
 
 
 def _remove(fund_filter: FundFilter, targets: set[str]) -> FundFilter:
@@ -261,13 +255,15 @@ def _new_age(target: Condition, number: float, unit: str, reading: Reading) -> l
 
 def _adjusted(conditions: list[Condition], column: str, value: float) -> list[Condition]:
     """The last condition on `column` (or on any return, for "return") gets the new value and keeps its
-    direction; with none, it is an equality."""
+    direction; with none, it is an equality. A risk level that a vague word set ("low risk" = ≤ 2) becomes the
+    level named ("change the risk level to 3"): the direction was the definition's, not the user's."""
     for index in range(len(conditions) - 1, -1, -1):
-        named = column in (conditions[index].column, _family(conditions[index].column))
-        if named and conditions[index].op in ("gt", "ge", "lt", "le", "eq"):
+        old = conditions[index]
+        if column in (old.column, _family(old.column)) and old.op in ("gt", "ge", "lt", "le", "eq"):
+            op = "eq" if old.column == "risk_level" and old.vague else old.op
             return [
                 *conditions[:index],
-                conditions[index].model_copy(update={"value": value, "vague": None}),  # no longer the vague word
+                old.model_copy(update={"op": op, "value": value, "vague": None}),  # no longer the vague word
                 *conditions[index + 1 :],
             ]
     return [*conditions, Condition(column="return_1y" if column == "return" else column, op="eq", value=value)]

@@ -107,15 +107,15 @@ def _bounded_losses(text: Text) -> list[Condition]:
 
 
 NEGATED = {"gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}  # the bound that holds when the statement does not
-NEGATION_GAP = r"\s*(?:(?:been|gone|go|went)\s+)?"
 
 
 def _negated(text: Text, position: int, op: str) -> tuple[str, int]:
-    """ "did not fall more than 20%", "never lost more than 10%", "没有亏损超过5%": the opposite bound, and where
-    the negated phrase starts."""
+    """ "did not fall more than 20%", "never lost more than 10%", "没有亏损超过5%", "exclude funds with a 1-year
+    loss of more than 30%": the opposite bound, and where the negated phrase starts."""
     before = text.value[:position]
-    be_not = rf"(?<![a-z])(?:are|is|were|was)(?:n'?t| not){NEGATION_GAP}$"  # "weren't down more than 5%"
-    negation = lx.negation_before(before, NEGATION_GAP, verbs=True) or re.search(be_not, before)
+    be_not = rf"(?<![a-z])(?:are|is|were|was)(?:n'?t| not){lx.NEGATION_GAP}$"  # "weren't down more than 5%"
+    negation = (lx.negation_before(before, lx.NEGATION_GAP, verbs=True) or re.search(be_not, before)
+                or lx.negation_before(before, lx.THOSE_WITH))  # fmt: skip
     return (NEGATED[op], negation.start()) if negation else (op, position)
 
 

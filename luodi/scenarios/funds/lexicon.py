@@ -963,6 +963,8 @@ CATEGORY_LABELS = {"equity": ("equity", "股票型"), "bond": ("bond", "债券�
 # negations of a verb ("haven't lost money", "没有亏钱"): only right before the verb, never across a gap to a name
 VERB_NEGATIONS = (r"haven'?t", r"hasn'?t", r"have not", r"has not", r"didn'?t", r"did not", r"never", r"没有", r"没",
                   r"未", r"不")  # fmt: skip
+# what may stand between a verb's negation and the verb: "did not go up", "haven't been down"
+NEGATION_GAP = r"\s*(?:(?:been|gone|go|went)\s+)?"
 # what may stand between an exclusion and the figure it excludes: "exclude the ones with a 1-year loss"
 THOSE_WITH = (
     r"\s*(?:(?:the\s+)?(?:those|ones|funds?)\s+)?(?:(?:with|having|that (?:have|charge)|that|charging|of|at)\s+)?"
@@ -973,7 +975,7 @@ THOSE_WITH = (
 @cache
 def _negated_before(gap: str, verbs: bool) -> re.Pattern[str]:
     words = alternation(NEGATIONS + VERB_NEGATIONS if verbs else NEGATIONS)
-    return re.compile(rf"(?<![a-z])(?:{words})(?![a-z])(?:{gap})$")
+    return re.compile(rf"(?<![a-z])(?<!有)(?:{words})(?![a-z])(?:{gap})$")  # "有没有" asks "is there", not "no"
 
 
 def negation_before(before: str, gap: str = "", verbs: bool = False) -> re.Match[str] | None:

@@ -135,13 +135,17 @@ def value_of(text: str, mention: Mention, before_start: int, window: int) -> Fou
 
 def oriented(text: str, mention: Mention, found: Found) -> Found:
     """The comparison's direction with what surrounds it: a negation before it flips it ("不要风险等级4的",
-    "exclude those with risk level 5"); a comparator left before the column word gives an "of" value its
-    direction ("trading below a NAV of 0.5")."""
+    "exclude those with risk level 5", "did not go up more than 10%"); a comparator left before the column word
+    gives an "of" value its direction ("trading below a NAV of 0.5")."""
     op, number, unit, upper, span = found
     if op == "eq" and span[0] >= mention.end:
         dangling = re.search(rf"(?<![a-z])(?P<op>{COMPARATOR_WORDS})\s+(?:an?\s+|the\s+)?$", text[: mention.start])
         op = op_of(dangling.group("op")) or op if dangling else op
-    negated = lx.negated_before(text[: min(span[0], mention.start)], lx.THOSE_WITH)
+    negated = lx.negated_before(text[: min(span[0], mention.start)], lx.THOSE_WITH) or (
+        mention.family in ("return", "max_drawdown_3y")
+        and span[0] >= mention.end
+        and lx.negated_before(text[: mention.start], lx.NEGATION_GAP, verbs=True)
+    )  # "did not go up more than 10%", "没有涨超过10%": the figure said as a verb, negated
     if op in OPPOSITE and negated:
         op = OPPOSITE[op]
     return (op, number, unit, upper, span)
