@@ -37,7 +37,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def run_clients(call: Callable[[], None], clients: int, per_client: int) -> tuple[list[float], float]:
+def run_clients(call: Callable[[], object], clients: int, per_client: int) -> tuple[list[float], float]:
     def one_client(_: int) -> list[float]:
         timings = []
         for _ in range(per_client):
