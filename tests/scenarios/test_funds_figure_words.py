@@ -92,3 +92,17 @@ def test_the_model_survives_saving(tmp_path: Path, trained: TrainedFundUnderstan
     assert trained.figures is not None
     loaded = fw.FigureWordModel.load(trained.figures.save(tmp_path / "m.npz"))
     assert loaded.guess("worst fall") == trained.figures.guess("worst fall")
+
+
+def test_an_unsure_guess_is_offered_with_the_question_never_applied(engine: Engine,
+                                                                    trained: TrainedFundUnderstander) -> None:
+    from luodi.scenarios.funds.render import render
+
+    assert trained.figures is not None
+    message = "bond funds with a glorp quotient above 3"
+    guess = trained.figures.guess("glorp quotient")
+    _, outcome = FundScreener(engine, trained).handle(FundScreener(engine, trained).new_state(), message)
+    text = render(outcome)[0]
+    assert outcome.clarification in ("unknown_words", "unsupported")
+    offered = "Did you mean" in text
+    assert offered == (outcome.clarification == "unknown_words" and guess.probability >= 0.2), text

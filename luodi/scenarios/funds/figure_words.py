@@ -33,7 +33,7 @@ import numpy as np
 
 from luodi.scenarios.funds import lexicon as lx
 from luodi.scenarios.funds.normalize import normalize
-from luodi.scenarios.funds.values import TIME_UNIT
+from luodi.scenarios.funds.values import TIME_UNIT, unit_fits
 
 ABSENT = "absent"
 # the family's plain words, which the lexicon reads; "return" keeps the horizon said next to it
@@ -103,17 +103,22 @@ class FigureWordModel:
         self.bias = bias
         self.meta = meta
 
-    def guess(self, words: str) -> FigureGuess:
-        return self.guesses([words])[0]
+    def guess(self, words: str, unit: str = "") -> FigureGuess:
+        return self.guesses([words], [unit])[0]
 
-    def guesses(self, phrases: Sequence[str]) -> list[FigureGuess]:
+    def guesses(self, phrases: Sequence[str], units: Sequence[str] | None = None) -> list[FigureGuess]:
+        """The likeliest family for each phrase among those its value's unit fits ("price swings under 15%" is
+        no price: a percentage is never a NAV, a size, a minimum purchase or a risk level)."""
         scores = features(phrases) @ self.weights.T + self.bias
         scores -= scores.max(axis=1, keepdims=True)
         probabilities = np.exp(scores)
         probabilities /= probabilities.sum(axis=1, keepdims=True)
-        best = probabilities.argmax(axis=1)
-        return [FigureGuess(p, self.families[i], float(probabilities[row, i]))
-                for row, (p, i) in enumerate(zip(phrases, best, strict=True))]  # fmt: skip
+        found = []
+        for row, (phrase, unit) in enumerate(zip(phrases, units or [""] * len(phrases), strict=True)):
+            fitting = [i for i, family in enumerate(self.families) if unit_fits(family, unit)]
+            best = max(fitting, key=lambda i: probabilities[row, i])
+            found.append(FigureGuess(phrase, self.families[best], float(probabilities[row, best])))
+        return found
 
     def save(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -28,8 +28,8 @@ CLARIFICATIONS = {
         "“最好”要看标准：按近1年或近3年收益、夏普比率、最大回撤最小、费率最低还是规模？例如：“近3年夏普比率最高的债券基金”。",
     ),
     "unknown_words": (
-        "I could not tell which figure you mean by “{words}”. I can filter on: {columns}.",
-        "我不确定“{words}”指的是哪项数据。可以筛选的有：{columns}。",
+        "I could not tell which figure you mean by “{words}”.{hint} I can filter on: {columns}.",
+        "我不确定“{words}”指的是哪项数据。{hint}可以筛选的有：{columns}。",
     ),
     "unsupported": (
         "The database has no figure for “{words}”. Returns are available over 1 month, 3 and 6 months, 1, 3 and 5 "

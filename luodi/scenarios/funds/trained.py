@@ -37,6 +37,7 @@ RELATION = "refine"
 THRESHOLD = 0.5
 REGULARIZATION = 0.5
 FIGURE_THRESHOLD = 0.5  # below it, the question back ("which figure do you mean?") stays
+SUGGESTION_THRESHOLD = 0.2  # from it, the model's guess is offered with that question, never applied
 FIGURE_REGULARIZATION = 16.0
 QUESTION_SETS = tuple(Path(__file__).with_name(f"{name}.jsonl") for name in ("dev_questions", "dev_questions_fresh"))
 _WORD = re.compile(r"[a-z]+|\d+|[\u4e00-\u9fff]")
@@ -64,7 +65,9 @@ class TrainedFundUnderstander:
     def read_figure_words(self, message: str, reading: Reading, figures: FigureWordModel) -> Reading:
         """The message read again with each unknown figure word the model is sure of replaced by its family's
         plain words; the conditions it gains carry the user's words, so the answer shows what was read how."""
-        guesses = [g for g in figures.guesses(unknown_figure_words(reading)) if g.probability >= FIGURE_THRESHOLD]
+        comparisons = unknown_comparisons(reading)
+        every_guess = figures.guesses([w for w, _ in comparisons], [u for _, u in comparisons]) if comparisons else []
+        guesses = [g for g in every_guess if g.probability >= FIGURE_THRESHOLD]
         rewritten = normalize(message)
         for guess in guesses:
             if guess.family != ABSENT:
@@ -74,14 +77,18 @@ class TrainedFundUnderstander:
         again.unknown = [u for u in again.unknown if not any(words in u for words in absent)]
         again.unsupported += [phrase_text(words) for words in absent]
         again.conditions = [said_as(c, guesses) if c not in reading.conditions else c for c in again.conditions]
+        # a guess too unsure to apply is still worth offering with the question ("Did you mean: volatility?")
+        again.suggestions += [g.plain_words() for g in every_guess
+                              if SUGGESTION_THRESHOLD <= g.probability < FIGURE_THRESHOLD and g.family != ABSENT]
         return again
 
 
-def unknown_figure_words(reading: Reading) -> list[str]:
-    """The words before the comparator of each unknown comparison ("price swings" of "price swings under 15%")."""
+def unknown_comparisons(reading: Reading) -> list[tuple[str, str]]:
+    """The words before the comparator of each unknown comparison, and the value's unit ("price swings" and "%" of
+    "price swings under 15%")."""
     found = (re.search(UNCLAIMED_COMPARISON, unknown) for unknown in reading.unknown)
-    words = (strip_horizon(match.group("words")).strip() for match in found if match)
-    return [w for w in words if w]
+    pairs = ((strip_horizon(match.group("words")).strip(), match.group("unit") or "") for match in found if match)
+    return [(words, unit) for words, unit in pairs if words]
 
 
 def said_as(condition: Condition, guesses: list[FigureGuess]) -> Condition:
