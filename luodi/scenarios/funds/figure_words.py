@@ -150,10 +150,11 @@ def features(phrases: Sequence[str]) -> np.ndarray:
 
 def phrase_text(words: str) -> str:
     """The words without filler a comparison carries ("的", "is", "a"), which say nothing about the figure."""
-    kept = [w for w in re.findall(r"[a-z/]+|[\u4e00-\u9fff]+", normalize(words)) if w not in FILLER]
-    return " ".join(kept).strip() or words.strip()
+    kept = [w.strip(CHINESE_FILLER) for w in re.findall(r"[a-z/]+|[\u4e00-\u9fff]+", normalize(words))]
+    return " ".join(w for w in kept if w and w not in FILLER).strip() or words.strip()
 
 
+CHINESE_FILLER = "的是在其且并和中"  # at either end of a Chinese run: "的管理成本" is "管理成本"
 FILLER = {"a", "an", "the", "is", "are", "was", "its", "it", "their", "with", "of", "and", "that", "has", "have",
           "的", "是", "在"}  # fmt: skip
 
