@@ -204,9 +204,9 @@ def default_figure_model() -> Path:
 
 
 def _model_key(*settings: object) -> str:
-    from luodi.scenarios.funds import dialogue, lexicon, understanding
+    from luodi.scenarios.funds import dialogue, lexicon, markers, understanding
 
-    sources = [Path(m.__file__ or "").read_bytes() for m in (understanding, lexicon, dialogue)]
+    sources = [Path(m.__file__ or "").read_bytes() for m in (understanding, lexicon, markers, dialogue)]
     return fingerprint(*(p.read_bytes() for p in QUESTION_SETS), Path(__file__).read_bytes(), *sources, *settings)
 
 
