@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from luodi.evaluation.funds import read_questions
 from luodi.scenarios.funds import figure_words as fw
@@ -75,7 +74,7 @@ def main() -> None:
         if not test:
             continue
         keep = [i for i, (p, _) in enumerate(phrases) if not held.search(normalize(p))]
-        model = LogisticRegression(C=args.regularization, max_iter=2000)
+        model = fw.classifier(args.regularization)
         model.fit(vectors[keep], [phrases[i][1] for i in keep])
         probabilities = model.predict_proba(fw.features([p for p, _ in test]))
         tested += len(test)
@@ -102,6 +101,9 @@ def outside_phrases() -> None:
     from luodi.scenarios.funds.trained import TrainedFundUnderstander, default_figure_model, default_model
     from luodi.scenarios.funds.understanding import RuleUnderstander
 
+    if not PHRASES.exists():
+        print(f"\n2. skipped: {PHRASES} is missing")
+        return
     items = [json.loads(line) for line in PHRASES.read_text(encoding="utf-8").splitlines() if line.strip()]
     engine = open_engine(default_path(load_settings().data_dir))
     rules = RuleUnderstander(Directory.load(engine))

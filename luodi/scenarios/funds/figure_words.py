@@ -225,11 +225,16 @@ def spelled_out(pattern: str, most: int = 8) -> list[str]:
     return [text for text in dict.fromkeys(spelled) if text][:most]
 
 
-def train(phrases: Sequence[tuple[str, str]], regularization: float, meta: dict[str, str]) -> FigureWordModel:
+def classifier(regularization: float) -> Any:
+    """The multinomial logistic regression; classes weighted by their rarity (custody fees have few words)."""
     from sklearn.linear_model import LogisticRegression
 
+    return LogisticRegression(C=regularization, max_iter=2000, class_weight="balanced")
+
+
+def train(phrases: Sequence[tuple[str, str]], regularization: float, meta: dict[str, str]) -> FigureWordModel:
     unique = sorted(set(phrases))
-    model = LogisticRegression(C=regularization, max_iter=2000)
+    model = classifier(regularization)
     model.fit(features([p for p, _ in unique]), [family for _, family in unique])
     return FigureWordModel([str(c) for c in model.classes_], model.coef_.astype(np.float32),
                            model.intercept_.astype(np.float32), {**meta, "phrases": str(len(unique))})  # fmt: skip
