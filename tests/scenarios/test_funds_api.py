@@ -15,18 +15,22 @@ from sqlalchemy import Engine, text
 from luodi.scenarios.funds.database import default_path, open_engine
 from tests.conftest import LiveServer
 
-ASSISTANTS = {"funds": {"kind": "funds", "base_model": "smollm2-135m", "options": {"understander": "rules"}}}
+ASSISTANTS = {
+    "funds": {"kind": "funds", "base_model": "smollm2-135m", "options": {"understander": "rules"}},
+    "funds-trained": {"kind": "funds", "base_model": "smollm2-135m", "options": {"understander": "trained"}},
+}
 
 
 class Conversation:
-    def __init__(self, client: openai.OpenAI) -> None:
+    def __init__(self, client: openai.OpenAI, assistant: str = "funds") -> None:
         self.client = client
+        self.assistant = assistant
         self.messages: list[dict[str, str]] = []
         self.extras: dict[str, Any] = {}
 
     def say(self, content: str) -> str:
         self.messages.append({"role": "user", "content": content})
-        reply = self.client.chat.completions.create(model="funds", messages=self.messages)  # type: ignore[arg-type]
+        reply = self.client.chat.completions.create(model=self.assistant, messages=self.messages)  # type: ignore[arg-type]
         answer = reply.choices[0].message.content or ""
         self.messages.append({"role": "assistant", "content": answer})
         self.extras = reply.model_extra or {}
@@ -185,3 +189,15 @@ def test_an_unknown_manager_is_named_in_a_question_back(chat: Conversation) -> N
 def test_an_empty_message_gets_guidance_not_a_422(chat: Conversation) -> None:
     answer = chat.say("  ")
     assert "Ask for example" in answer and chat.cited == []
+
+
+def test_the_trained_understander_reads_figure_words_the_lexicon_lacks(server: LiveServer, engine: Engine) -> None:
+    rules, trained = (Conversation(server.client(server.new_key()), name) for name in ("funds", "funds-trained"))
+    message = "bond funds whose worst fall is under 3%"
+    assert "could not tell which figure" in rules.say(message)
+    answer = trained.say(message)
+    assert "“worst fall” read as 3-year max drawdown" in answer
+    expected = codes(engine, "category = 'bond' AND max_drawdown_3y < 3", order="size_cny_100m DESC", limit=500)
+    assert trained.cited and set(trained.cited) <= set(expected)
+    follow_up = trained.say("only those with a sharpe ratio above 1")  # the read figure stays in the filter
+    assert "“worst fall” read as 3-year max drawdown" in follow_up and "Sharpe" in follow_up
