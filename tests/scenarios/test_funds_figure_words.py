@@ -9,21 +9,10 @@ from sqlalchemy import Engine, text
 
 from luodi.dialogue.nlu.decisions import Decision, DecisionSet
 from luodi.scenarios.funds import figure_words as fw
-from luodi.scenarios.funds.database import Directory, open_engine
 from luodi.scenarios.funds.dialogue import FundScreener
 from luodi.scenarios.funds.render import describe_condition
 from luodi.scenarios.funds.trained import RELATION, TrainedFundUnderstander, train_figures
 from luodi.scenarios.funds.understanding import RuleUnderstander
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    return open_engine(tmp_path_factory.mktemp("funds") / "funds.db")
-
-
-@pytest.fixture(scope="module")
-def rules(engine: Engine) -> RuleUnderstander:
-    return RuleUnderstander(Directory.load(engine))
 
 
 @pytest.fixture(scope="module")

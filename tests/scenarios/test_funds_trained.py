@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import Engine
 
 from luodi.dialogue.nlu.decisions import Decision, DecisionSet
-from luodi.scenarios.funds.database import Directory, open_engine
 from luodi.scenarios.funds.dialogue import FundScreener
 from luodi.scenarios.funds.trained import RELATION, TrainedFundUnderstander, relation_examples, train_relation
 from luodi.scenarios.funds.understanding import RuleUnderstander
@@ -23,16 +22,6 @@ CONVERSATIONS = [  # written for this test: two follow-ups that narrow, one that
     {"id": "t3", "turns": ["funds from Huasheng Fund", "bond funds with a 1-year return above 4%"],
      "gold_sql": "SELECT code FROM funds WHERE category='bond' AND return_1y>4"},
 ]
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    return open_engine(tmp_path_factory.mktemp("funds") / "funds.db")
-
-
-@pytest.fixture(scope="module")
-def rules(engine: Engine) -> RuleUnderstander:
-    return RuleUnderstander(Directory.load(engine))
 
 
 def test_the_label_is_the_reading_that_gets_the_gold_result(engine: Engine, rules: RuleUnderstander,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 
 from luodi.scenarios.funds import lexicon as lx
+from luodi.scenarios.funds import markers
 from luodi.scenarios.funds.database import Directory
 from luodi.scenarios.funds.vague import vague_words
 
@@ -207,6 +208,7 @@ def known_words() -> frozenset[str]:
                   lx.PREVIOUS_PAGE_WORDS,
                   *lx.FLAG_COLUMN_WORDS.values()):  # fmt: skip
         sources += listed
+    sources += [*markers.REFINE_ANYWHERE, markers.START_MARKERS]
     sources += [pattern for pattern, _months in lx.HORIZON_PATTERNS]
     sources += [en for en, _zh in lx.NAME_THEMES]
     sources += [p for word in vague_words() for p in word.phrases]
