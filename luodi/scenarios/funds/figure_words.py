@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import re._constants as regex_codes
+import re._constants as regex_codes  # the stdlib's regex parser: the one reader of the lexicon's own syntax
 import re._parser as regex_parser
 import tempfile
 from collections.abc import Iterable, Sequence

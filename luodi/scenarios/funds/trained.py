@@ -61,7 +61,6 @@ class TrainedFundUnderstander:
         refines = self.decisions.probability(RELATION, features(message, reading)) >= THRESHOLD
         return read_as(reading, refines)
 
-
     def read_figure_words(self, message: str, reading: Reading, figures: FigureWordModel) -> Reading:
         """The message read again with each unknown figure word the model is sure of replaced by its family's
         plain words; the conditions it gains carry the user's words, so the answer shows what was read how."""
