@@ -5,7 +5,9 @@
    (a harder test than serving: there the model only sees words no lexicon entry reads). Measures the table
    lacks are folded the same way. Printed per threshold: read as the right figure, read as a wrong one, left as
    a question back.
-2. An outside writer's phrases (`figure_phrases_heldout.jsonl`, written without seeing the lexicon): each phrase
+2. Latency: a message whose figure word only the model reads, trained understander against the rules (which
+   ask about it), p50 and the ratio.
+3. An outside writer's phrases (`figure_phrases_heldout.jsonl`, written without seeing the lexicon): each phrase
    is put into a comparison ("funds with <phrase> above 1", "<phrase>高于1的基金") and read by the rules and by
    the trained understander (rules + the served model). Right: the condition is on the phrase's figure (or, for a
    measure the table lacks, no condition on any figure); wrong: a condition on another figure; asked: neither.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import statistics
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,8 +31,13 @@ from luodi.evaluation.funds import read_questions
 from luodi.scenarios.funds import figure_words as fw
 from luodi.scenarios.funds import lexicon as lx
 from luodi.scenarios.funds.normalize import normalize
-from luodi.scenarios.funds.trained import FIGURE_REGULARIZATION, FIGURE_THRESHOLD, QUESTION_SETS
-from luodi.scenarios.funds.understanding import Reading
+from luodi.scenarios.funds.trained import (
+    FIGURE_REGULARIZATION,
+    FIGURE_THRESHOLD,
+    QUESTION_SETS,
+    TrainedFundUnderstander,
+)
+from luodi.scenarios.funds.understanding import Reading, RuleUnderstander
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 PHRASES = Path(fw.__file__).with_name("figure_phrases_heldout.jsonl")
@@ -91,25 +99,45 @@ def main() -> None:
     for threshold, (right, wrong, asked) in outcomes.items():
         mark = "  <- served" if threshold == FIGURE_THRESHOLD else ""
         print(f"{threshold:9.1f}  {right / tested:10.1%}  {wrong / tested:10.1%}  {asked / tested:5.1%}{mark}")
-    outside_phrases()
+    rules, trained = understanders()
+    latency(rules, trained)
+    outside_phrases(rules, trained)
 
 
-def outside_phrases() -> None:
+def understanders() -> tuple[RuleUnderstander, TrainedFundUnderstander]:
     from luodi.config import load_settings
     from luodi.dialogue.nlu.decisions import DecisionSet
     from luodi.scenarios.funds.database import Directory, default_path, open_engine
-    from luodi.scenarios.funds.trained import TrainedFundUnderstander, default_figure_model, default_model
-    from luodi.scenarios.funds.understanding import RuleUnderstander
+    from luodi.scenarios.funds.trained import default_figure_model, default_model
 
-    if not PHRASES.exists():
-        print(f"\n2. skipped: {PHRASES} is missing")
-        return
-    items = [json.loads(line) for line in PHRASES.read_text(encoding="utf-8").splitlines() if line.strip()]
     engine = open_engine(default_path(load_settings().data_dir))
     rules = RuleUnderstander(Directory.load(engine))
     figures = fw.FigureWordModel.load(default_figure_model())
-    trained = TrainedFundUnderstander(rules, DecisionSet.load(default_model(engine, rules)), figures)
-    print(f"\n2. {PHRASES.name}: {len(items)} phrases by an outside writer")
+    return rules, TrainedFundUnderstander(rules, DecisionSet.load(default_model(engine, rules)), figures)
+
+
+def latency(rules: RuleUnderstander, trained: TrainedFundUnderstander, repeats: int = 40) -> None:
+    """A message whose figure word only the model reads: the trained understander's time against the rules'."""
+    messages = [f"bond funds whose worst fall is under {5 + i % 10}%" for i in range(repeats)]
+    trained.understand(messages[0])  # loads the sentence encoder once
+    p50 = {}
+    for name, understander in (("rules", rules), ("trained", trained)):
+        timings = []
+        for message in messages:
+            started = time.perf_counter()
+            understander.understand(message)
+            timings.append((time.perf_counter() - started) * 1000)
+        p50[name] = statistics.median(timings)
+    print(f"\n2. a message with a figure word only the model reads: rules {p50['rules']:.1f} ms (asks), trained "
+          f"{p50['trained']:.1f} ms (reads it) at p50, {p50['trained'] / p50['rules']:.1f}x")
+
+
+def outside_phrases(rules: RuleUnderstander, trained: TrainedFundUnderstander) -> None:
+    if not PHRASES.exists():
+        print(f"\n3. skipped: {PHRASES} is missing")
+        return
+    items = [json.loads(line) for line in PHRASES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    print(f"\n3. {PHRASES.name}: {len(items)} phrases by an outside writer")
     print("understander  right   wrong   asked   (english / chinese right)")
     for name, understander in (("rules", rules), ("trained", trained)):
         counts = {"right": 0, "wrong": 0, "asked": 0}
