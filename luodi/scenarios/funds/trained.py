@@ -67,11 +67,11 @@ class TrainedFundUnderstander:
         comparisons = unknown_comparisons(reading)
         every_guess = figures.guesses([w for w, _ in comparisons], [u for _, u in comparisons]) if comparisons else []
         guesses = [g for g in every_guess if g.probability >= FIGURE_THRESHOLD]
-        rewritten = normalize(message)
+        normalized = rewritten = normalize(message)
         for guess in guesses:
             if guess.family != ABSENT:
                 rewritten = rewritten.replace(guess.words, f" {guess.plain_words()} ", 1)
-        again = self.rules.understand(rewritten) if rewritten != normalize(message) else replace(reading)
+        again = self.rules.understand(rewritten) if rewritten != normalized else replace(reading)
         absent = [g.words for g in guesses if g.family == ABSENT]
         again.unknown = [u for u in again.unknown if not any(words in u for words in absent)]
         again.unsupported += [phrase_text(words) for words in absent]
