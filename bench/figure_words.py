@@ -158,7 +158,7 @@ def in_comparison(item: dict[str, str]) -> str:
 
 def judged(reading: Reading, figure: str) -> str:
     figures = [c.column for c in reading.conditions if c.column not in ("category", "name")]
-    family = [("return" if column.startswith("return_") else column) for column in figures]
+    family = [lx.column_family(column) for column in figures]
     if figure == fw.ABSENT:
         return "wrong" if family else "right"
     if not family:

@@ -89,6 +89,11 @@ def train_decisions(examples: Mapping[str, Sequence[Example]], regularization: f
     return DecisionSet({name: train_decision(rows, regularization) for name, rows in examples.items()}, meta or {})
 
 
+def model_cache() -> Path:
+    """Where trained understander models are cached: $LUODI_CACHE/models, by default ~/.cache/luodi/models."""
+    return Path(os.environ.get("LUODI_CACHE", Path.home() / ".cache" / "luodi")) / "models"
+
+
 def fingerprint(*parts: object) -> str:
     """A short stable hash of what a model was trained from (data, features version, lexicon), for cache names."""
     return hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()[:16]

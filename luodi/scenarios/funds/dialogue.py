@@ -146,7 +146,8 @@ def merge(previous: FundFilter | None, reading: Reading, shown: list[str]) -> Fu
     base = _remove(base, reading.remove)
     for condition in [*reading.conditions, *_elliptical(base, reading)]:
         if reading.instead and refine:  # "... with a 5-year return above 80% instead": replaces the return condition
-            base.conditions = [c for c in base.conditions if _family(c.column) != _family(condition.column)]
+            family = lx.column_family(condition.column)
+            base.conditions = [c for c in base.conditions if lx.column_family(c.column) != family]
         if reading.include and refine and condition.column in LISTABLE and condition.op == "eq":
             condition = widened(base.conditions, condition)
         base.conditions = _add(base.conditions, condition)
@@ -191,10 +192,6 @@ def _page(base: FundFilter, reading: Reading) -> None:
         base.limit, base.offset = reading.limit, 0
     elif base.offset:  # a changed question starts again at its first page
         base.limit, base.offset = None, 0
-
-
-def _family(column: str) -> str:
-    return "return" if column.startswith("return_") else column
 
 
 def _elliptical(base: FundFilter, reading: Reading) -> list[Condition]:
@@ -259,7 +256,7 @@ def _adjusted(conditions: list[Condition], column: str, value: float) -> list[Co
     level named ("change the risk level to 3"): the direction was the definition's, not the user's."""
     for index in range(len(conditions) - 1, -1, -1):
         old = conditions[index]
-        if column in (old.column, _family(old.column)) and old.op in ("gt", "ge", "lt", "le", "eq"):
+        if column in (old.column, lx.column_family(old.column)) and old.op in ("gt", "ge", "lt", "le", "eq"):
             op = "eq" if old.column == "risk_level" and old.vague else old.op
             return [
                 *conditions[:index],

@@ -185,7 +185,7 @@ def stated_phrases() -> list[tuple[str, str]]:
                 for word in words for text in spelled_out(word)]  # fmt: skip
     phrases += [(word, family) for family, pair in PLAIN_WORDS.items() for word in pair]
     for column, label in lx.COLUMN_LABELS.items():
-        family = "return" if column.startswith("return_") else column
+        family = lx.column_family(column)
         if family in PLAIN_WORDS:
             phrases += [(strip_horizon(label.en).strip(), family), (strip_horizon(label.zh).strip(), family)]
     return phrases + [(measure, ABSENT) for measure in ABSENT_MEASURES]

@@ -842,6 +842,11 @@ def alternation(words: tuple[str, ...] | list[str]) -> str:
     return _alternation(tuple(words))
 
 
+def column_family(column: str) -> str:
+    """The family a column's words belong to: every return column is "return" (its horizon picks the column)."""
+    return "return" if column.startswith("return_") else column
+
+
 @cache
 def column_words() -> re.Pattern[str]:
     """Every column word, one named group per family (group name = the family), earlier families first."""

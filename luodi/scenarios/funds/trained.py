@@ -16,7 +16,6 @@ where both or neither do teach nothing). Trained in seconds on first use and cac
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -25,10 +24,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from luodi.dialogue.nlu.decisions import DecisionSet, Example, fingerprint, train_decisions
+from luodi.dialogue.nlu.decisions import DecisionSet, Example, fingerprint, model_cache, train_decisions
 from luodi.scenarios.funds import figure_words
 from luodi.scenarios.funds.dialogue import FundScreener, narrows, only_excludes
 from luodi.scenarios.funds.figure_words import ABSENT, FigureGuess, FigureWordModel, phrase_text, strip_horizon
+from luodi.scenarios.funds.lexicon import column_family
 from luodi.scenarios.funds.normalize import normalize
 from luodi.scenarios.funds.query import Condition
 from luodi.scenarios.funds.understanding import UNCLAIMED_COMPARISON, Reading, RuleUnderstander
@@ -92,8 +92,7 @@ def unknown_comparisons(reading: Reading) -> list[tuple[str, str]]:
 
 def said_as(condition: Condition, guesses: list[FigureGuess]) -> Condition:
     for guess in guesses:
-        if guess.family != ABSENT and (condition.column == guess.family or
-                                       condition.column.startswith("return_") and guess.family == "return"):
+        if guess.family == column_family(condition.column):
             return condition.model_copy(update={"said": phrase_text(guess.words)})
     return condition
 
@@ -191,14 +190,14 @@ def default_model(engine: Engine, rules: RuleUnderstander) -> Path:
     covers the sets and the code that reads and decides, so an edited rule retrains instead of serving a stale
     model."""
     key = _model_key(THRESHOLD, REGULARIZATION, str(engine.url))
-    model = _cache() / f"funds-relation-{key}.json"
+    model = model_cache() / f"funds-relation-{key}.json"
     return model if model.exists() else train_relation(engine, rules, model)
 
 
 def default_figure_model() -> Path:
     """The cached figure-word model, trained now if missing (seconds: it embeds a few hundred phrases)."""
     key = _model_key(FIGURE_REGULARIZATION, Path(figure_words.__file__).read_bytes())
-    model = _cache() / f"funds-figures-{key}.npz"
+    model = model_cache() / f"funds-figures-{key}.npz"
     return model if model.exists() else train_figures(model)
 
 
@@ -208,6 +207,3 @@ def _model_key(*settings: object) -> str:
     sources = [Path(m.__file__ or "").read_bytes() for m in (understanding, lexicon, markers, dialogue)]
     return fingerprint(*(p.read_bytes() for p in QUESTION_SETS), Path(__file__).read_bytes(), *sources, *settings)
 
-
-def _cache() -> Path:
-    return Path(os.environ.get("LUODI_CACHE", Path.home() / ".cache" / "luodi")) / "models"

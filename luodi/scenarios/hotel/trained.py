@@ -21,7 +21,6 @@ Training takes seconds; the model is trained on first use from the shared dialog
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from collections import defaultdict
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from luodi.dialogue.commands import Command
-from luodi.dialogue.nlu.decisions import DecisionSet, Example, fingerprint, train_decisions
+from luodi.dialogue.nlu.decisions import DecisionSet, Example, fingerprint, model_cache, train_decisions
 from luodi.dialogue.state import DialogueState, Task
 from luodi.scenarios.hotel import lexicon_en, lexicon_zh
 from luodi.scenarios.hotel.lexicon_en import EnglishHotelLexicon
@@ -261,8 +260,7 @@ def default_model(spec: ScenarioSpec, rules: RulesUnderstander, database: str | 
     code = [Path(module.__file__ or "").read_bytes() for module in (lexicon_en, lexicon_zh, sys.modules[__name__])]
     key = fingerprint(rules.language, stat.st_size, int(stat.st_mtime), TRAINING_SEED, THRESHOLD, REGULARIZATION,
                       sorted(rules.reader.names.names), sorted(spec.slots), *code)
-    cache = Path(os.environ.get("LUODI_CACHE", Path.home() / ".cache" / "luodi")) / "models"
-    model = cache / f"hotel-{rules.language}-decisions-{key}.json"
+    model = model_cache() / f"hotel-{rules.language}-decisions-{key}.json"
     return model if model.exists() else train_hotel_decisions(model, spec, database=database)
 
 
