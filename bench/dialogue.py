@@ -18,8 +18,8 @@ from typing import Any
 
 from luodi.dialogue.state import DialogueState
 from luodi.dialogue.tracker import apply_commands
-from luodi.evaluation.dst import Dialogue, hotel_run, load_dialogues, remember_reply
-from luodi.scenarios.hotel.understanding import SHARED_DATA, build_understander
+from luodi.packs.travel.evaluation import Dialogue, hotel_run, load_dialogues, remember_reply
+from luodi.packs.travel.understanding import SHARED_DATA, build_understander
 
 
 def replay_latencies(understander: Any, spec: Any, dialogues: list[Dialogue], shown_in: Any, limit: int) -> list[float]:

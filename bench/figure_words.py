@@ -27,17 +27,17 @@ from pathlib import Path
 
 import numpy as np
 
-from luodi.evaluation.funds import read_questions
-from luodi.scenarios.funds import figure_words as fw
-from luodi.scenarios.funds import lexicon as lx
-from luodi.scenarios.funds.normalize import normalize
-from luodi.scenarios.funds.trained import (
+from luodi.packs.funds import figure_words as fw
+from luodi.packs.funds import lexicon as lx
+from luodi.packs.funds.evaluation import read_questions
+from luodi.packs.funds.normalize import normalize
+from luodi.packs.funds.trained import (
     FIGURE_REGULARIZATION,
     FIGURE_THRESHOLD,
     QUESTION_SETS,
     TrainedFundUnderstander,
 )
-from luodi.scenarios.funds.understanding import Reading, RuleUnderstander
+from luodi.packs.funds.understanding import Reading, RuleUnderstander
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 PHRASES = Path(fw.__file__).with_name("figure_phrases_heldout.jsonl")
@@ -106,9 +106,9 @@ def main() -> None:
 
 def understanders() -> tuple[RuleUnderstander, TrainedFundUnderstander]:
     from luodi.config import load_settings
-    from luodi.dialogue.nlu.decisions import DecisionSet
-    from luodi.scenarios.funds.database import Directory, default_path, open_engine
-    from luodi.scenarios.funds.trained import default_figure_model, default_model
+    from luodi.nlu.decisions import DecisionSet
+    from luodi.packs.funds.database import Directory, default_path, open_engine
+    from luodi.packs.funds.trained import default_figure_model, default_model
 
     engine = open_engine(default_path(load_settings().data_dir))
     rules = RuleUnderstander(Directory.load(engine))

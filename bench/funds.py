@@ -21,16 +21,16 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from luodi.assistant.base import AssistantContext
-from luodi.assistant.funds import build_understander
-from luodi.config import AssistantConfig, load_settings
-from luodi.evaluation.funds import Report, evaluate, read_questions
+from luodi.config import load_settings
 from luodi.models.registry import BackendRegistry
-from luodi.scenarios.funds.database import open_engine
-from luodi.scenarios.funds.dialogue import FundScreener
+from luodi.packs.funds.assistant import build_understander
+from luodi.packs.funds.database import open_engine
+from luodi.packs.funds.dialogue import FundScreener
+from luodi.packs.funds.evaluation import Report, evaluate, read_questions
 
-FOLDER = Path(__file__).resolve().parents[1] / "luodi/scenarios/funds"
-DEV_SETS = [FOLDER / f"{name}.jsonl" for name in ("dev_questions", "dev_questions_fresh", "heldout_questions_fresh")]
+FOLDER = Path(__file__).resolve().parents[1] / "luodi/packs/funds"
+DEV_SETS = [FOLDER / "dev_questions.jsonl", FOLDER / "dev_questions_fresh.jsonl",
+            Path(__file__).resolve().parent / "data" / "funds" / "heldout_questions_fresh.jsonl"]
 
 
 def line(name: str, count: int, report: Report) -> str:
@@ -55,7 +55,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="luodi-funds-bench-"))
     engine = open_engine(arguments.db or folder / "funds.db")
     settings = load_settings(None)
-    context = AssistantContext(settings=settings, backends=BackendRegistry(settings))
+    backends = BackendRegistry(settings)
     files: list[Path] = arguments.questions or DEV_SETS
     first = read_questions(files[0])
     # an even spread, so the sample mixes single/multi-turn and both languages like the whole set
@@ -63,8 +63,7 @@ def main() -> None:
     plan = [(kind, path.stem, read_questions(path)) for kind in ("rules", "trained") for path in files]
     plan += [("llm", f"{files[0].stem} sample", sample)] if arguments.llm_sample else []
     for kind, label, chosen in plan:
-        config = AssistantConfig(base_model="smollm2-135m", options={"understander": kind})
-        screener = FundScreener(engine, build_understander(kind, engine, context, config))
+        screener = FundScreener(engine, build_understander(kind, engine, lambda: backends.get("smollm2-135m")))
         screener.handle(screener.new_state(), "bond funds")  # warm-up: compiled patterns, loaded model
         print(line(f"{kind} {label}", len(chosen), evaluate(engine, screener, chosen)), flush=True)
 

@@ -99,7 +99,7 @@ def overhead(model: EmbeddedLlama, client: openai.OpenAI, requests: int) -> floa
 def platform_stages(folder: Path, requests: int) -> None:
     """The gateway's and ledger's own work per call, in-process: authenticate, admit (quotas, usage record),
     finish (usage, month totals, audit chain), on the embedded SQLite store."""
-    from luodi.assistant.base import Turn
+    from luodi.assistants.base import Turn
     from luodi.config import load_settings
     from luodi.contracts import Answer, TokenUsage
     from luodi.gateway.tenants import create_key, create_tenant

@@ -11,9 +11,9 @@ import random
 import tempfile
 from pathlib import Path
 
-from luodi.evaluation.dst import evaluate, hotel_run, load_dialogues, split_dialogues
-from luodi.scenarios.hotel.trained import LANGUAGES, TRAINING_SEED, TrainedHotelUnderstander, train_hotel_decisions
-from luodi.scenarios.hotel.understanding import RulesUnderstander, default_spec
+from luodi.packs.travel.evaluation import evaluate, hotel_run, load_dialogues, split_dialogues
+from luodi.packs.travel.trained import LANGUAGES, TRAINING_SEED, TrainedHotelUnderstander, train_hotel_decisions
+from luodi.packs.travel.understanding import RulesUnderstander, default_spec
 
 
 def main() -> None:

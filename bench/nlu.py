@@ -22,8 +22,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from luodi.dialogue.nlu.data import OUTSIDE, NluExample, read_nlu_dir, repair_bio, resolve_split
-from luodi.evaluation.nlu import NluScores, score_nlu
+from luodi.nlu.data import OUTSIDE, NluExample, read_nlu_dir, repair_bio, resolve_split
+from luodi.nlu.metrics import NluScores, score_nlu
 
 SINGLE_BATCH_SAMPLE = 200  # batch size 1 is slow; time it on the first utterances only
 
@@ -102,7 +102,7 @@ def main() -> None:
         sys.exit(f"{args.data}: needs train/ and test/ splits")
     measured_training = _train(args) if args.train else None
 
-    from luodi.dialogue.nlu.understander import TrainedUnderstander
+    from luodi.nlu.understander import TrainedUnderstander
 
     test = read_nlu_dir(test_dir)
     started = time.perf_counter()

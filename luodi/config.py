@@ -18,6 +18,14 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
 
 
+def shared_data_dir() -> Path:
+    """Where evaluation and scenario source data are read from: $LUODI_SHARED_DATA, else ../shared/data beside the
+    checkout. Nothing a demo needs lives only there: packs ship what they serve."""
+    if os.environ.get("LUODI_SHARED_DATA"):
+        return Path(os.environ["LUODI_SHARED_DATA"])
+    return Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
 class ConfigError(ValueError):
     """The configuration is wrong; the message names the file and the field."""
 
@@ -73,6 +81,8 @@ class Settings(BaseSettings):
     embedded_parallel: int = Field(default=2, ge=1, le=64)
     base_models: dict[str, BaseModelConfig] = Field(default_factory=dict)
     assistants: dict[str, AssistantConfig] = Field(default_factory=dict)
+    # packs beyond the installed ones ("module:attribute" of a luodi.pack.Pack), e.g. a company's own
+    packs: list[str] = Field(default_factory=list)
 
     @classmethod
     def settings_customise_sources(

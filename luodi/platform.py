@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from luodi.assistant.base import (
+from luodi.assistants.base import (
     ASSISTANT_KINDS,
-    ASSISTANT_OPTIONS,
     CLARIFYING_KINDS,
     ActingAssistant,
     AnswerDelta,
     Assistant,
     AssistantContext,
     Turn,
+    check_options,
 )
 from luodi.config import AssistantConfig, Settings
 from luodi.contracts import Answer, TokenUsage
@@ -34,14 +34,14 @@ from luodi.models.base import BackendUnavailable, PromptTooLong
 from luodi.models.prices import call_cost
 from luodi.models.registry import BackendRegistry
 from luodi.modules import import_if_present
+from luodi.pack import components_of, installed_packs
 from luodi.store import Store
 
 # Modules that register assistant kinds; optional ones may be absent from a slim install.
 ASSISTANT_KIND_MODULES = [
-    "luodi.assistant.chat",
-    "luodi.assistant.grounded",
-    "luodi.assistant.scenario",
-    "luodi.assistant.funds",
+    "luodi.assistants.chat",
+    "luodi.assistants.grounded",
+    "luodi.assistants.scenario",
 ]
 
 
@@ -71,14 +71,8 @@ def load_assistant_kinds() -> None:
 
 
 def check_assistant_options(settings: Settings) -> None:
-    """Refuse to start with an option no assistant of that kind reads (a typo, or a renamed option) rather than
-    ignore it: a silently ignored `model:` would serve another model than the one configured."""
     for name, config in settings.assistants.items():
-        known = ASSISTANT_OPTIONS.get(config.kind)
-        unknown = sorted(set(config.options) - known) if known is not None else []
-        if unknown:
-            raise ValueError(f"assistant {name!r} (kind {config.kind}) has unknown option(s) {', '.join(unknown)}; "
-                             f"it reads {', '.join(sorted(known or ())) or 'none'}")
+        check_options(name, config)
 
 
 class Platform:
@@ -91,6 +85,8 @@ class Platform:
         self._building: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         load_assistant_kinds()
+        self.packs = installed_packs(settings.packs)
+        self.components = components_of(self.packs)
         check_assistant_options(settings)
 
     # --- gateway -------------------------------------------------------------------------------------------
@@ -121,7 +117,8 @@ class Platform:
                 factory = ASSISTANT_KINDS.get(config.kind)
                 if factory is None:
                     raise UnknownAssistant(f"assistant {name!r} is of unknown kind {config.kind!r}")
-                context = AssistantContext(settings=self.settings, backends=self.backends, store=self.store)
+                context = AssistantContext(settings=self.settings, backends=self.backends, store=self.store,
+                                           components=self.components)
                 try:
                     self._assistants[name] = factory(name, config, context)
                 except (ValueError, OSError) as exc:  # a scenario file or its data missing, a model file bad…

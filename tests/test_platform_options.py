@@ -13,10 +13,10 @@ from tests.conftest import write_config
 
 def test_a_renamed_option_is_named_at_start(tmp_path: Path) -> None:
     hotel = {"kind": "scenario", "base_model": "smollm2-135m",
-             "options": {"scenario": "hotel/hotel_en.yaml", "understander": "trained", "model_dir": "runs/old"}}
+             "options": {"scenario": "travel/hotel_en.yaml", "understander": "trained", "model_dir": "runs/old"}}
     settings = load_settings(write_config(tmp_path / "luodi.yaml", tmp_path, extra_assistants={"old-hotel": hotel}))
     with pytest.raises(ValueError, match=r"'old-hotel' \(kind scenario\) has unknown option\(s\) model_dir; it reads "
-                                         r"copilot, model, scenario, understander"):
+                                         r"copilot, database, model, scenario, understander"):
         Platform(settings)
 
 

@@ -34,7 +34,7 @@ from luodi.api.schemas import (
     ResponseMessage,
     Usage,
 )
-from luodi.assistant.base import AnswerDelta, Turn
+from luodi.assistants.base import AnswerDelta, Turn
 from luodi.contracts import Answer
 from luodi.contracts import Message as ChatMessage
 from luodi.gateway.quotas import QuotaExceeded

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from luodi.cli.groups import app
 from luodi.modules import import_if_present
+from luodi.pack import installed_packs
 
-COMMAND_MODULES = ["serve", "tenants", "ledger", "approvals", "nlu", "knowledge", "dialogue", "funds"]
+COMMAND_MODULES = ["serve", "tenants", "ledger", "approvals", "nlu", "knowledge"]
 
 
 def main() -> None:
     for module in COMMAND_MODULES:
         import_if_present(f"luodi.cli.{module}")
+    for pack in installed_packs():  # each pack adds its own commands (luodi eval dst, luodi eval funds, …)
+        if pack.commands is not None:
+            pack.commands()
     app()

@@ -1,4 +1,4 @@
-"""`luodi ingest` (fill an assistant's knowledge base) and `luodi eval financebench`."""
+"""`luodi ingest`: fill an assistant's knowledge base."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from typing import Annotated
 
 import typer
 
-from luodi.cli.groups import app, eval_app
-
-DEFAULT_FINANCEBENCH_KB = Path.home() / ".cache" / "luodi" / "financebench" / "kb"
+from luodi.cli.groups import app
 
 
 def _knowledge_dir(assistant: str, config_file: Path | None) -> Path:
@@ -50,52 +48,3 @@ def ingest(
                f"{report.facts} statement facts; {report.pages_per_second:.1f} pages/s")
     for name, reason in report.failed:
         typer.echo(f"skipped {name}: {reason}", err=True)
-
-
-@eval_app.command("financebench")
-def financebench(
-    questions: Annotated[Path, typer.Option(help="questions JSONL (financebench_id, question, doc_name, answer)")],
-    pdfs: Annotated[Path, typer.Option(help="folder of the filings' PDFs")],
-    out: Annotated[Path, typer.Option(help="answers JSONL to write")] = Path("answers.jsonl"),
-    mode: Annotated[str, typer.Option(help="single: the question's filing only; shared: all filings")] = "single",
-    documents: Annotated[Path | None, typer.Option(help="documents JSONL (default: beside questions)")] = None,
-    knowledge_dir: Annotated[Path, typer.Option("--kb", help="cached knowledge base")] = DEFAULT_FINANCEBENCH_KB,
-    model: Annotated[str, typer.Option(help="base model that phrases tool answers")] = "smollm2-135m",
-    config: Annotated[Path | None, typer.Option(help="configuration file")] = None,
-) -> None:
-    """Ingest the filings, answer every question, write one JSON line each and print the tally."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from rich.progress import Progress
-
-    from luodi.assistant.grounded import GroundedAssistant
-    from luodi.config import AssistantConfig, load_settings
-    from luodi.evaluation.financebench import document_metadata, load_jsonl, pdfs_to_ingest, run
-    from luodi.knowledge.base import KnowledgeBase
-    from luodi.models.base import BackendUnavailable
-    from luodi.models.registry import BackendRegistry
-
-    if mode not in ("single", "shared"):
-        raise typer.BadParameter("mode is single or shared")
-    items = load_jsonl(questions)
-    catalogue = load_jsonl(documents or questions.with_name("documents.jsonl"))
-    knowledge = KnowledgeBase(knowledge_dir)
-    files = pdfs_to_ingest(items, pdfs, mode)  # type: ignore[arg-type]
-    with Progress() as progress:
-        task = progress.add_task("ingesting filings", total=len(files))
-        report = knowledge.ingest(files, document_metadata(catalogue), lambda path, done, total: progress.update(
-            task, completed=done, description=path.name[:40]))
-    typer.echo(f"ingested {len(report.added)} new, {len(report.unchanged)} cached, {len(report.failed)} failed"
-               + (f"; {report.pages_per_second:.1f} pages/s" if report.added else ""))
-    try:
-        backend = BackendRegistry(load_settings(config)).get(model)
-    except BackendUnavailable as exc:
-        typer.echo(f"base model unavailable ({exc}); tool answers use templates", err=True)
-        backend = None
-    assistant = GroundedAssistant("financebench", AssistantConfig(base_model=model, kind="grounded"),
-                                  knowledge, backend)
-    with Progress() as progress:
-        task = progress.add_task("answering", total=len(items))
-        tally = run(assistant, items, mode, out,  # type: ignore[arg-type]
-                    on_answer=lambda question, verdict: progress.advance(task))
-    typer.echo(f"mode {mode}: {tally.summary(len(items))}")
-    typer.echo(f"answers written to {out}")

@@ -14,10 +14,10 @@ import typer
 from rich.console import Console
 
 from luodi.cli.groups import eval_app, train_app
-from luodi.dialogue.nlu.data import NluDataError, NluExample, read_nlu_dir, resolve_split
+from luodi.nlu.data import NluDataError, NluExample, read_nlu_dir, resolve_split
 
 if TYPE_CHECKING:
-    from luodi.training.nlu import EpochReport
+    from luodi.nlu.training import EpochReport
 
 console = Console()
 DEV_FRACTION = 0.1
@@ -43,7 +43,7 @@ def _user_examples(
         dev_dir = resolve_split(data, "dev")
         return read_nlu_dir(train_dir), read_nlu_dir(dev_dir) if dev_dir else None
     if scenario is not None:
-        from luodi.training.scenario_data import load_scenario_nlu, scenario_training_set
+        from luodi.nlu.scenario_data import load_scenario_nlu, scenario_training_set
 
         return scenario_training_set(load_scenario_nlu(scenario), generate, seed), None
     raise typer.BadParameter("give --data DIR (seq.in/seq.out/label) and/or --from-scenario FILE.yaml")
@@ -87,13 +87,13 @@ def train_nlu(
     """Train the joint multi-intent + slot-filling model on the CPU."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from luodi.training.nlu import NluTrainer, TrainConfig
+    from luodi.nlu.training import NluTrainer, TrainConfig
 
     try:
         train, own_dev = _user_examples(data, from_scenario if data is None else None, generate, seed)
         mix_report: dict[str, object] = {}
         if from_scenario is not None and data is not None:
-            from luodi.training.scenario_data import load_scenario_nlu, mix_examples
+            from luodi.nlu.scenario_data import load_scenario_nlu, mix_examples
 
             train, mix = mix_examples(train, load_scenario_nlu(from_scenario), industry_share, seed)
             mix_report = {"training_mix": mix.as_dict()}
@@ -147,8 +147,8 @@ def eval_nlu(
     json_out: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
     """Overall accuracy, intent accuracy, slot F1 (conlleval spans) and utterances per second."""
-    from luodi.dialogue.nlu.understander import TrainedUnderstander
-    from luodi.evaluation.nlu import evaluate_predictor
+    from luodi.nlu.metrics import evaluate_predictor
+    from luodi.nlu.understander import TrainedUnderstander
 
     directory = resolve_split(data, "test") or data
     try:

@@ -7,11 +7,9 @@ scenario's canonical values ("cheap", "friday", "3") when a command is made.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Protocol
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
-
-from luodi.dialogue.state import DialogueState
 
 
 class StartTask(BaseModel):
@@ -85,9 +83,3 @@ Command = Annotated[
     StartTask | SetSlot | CorrectSlot | ClearSlot | CancelTask | AskEntity | Affirm | Deny | HandOff,
     Field(discriminator="kind"),
 ]
-
-
-class Understander(Protocol):
-    """Text of one user message, and the state so far, to the commands it carries."""
-
-    def understand(self, message: str, state: DialogueState) -> list[Command]: ...

@@ -18,8 +18,8 @@ from luodi.dialogue.commands import (
     SetSlot,
     StartTask,
 )
+from luodi.dialogue.spec import ScenarioSpec
 from luodi.dialogue.state import DialogueState, Task
-from luodi.scenarios.spec import ScenarioSpec
 
 
 def apply_commands(state: DialogueState, commands: Sequence[Command], spec: ScenarioSpec) -> DialogueState:

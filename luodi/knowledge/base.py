@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from luodi.knowledge.financial.periods import stated_quarter
-from luodi.knowledge.financial.statements import EXTRACTOR_VERSION, extract_statement_facts
 from luodi.knowledge.ingest import Ingestor, IngestReport, ProgressCallback
 from luodi.knowledge.search import Hit, HybridIndex, SearchFilter
 from luodi.knowledge.store import KnowledgeStore, replace_facts
+from luodi.packs.filings.periods import stated_quarter
+from luodi.packs.filings.statements import EXTRACTOR_VERSION, extract_statement_facts
 
 
 class KnowledgeBase:

@@ -19,8 +19,6 @@ from typing import Any
 from luodi.knowledge.chunking import chunk_page
 from luodi.knowledge.dedup import NearDuplicateIndex
 from luodi.knowledge.embedding import embed
-from luodi.knowledge.financial.periods import stated_quarter
-from luodi.knowledge.financial.statements import extract_statement_facts
 from luodi.knowledge.readers import SUPPORTED_SUFFIXES, ParsedDocument, UnreadableDocument, read_document
 from luodi.knowledge.store import (
     DocumentRecord,
@@ -31,6 +29,8 @@ from luodi.knowledge.store import (
     insert_passage,
     insert_tables,
 )
+from luodi.packs.filings.periods import stated_quarter
+from luodi.packs.filings.statements import extract_statement_facts
 
 ProgressCallback = Callable[[Path, int, int], None]  # (file, files done, files total)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from luodi.knowledge.financial.statements import Fact
+from luodi.packs.filings.statements import Fact
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from luodi.assistant.scenario import scenario_path
 from luodi.dialogue.commands import CancelTask, ClearSlot, CorrectSlot, SetSlot, StartTask
+from luodi.dialogue.spec import ScenarioError, ScenarioSpec, load_scenario
 from luodi.dialogue.state import DialogueState
 from luodi.dialogue.tracker import apply_commands
-from luodi.scenarios.spec import ScenarioError, ScenarioSpec, load_scenario
+from luodi.pack import scenario_path
 
 
 @pytest.fixture(scope="module")
 def spec() -> ScenarioSpec:
-    return load_scenario(scenario_path("hotel/hotel_en.yaml"))
+    return load_scenario(scenario_path("travel/hotel_en.yaml"))
 
 
 def test_an_interruption_pushes_a_task_and_the_old_one_resumes(spec: ScenarioSpec) -> None:

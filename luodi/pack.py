@@ -1,0 +1,83 @@
+"""The Pack contract: an industry's scenarios, understanders, actions, skills, extractors and commands, found
+through the `luodi.packs` entry point, beside a core that imports none of them.
+
+How to write one (a pack is YAML plus a small module):
+1. A folder with your specs and words (YAML) and a module defining
+   `PACK = Pack(name="warehouse", description=..., root=Path(__file__).parent, components=Components(...))`.
+   Keep that module light: import heavy libraries inside the factories, so a pack costs nothing until used.
+2. List the heavy libraries it needs as import names in `requires` (and as an extra in your packaging): where
+   one is missing the pack is skipped with a warning, and the rest of the platform still serves.
+3. Make it findable: an entry point `[project.entry-points."luodi.packs"] warehouse = "mypkg.pack:PACK"`, or,
+   without packaging, `packs: ["mypkg.pack:PACK"]` in luodi.yaml.
+4. CLI commands (`luodi eval warehouse`, …): a `commands` function that imports the module registering them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from luodi.assistants.components import Components
+
+ENTRY_POINT_GROUP = "luodi.packs"
+log = logging.getLogger("luodi.packs")
+
+
+class PackError(ValueError):
+    """A pack that cannot be loaded: the message names it and why."""
+
+
+@dataclass(frozen=True)
+class Pack:
+    name: str
+    description: str
+    root: Path
+    components: Components = Components()
+    requires: tuple[str, ...] = ()  # import names of the heavy libraries it needs
+    commands: Callable[[], None] | None = None  # registers its CLI commands
+
+    def missing(self) -> list[str]:
+        return [module for module in self.requires if importlib.util.find_spec(module) is None]
+
+
+def load_pack(target: str) -> Pack:
+    """The `Pack` at "module:attribute"."""
+    module_name, _, attribute = target.partition(":")
+    try:
+        found = getattr(importlib.import_module(module_name), attribute or "PACK")
+    except (ImportError, AttributeError) as exc:
+        raise PackError(f"pack {target!r} cannot be loaded: {exc}") from exc
+    if not isinstance(found, Pack):
+        raise PackError(f"pack {target!r} is a {type(found).__name__}, not a luodi.pack.Pack")
+    return found
+
+
+def installed_packs(extra: Iterable[str] = ()) -> list[Pack]:
+    """Every pack whose libraries are installed: the entry points', then the configured ones, by name."""
+    packs: dict[str, Pack] = {}
+    targets = [point.value for point in entry_points(group=ENTRY_POINT_GROUP)] + list(extra)
+    for target in targets:
+        pack = load_pack(target)
+        missing = pack.missing()
+        if missing:
+            log.warning("pack %s is skipped: it needs %s, not installed", pack.name, ", ".join(missing))
+            continue
+        packs[pack.name] = pack
+    return list(packs.values())
+
+
+def components_of(packs: Iterable[Pack]) -> Components:
+    merged = Components()
+    for pack in packs:
+        merged = merged.merged(pack.components).merged(Components(folders={pack.name: pack.root}))
+    return merged
+
+
+def scenario_path(option: str) -> Path:
+    """A spec named as in an assistant's options (`travel/hotel_en.yaml`), resolved over the installed packs."""
+    return components_of(installed_packs()).spec_path(option)

@@ -1,1 +1,0 @@
-"""Training models from a scenario's or the user's own data."""
