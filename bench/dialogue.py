@@ -16,10 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from luodi.config import shared_data_dir
 from luodi.dialogue.state import DialogueState
 from luodi.dialogue.tracker import apply_commands
-from luodi.packs.travel.evaluation import Dialogue, hotel_run, load_dialogues, remember_reply
-from luodi.packs.travel.understanding import SHARED_DATA, build_understander
+from luodi.packs.travel.dialogues import Dialogue, hotel_run, load_dialogues, remember_reply
+from luodi.packs.travel.understanding import build_understander
 
 
 def replay_latencies(understander: Any, spec: Any, dialogues: list[Dialogue], shown_in: Any, limit: int) -> list[float]:
@@ -49,7 +50,7 @@ def report(name: str, latencies: list[float]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", type=Path, default=SHARED_DATA / "multiwoz" / "val.json.zip")
+    parser.add_argument("--data", type=Path, default=shared_data_dir() / "multiwoz" / "val.json.zip")
     parser.add_argument("--model", type=Path, default=None,
                         help="trained model file (default: the one trained on first use from the shared data)")
     parser.add_argument("--turns", type=int, default=3000)

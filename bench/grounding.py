@@ -22,14 +22,14 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from luodi.assistants.grounded import GroundedAssistant  # noqa: E402
-from luodi.cli.knowledge import DEFAULT_FINANCEBENCH_KB  # noqa: E402
 from luodi.config import AssistantConfig, load_settings  # noqa: E402
 from luodi.contracts import Answer, GenerationRequest, Message  # noqa: E402
-from luodi.knowledge.base import KnowledgeBase  # noqa: E402
 from luodi.knowledge.search import SearchFilter  # noqa: E402
 from luodi.models.base import BaseModelBackend  # noqa: E402
 from luodi.models.registry import BackendRegistry  # noqa: E402
+from luodi.packs.filings.assistant import FilingsAssistant as GroundedAssistant  # noqa: E402
+from luodi.packs.filings.assistant import FilingsKnowledgeBase as KnowledgeBase  # noqa: E402
+from luodi.packs.filings.cli import DEFAULT_FINANCEBENCH_KB  # noqa: E402
 from luodi.packs.filings.evaluation import Tally, document_metadata, grade, load_jsonl, pdfs_to_ingest  # noqa: E402
 
 PROMPT_PASSAGE_CHARS = 1200  # three of these plus the question fit SmolLM2's 2048-token context

@@ -11,9 +11,11 @@ import random
 import tempfile
 from pathlib import Path
 
-from luodi.packs.travel.evaluation import evaluate, hotel_run, load_dialogues, split_dialogues
+from luodi.packs.travel.dialogues import hotel_run, load_dialogues, split_dialogues
+from luodi.packs.travel.evaluation import evaluate
+from luodi.packs.travel.rules import RulesUnderstander
+from luodi.packs.travel.specs import default_spec
 from luodi.packs.travel.trained import LANGUAGES, TRAINING_SEED, TrainedHotelUnderstander, train_hotel_decisions
-from luodi.packs.travel.understanding import RulesUnderstander, default_spec
 
 
 def main() -> None:

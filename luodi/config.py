@@ -15,6 +15,8 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from luodi.errors import Misconfigured
+
 DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
 
 
@@ -26,7 +28,7 @@ def shared_data_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-class ConfigError(ValueError):
+class ConfigError(Misconfigured, ValueError):
     """The configuration is wrong; the message names the file and the field."""
 
 

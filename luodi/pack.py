@@ -23,12 +23,13 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from luodi.assistants.components import Components
+from luodi.errors import Misconfigured
 
 ENTRY_POINT_GROUP = "luodi.packs"
 log = logging.getLogger("luodi.packs")
 
 
-class PackError(ValueError):
+class PackError(Misconfigured, ValueError):
     """A pack that cannot be loaded: the message names it and why."""
 
 
@@ -79,5 +80,5 @@ def components_of(packs: Iterable[Pack]) -> Components:
 
 
 def scenario_path(option: str) -> Path:
-    """A spec named as in an assistant's options (`travel/hotel_en.yaml`), resolved over the installed packs."""
+    """A spec named as in an assistant's options (`warehouse/warehouse.yaml`), resolved over the installed packs."""
     return components_of(installed_packs()).spec_path(option)

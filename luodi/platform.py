@@ -26,11 +26,23 @@ from luodi.assistants.base import (
 )
 from luodi.config import AssistantConfig, Settings
 from luodi.contracts import Answer, TokenUsage
-from luodi.gateway.quotas import QuotaExceeded, check_quotas
+from luodi.errors import (
+    ApprovalAlreadyDecided,
+    ApprovalCannotRun,
+    ApprovalError,
+    ApprovalNotFound,
+    AssistantCannotStart,
+    BackendUnavailable,
+    Misconfigured,
+    ModelNotFound,
+    PromptTooLong,
+    TooManyRequests,
+    Unauthorized,
+)
+from luodi.gateway.quotas import check_quotas
 from luodi.gateway.tenants import Caller, authenticate
 from luodi.governance import approvals
 from luodi.ledger import audit, usage
-from luodi.models.base import BackendUnavailable, PromptTooLong
 from luodi.models.prices import call_cost
 from luodi.models.registry import BackendRegistry
 from luodi.modules import import_if_present
@@ -45,12 +57,15 @@ ASSISTANT_KIND_MODULES = [
 ]
 
 
-class Unauthorized(Exception):
-    pass
+UnknownAssistant = ModelNotFound  # the name the platform's callers have always caught
 
+# what building an assistant raises when its configuration or data is wrong (a scenario file or its data
+# missing, a model file bad, an option no value of which works): the assistant cannot start. A backend that
+# is down stays BackendUnavailable.
+SETUP_PROBLEMS = (Misconfigured, ValueError, OSError)
 
-class UnknownAssistant(LookupError):
-    pass
+OUTCOME_BACKEND_ERROR = "backend_error"
+OUTCOME_CANNOT_START = "assistant_cannot_start"
 
 
 @dataclass
@@ -114,28 +129,37 @@ class Platform:
             building = self._building.setdefault(name, threading.Lock())
         with building:
             if name not in self._assistants:
-                factory = ASSISTANT_KINDS.get(config.kind)
-                if factory is None:
-                    raise UnknownAssistant(f"assistant {name!r} is of unknown kind {config.kind!r}")
-                context = AssistantContext(settings=self.settings, backends=self.backends, store=self.store,
-                                           components=self.components)
-                try:
-                    self._assistants[name] = factory(name, config, context)
-                except (ValueError, OSError) as exc:  # a scenario file or its data missing, a model file bad…
-                    raise BackendUnavailable(f"assistant {name!r} cannot start: {exc}") from exc
+                self._assistants[name] = self._build(name, config)
             return self._assistants[name]
 
+    def _build(self, name: str, config: AssistantConfig) -> Assistant:
+        """The assistant, or AssistantCannotStart naming it and the cause; a backend that is down stays
+        BackendUnavailable."""
+        factory = ASSISTANT_KINDS.get(config.kind)
+        if factory is None:
+            known = ", ".join(sorted(ASSISTANT_KINDS))
+            raise AssistantCannotStart.because(name, f"its kind {config.kind!r} is not one of {known}")
+        context = AssistantContext(settings=self.settings, backends=self.backends, store=self.store,
+                                   components=self.components)
+        try:
+            return factory(name, config, context)
+        except BackendUnavailable:
+            raise
+        except SETUP_PROBLEMS as exc:
+            raise AssistantCannotStart.because(name, exc) from exc
+
     def admit(self, caller: Caller, assistant_name: str, stream: bool) -> Admission:
-        """Check the quotas and open the usage record, or raise QuotaExceeded (recorded as rejected)."""
+        """Check the quotas and open the usage record, or raise TooManyRequests (recorded as rejected); build the
+        assistant, or raise BackendUnavailable or AssistantCannotStart (recorded as failed)."""
         config = self.settings.assistants.get(assistant_name)
         if config is None:
             raise UnknownAssistant(f"the model {assistant_name!r} does not exist; GET /v1/models lists them")
         request_id = "chatcmpl-" + uuid.uuid4().hex
         with self.store.transaction() as session:
-            rejection: QuotaExceeded | None = None
+            rejection: TooManyRequests | None = None
             try:
                 check_quotas(session, caller)
-            except QuotaExceeded as exc:
+            except TooManyRequests as exc:
                 rejection = exc
             usage.open_record(
                 session,
@@ -160,8 +184,9 @@ class Platform:
             raise rejection
         try:
             assistant = self.assistant(assistant_name)
-        except BackendUnavailable as exc:
-            self._record_failure(request_id, caller, assistant_name, config, None, "backend_error", str(exc), 0.0)
+        except (BackendUnavailable, AssistantCannotStart) as exc:
+            outcome = OUTCOME_BACKEND_ERROR if isinstance(exc, BackendUnavailable) else OUTCOME_CANNOT_START
+            self._record_failure(request_id, caller, assistant_name, config, None, outcome, str(exc), 0.0)
             raise
         return Admission(request_id, caller, assistant, config, stream)
 
@@ -208,19 +233,19 @@ class Platform:
     ) -> approvals.Approval:
         """Approve (and run the action through the assistant that filed it) or reject a pending request."""
         if not operator.strip():
-            raise approvals.ApprovalError("name the operator who decides")
+            raise ApprovalError("name the operator who decides")
         with self.store.transaction() as session:
             row = approvals.get(session, approval_id, for_update=True)
             if tenant_id is not None and row.tenant_id != tenant_id:
-                raise approvals.ApprovalError(f"no approval request {approval_id!r}")
+                raise ApprovalNotFound(f"no approval request {approval_id!r}")
             if row.status != "pending":
-                raise approvals.ApprovalError(f"approval {row.id} was already decided: {row.status}")
+                raise ApprovalAlreadyDecided(f"approval {row.id} was already decided: {row.status}")
             result: dict[str, Any] = {}
             status: approvals.ApprovalStatus = "rejected"
             if approve:
                 assistant = self.assistant(row.assistant)
                 if not isinstance(assistant, ActingAssistant):
-                    raise approvals.ApprovalError(f"assistant {row.assistant!r} cannot run actions")
+                    raise ApprovalCannotRun(f"assistant {row.assistant!r} cannot run actions")
                 result = assistant.execute(row.action, approvals.Approval.of(row).payload)
                 status = "failed" if "error" in result else "executed"
             approvals.decide(row, status, operator, note, result)
@@ -262,7 +287,7 @@ class Platform:
             )
 
     def fail(self, admission: Admission, turn: Turn, error: Exception, partial_text: str = "") -> None:
-        outcome = "prompt_too_long" if isinstance(error, PromptTooLong) else "backend_error"
+        outcome = "prompt_too_long" if isinstance(error, PromptTooLong) else OUTCOME_BACKEND_ERROR
         if isinstance(error, ConnectionAbortedError):
             outcome = "client_disconnected"
         self._record_failure(

@@ -1,24 +1,44 @@
 """The platform's own database: SQLite file by default, PostgreSQL by URL, through SQLAlchemy 2.
 
-Tables belong to the stage that owns them (gateway: tenants and keys; ledger: usage and audit) and share
-this one declarative base, so `create_schema` makes them all.
+This module imports no stage. Tables belong to the stage that owns them (gateway: tenants and keys; ledger: usage
+and audit; governance: approvals; dialogue: conversation memory) and register themselves on this one declarative
+`Base` when their module is imported; the composition root (`luodi.platform`, the CLI) imports the stages it
+serves, then calls `Store.create_schema()`, which creates every table registered so far.
+
+How to give a stage a table:
+1. Declare it on `Base` in the stage's own module (`class Thing(Base): __tablename__ = "things"`).
+2. Rows that must exist from the start (a chain's head, say): register a seeding function at import time with
+   `on_schema_created(seed)`; it runs in its own transaction after the tables are made, and must be idempotent.
+3. A stage built after the schema was made (conversation memory, built with its assistant) makes its own tables
+   with `store.create_tables(Thing)`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
 class Base(DeclarativeBase):
     pass
+
+
+SchemaSeed = Callable[[Session], None]
+_SEEDS: list[SchemaSeed] = []
+
+
+def on_schema_created(seed: SchemaSeed) -> SchemaSeed:
+    """Run `seed(session)` each time a schema is created (registered once, however often its module loads)."""
+    if seed not in _SEEDS:
+        _SEEDS.append(seed)
+    return seed
 
 
 def utc_now() -> datetime:
@@ -64,19 +84,18 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_schema(self) -> None:
-        # import for their side effect: each module declares its tables on Base
-        import luodi.dialogue.memory  # noqa: F401
-        import luodi.gateway.tenants  # noqa: F401
-        import luodi.governance.approvals  # noqa: F401
-        import luodi.ledger.usage  # noqa: F401
-        from luodi.ledger import audit
-
+        """Create the tables of every stage imported so far (those missing), then run their seeds."""
         Base.metadata.create_all(self.engine)
-        try:
-            with self.transaction() as session:
-                audit.ensure_head(session)
-        except IntegrityError:
-            pass  # another replica created it first
+        for seed in _SEEDS:
+            try:
+                with self.transaction() as session:
+                    seed(session)
+            except IntegrityError:
+                pass  # another replica seeded it first
+
+    def create_tables(self, *models: type[Base]) -> None:
+        """Create these tables if they are missing: for a stage built after `create_schema`."""
+        Base.metadata.create_all(self.engine, tables=[cast(Table, model.__table__) for model in models])
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -11,16 +11,7 @@ from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from luodi.api.errors import (
-    ApiError,
-    backend_unavailable,
-    error_json,
-    install_error_handlers,
-    model_not_found,
-    prompt_too_long,
-    quota_exceeded,
-    unauthorized,
-)
+from luodi.api.errors import error_body, error_response, install_error_handlers
 from luodi.api.schemas import (
     ApprovalList,
     ApprovalOut,
@@ -28,7 +19,6 @@ from luodi.api.schemas import (
     ChatCompletionRequest,
     Choice,
     Decision,
-    ErrorBody,
     ModelCard,
     ModelList,
     ResponseMessage,
@@ -37,11 +27,17 @@ from luodi.api.schemas import (
 from luodi.assistants.base import AnswerDelta, Turn
 from luodi.contracts import Answer
 from luodi.contracts import Message as ChatMessage
-from luodi.gateway.quotas import QuotaExceeded
+from luodi.errors import (
+    BackendFailedMidAnswer,
+    BackendUnavailable,
+    OperatorKeyRequired,
+    PromptTooLong,
+    RequestTooLarge,
+    RequestValidationFailed,
+)
 from luodi.gateway.tenants import Caller
-from luodi.governance.approvals import Approval, ApprovalError
-from luodi.models.base import BackendUnavailable, PromptTooLong
-from luodi.platform import Admission, Platform, Unauthorized, UnknownAssistant
+from luodi.governance.approvals import Approval
+from luodi.platform import Admission, Platform
 
 MAX_BODY_BYTES = 512 * 1024
 STARTED = int(time.time())
@@ -68,13 +64,8 @@ class BodySizeLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                error = ApiError(
-                    413,
-                    f"request body is over {self.limit // 1024} KiB; send shorter messages",
-                    "invalid_request_error",
-                    "request_too_large",
-                )
-                await error_json(error)(scope, receive, send)
+                error = RequestTooLarge(f"request body is over {self.limit // 1024} KiB; send shorter messages")
+                await error_response(error)(scope, receive, send)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -94,10 +85,7 @@ class BodySizeLimit:
 def current_caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
     platform: Platform = request.app.state.platform
     secret = authorization.removeprefix("Bearer ").strip() if authorization else None
-    try:
-        return platform.authenticate(secret)
-    except Unauthorized as exc:
-        raise unauthorized(str(exc)) from exc
+    return platform.authenticate(secret)
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
@@ -131,18 +119,12 @@ def create_app(platform: Platform) -> FastAPI:
     @app.post("/v1/chat/completions", response_model=None)
     def chat_completions(body: ChatCompletionRequest, who: CallerDep) -> JSONResponse | StreamingResponse:
         if not body.messages[-1].text().strip() and not platform.clarifies_empty_messages(body.model):
-            raise ApiError(422, "the last message is empty: there is nothing to answer", "invalid_request_error",
-                           "invalid_request", "messages")
-        admission = _admit(platform, who, body)
+            raise RequestValidationFailed("the last message is empty: there is nothing to answer", param="messages")
+        admission = platform.admit(who, body.model, body.stream)
         turn = _turn(body, who, admission.request_id)
         if body.stream:
             return _stream_response(platform, admission, turn, body)
-        try:
-            answer = platform.complete(admission, turn)
-        except BackendUnavailable as exc:
-            raise backend_unavailable(str(exc)) from exc
-        except PromptTooLong as exc:
-            raise prompt_too_long(str(exc)) from exc
+        answer = platform.complete(admission, turn)
         return JSONResponse(_completion(admission, body.model, answer).model_dump())
 
     @app.get("/v1/approvals", response_model=ApprovalList)
@@ -156,43 +138,19 @@ def create_app(platform: Platform) -> FastAPI:
     @app.post("/v1/approvals/{approval_id}/{verdict}", response_model=ApprovalOut)
     def decide(approval_id: str, verdict: Literal["approve", "reject"], body: Decision, who: CallerDep) -> ApprovalOut:
         _require_operator(who)
-        try:
-            decided = platform.decide(approval_id, verdict == "approve", body.operator, body.note, who.tenant_id)
-        except ApprovalError as exc:
-            status = 404 if "no approval" in str(exc) else 409
-            raise ApiError(
-                status, str(exc), "invalid_request_error", "approval_" + ("not_found" if status == 404 else "decided")
-            ) from exc
+        decided = platform.decide(approval_id, verdict == "approve", body.operator, body.note, who.tenant_id)
         return _approval_out(decided)
-
-    @app.exception_handler(UnknownAssistant)
-    async def _unknown(_request: Request, exc: UnknownAssistant) -> JSONResponse:
-        return error_json(model_not_found(str(exc)))
 
     return app
 
 
 def _require_operator(who: Caller) -> None:
     if not who.is_operator:
-        raise ApiError(
-            403,
-            "the approval queue needs an operator key (luodi key create TENANT --operator)",
-            "permission_error",
-            "operator_key_required",
-        )
+        raise OperatorKeyRequired("the approval queue needs an operator key (luodi key create TENANT --operator)")
 
 
 def _approval_out(approval: Approval) -> ApprovalOut:
     return ApprovalOut.model_validate(approval, from_attributes=True)
-
-
-def _admit(platform: Platform, who: Caller, body: ChatCompletionRequest) -> Admission:
-    try:
-        return platform.admit(who, body.model, body.stream)
-    except QuotaExceeded as exc:
-        raise quota_exceeded(str(exc)) from exc
-    except BackendUnavailable as exc:
-        raise backend_unavailable(str(exc)) from exc
 
 
 def _turn(body: ChatCompletionRequest, who: Caller, request_id: str) -> Turn:
@@ -250,12 +208,7 @@ def _stream_response(
     deltas = platform.stream(admission, turn)
     # Pull the first piece before answering 200, so that a prompt that is too long or a backend that is down
     # still gets its proper status code instead of an error inside a started stream.
-    try:
-        first = next(deltas)
-    except BackendUnavailable as exc:
-        raise backend_unavailable(str(exc)) from exc
-    except PromptTooLong as exc:
-        raise prompt_too_long(str(exc)) from exc
+    first = next(deltas)
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     events = _sse_events(admission, body.model, first, deltas, include_usage)
     return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
@@ -300,7 +253,7 @@ def _sse_events(
             pending = next(rest, None)
     except (BackendUnavailable, PromptTooLong) as exc:
         # The status line is gone already; OpenAI clients raise on an `error` event.
-        error = ErrorBody(message=f"the base model failed mid-answer: {exc}", type="api_error", code="backend_error")
+        error = error_body(BackendFailedMidAnswer(str(exc)))
         yield f"data: {json.dumps({'error': error.model_dump()})}\n\n"
         return
     yield "data: [DONE]\n\n"

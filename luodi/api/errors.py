@@ -1,4 +1,10 @@
-"""Errors in OpenAI's shape ({"error": {message, type, param, code}}) with the matching HTTP status."""
+"""Errors in OpenAI's shape ({"error": {message, type, param, code}}) with the matching HTTP status.
+
+Every error leaves the API through `error_response`, which reads status, type, code and param off the
+`LuodiError` class (luodi/errors.py states that contract and how to add an error). The handlers below only
+turn what FastAPI and Starlette raise themselves (validation, unknown routes, undecodable bodies) and
+unexpected exceptions into the matching `LuodiError` first.
+"""
 
 from __future__ import annotations
 
@@ -10,40 +16,36 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from luodi.api.schemas import ErrorBody, ErrorResponse
+from luodi.errors import (
+    BodyNotText,
+    InternalError,
+    InvalidJson,
+    InvalidRequest,
+    LuodiError,
+    MethodNotAllowed,
+    NotFound,
+    RequestTooLarge,
+    RequestValidationFailed,
+)
 
 log = logging.getLogger("luodi.api")
 
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, type_: str, code: str | None = None, param: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.body = ErrorBody(message=message, type=type_, code=code, param=param)
-
-
-def unauthorized(message: str) -> ApiError:
-    return ApiError(401, message, "authentication_error", "invalid_api_key")
+# what Starlette and FastAPI answer by themselves: a body they cannot read, no such route, a method the route
+# does not take, a body over FastAPI's own limit
+STARLETTE_STATUSES: dict[int, type[LuodiError]] = {
+    400: InvalidRequest,
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: RequestTooLarge,
+}
 
 
-def model_not_found(message: str) -> ApiError:
-    return ApiError(404, message, "invalid_request_error", "model_not_found", "model")
+def error_body(error: LuodiError) -> ErrorBody:
+    return ErrorBody(message=error.message, type=error.openai_type, param=error.param, code=error.code)
 
 
-def quota_exceeded(message: str) -> ApiError:
-    code = "rate_limit_exceeded" if message.startswith("rate limit") else "insufficient_quota"
-    return ApiError(429, message, "rate_limit_error", code)
-
-
-def backend_unavailable(message: str) -> ApiError:
-    return ApiError(503, f"the base model is unavailable: {message}", "api_error", "backend_unavailable")
-
-
-def prompt_too_long(message: str) -> ApiError:
-    return ApiError(400, message, "invalid_request_error", "context_length_exceeded", "messages")
-
-
-def error_json(error: ApiError) -> JSONResponse:
-    return JSONResponse(ErrorResponse(error=error.body).model_dump(), status_code=error.status)
+def error_response(error: LuodiError) -> JSONResponse:
+    return JSONResponse(ErrorResponse(error=error_body(error)).model_dump(), status_code=error.status)
 
 
 def _field_path(location: tuple[object, ...] | list[object]) -> str:
@@ -51,36 +53,48 @@ def _field_path(location: tuple[object, ...] | list[object]) -> str:
     return ".".join(parts)
 
 
+def validation_error(exc: RequestValidationError) -> LuodiError:
+    """The first JSON syntax error, or the first few fields that do not fit the schema."""
+    problems = []
+    first_param = None
+    for problem in exc.errors():
+        if problem.get("type") == "json_invalid":
+            position = _field_path(problem.get("loc", ()))
+            reason = problem.get("ctx", {}).get("error", "")
+            return InvalidJson(f"the request body is not valid JSON (error at character {position}) {reason}".strip())
+        path = _field_path(problem.get("loc", ()))
+        first_param = first_param or path or None
+        problems.append(f"{path or 'body'}: {problem.get('msg', 'invalid')}")
+    return RequestValidationFailed("invalid request: " + "; ".join(problems[:5]), param=first_param)
+
+
+def starlette_error(exc: StarletteHTTPException) -> LuodiError | None:
+    """The LuodiError of an HTTP error Starlette or FastAPI raised, or None for a status Luodi has no class for."""
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI could not decode it
+        return BodyNotText("the request body is not valid JSON text in UTF-8")
+    found = STARLETTE_STATUSES.get(exc.status_code)
+    return found(str(exc.detail)) if found is not None else None
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return error_json(exc)
+    @app.exception_handler(LuodiError)
+    async def _luodi_error(_request: Request, exc: LuodiError) -> JSONResponse:
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = []
-        first_param = None
-        for problem in exc.errors():
-            if problem.get("type") == "json_invalid":
-                position = _field_path(problem.get("loc", ()))
-                reason = problem.get("ctx", {}).get("error", "")
-                message = f"the request body is not valid JSON (error at character {position}) {reason}".strip()
-                return error_json(ApiError(422, message, "invalid_request_error", "invalid_json"))
-            path = _field_path(problem.get("loc", ()))
-            first_param = first_param or path or None
-            problems.append(f"{path or 'body'}: {problem.get('msg', 'invalid')}")
-        message = "invalid request: " + "; ".join(problems[:5])
-        return error_json(ApiError(422, message, "invalid_request_error", "invalid_request", first_param))
+        return error_response(validation_error(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = "not_found" if exc.status_code == 404 else None
-        message = str(exc.detail)
-        if exc.status_code == 400 and "parsing the body" in message:
-            message, code = "the request body is not valid JSON text in UTF-8", "invalid_json"
-        return error_json(ApiError(exc.status_code, message, "invalid_request_error", code))
+        error = starlette_error(exc)
+        if error is not None:
+            return error_response(error)
+        # a status Starlette chose and Luodi has no class for: passed on as it is, in OpenAI's shape
+        body = ErrorBody(message=str(exc.detail), type=InvalidRequest.openai_type, code=None)
+        return JSONResponse(ErrorResponse(error=body).model_dump(), status_code=exc.status_code)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error")
-        return error_json(ApiError(500, f"internal error: {type(exc).__name__}", "api_error", "internal_error"))
+        return error_response(InternalError(f"internal error: {type(exc).__name__}"))

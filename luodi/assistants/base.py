@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from luodi.assistants.components import Components
 from luodi.config import AssistantConfig, Settings
 from luodi.contracts import Answer, Message
+from luodi.errors import Misconfigured
 from luodi.models.registry import BackendRegistry
 from luodi.store import Store
 
@@ -92,7 +93,7 @@ class NoOptions(KindOptions):
     pass
 
 
-class OptionsError(ValueError):
+class OptionsError(Misconfigured, ValueError):
     """An assistant's options do not fit its kind; the message names the assistant and the field."""
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from luodi.dialogue.actions import Action
 from luodi.dialogue.scenario import ScenarioFactory
 from luodi.dialogue.understanding import UnderstanderFactory
+from luodi.grounding.skills import Skill
+from luodi.knowledge.extractors import Extractor
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class Components:
     understanders: Mapping[str, UnderstanderFactory] = field(default_factory=dict)  # for task-stack specs
     actions: tuple[type[Action], ...] = ()
     folders: Mapping[str, Path] = field(default_factory=dict)  # pack name -> folder its specs are named from
+    skills: tuple[Skill, ...] = ()  # for grounded assistants' `options.skills`, by their names
+    extractors: tuple[Extractor, ...] = ()  # for grounded assistants' `options.extractors`, by their names
 
     def merged(self, other: Components) -> Components:
         return Components(
@@ -29,6 +33,8 @@ class Components:
             understanders={**self.understanders, **other.understanders},
             actions=(*self.actions, *other.actions),
             folders={**self.folders, **other.folders},
+            skills=(*self.skills, *other.skills),
+            extractors=(*self.extractors, *other.extractors),
         )
 
     def spec_path(self, option: str) -> Path:

@@ -2,16 +2,17 @@
 served like every other assistant, with its conversation state remembered and its actions governed.
 
 assistants:
-  hotel:
+  parts:
     kind: scenario
     base_model: smollm2-135m      # used only by understanders that prompt the base model
-    options: {scenario: travel/hotel_en.yaml, understander: trained, copilot: true}
-  funds:
+    options: {scenario: warehouse/warehouse.yaml, understander: rules, copilot: true}
+  screening:
     kind: scenario
     base_model: smollm2-135m
-    options: {scenario: funds, understander: rules}
+    options: {scenario: screener, understander: trained}
 
-`scenario` names a pack's scenario (`funds`) or a spec file (`<pack>/<file>` from a pack's folder, or a path).
+`scenario` names a scenario a pack writes in code (`screener`), or a spec file for the task-stack engine
+(`<pack>/<file>` from a pack's folder, or a path).
 """
 
 from __future__ import annotations
@@ -129,6 +130,10 @@ def task_stack_scenario(option: str, setup: ScenarioSetup, components: Component
     database = ScenarioDatabase.open(spec, setup.data_dir / "scenarios")
     named = str(spec.nlu.get("understander", ""))
     factory = components.understanders.get(named)
+    if factory is None and named == "nlu":  # built in: a trained NLU model read as commands, for any spec
+        from luodi.nlu.commands import nlu_understander
+
+        factory = nlu_understander
     if factory is None:
         known = ", ".join(sorted(components.understanders)) or "none installed"
         raise ScenarioError(f"scenario {spec.name!r} names understander {named!r} under nlu.understander; "

@@ -7,7 +7,7 @@ from luodi.cli.groups import app
 from luodi.modules import import_if_present
 from luodi.pack import installed_packs
 
-COMMAND_MODULES = ["serve", "tenants", "ledger", "approvals", "nlu", "knowledge"]
+COMMAND_MODULES = ["serve", "tenants", "ledger", "approvals", "nlu", "knowledge", "packs"]
 
 
 def main() -> None:

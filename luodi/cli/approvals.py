@@ -64,7 +64,7 @@ def _decide(approval_id: str, approve: bool, operator: str, note: str, config: C
 
 @approvals_app.command("approve")
 def approve(approval_id: str, operator: OperatorOption, note: NoteOption = "", config: ConfigOption = None) -> None:
-    """Approve a request: the action runs now (a booking is written in one transaction)."""
+    """Approve a request: the action runs now (its record is written in one transaction)."""
     _decide(approval_id, True, operator, note, config)
 
 

@@ -1,24 +1,32 @@
-"""`luodi ingest`: fill an assistant's knowledge base."""
+"""`luodi ingest`: fill an assistant's knowledge base, running the extractors its configuration names."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from luodi.cli.groups import app
 
+if TYPE_CHECKING:  # the command imports its libraries when it runs
+    from luodi.knowledge.base import KnowledgeBase
 
-def _knowledge_dir(assistant: str, config_file: Path | None) -> Path:
-    from luodi.config import load_settings
+
+def _knowledge(assistant: str, config_file: Path | None, directory: Path | None) -> KnowledgeBase:
+    """The assistant's knowledge base (`directory` overrides its folder) with the extractors its options name;
+    for a name that is not a configured grounded assistant, one without extractors."""
+    from luodi.assistants.grounded import open_knowledge
+    from luodi.config import AssistantConfig, load_settings
+    from luodi.pack import components_of, installed_packs
 
     settings = load_settings(config_file)
     configured = settings.assistants.get(assistant)
-    if configured and configured.options.get("knowledge_dir"):
-        return Path(configured.options["knowledge_dir"])
-    return settings.data_dir / "knowledge" / assistant
+    if configured is None or configured.kind != "grounded":
+        folder = (configured.options if configured else {}).get("knowledge_dir")
+        configured = AssistantConfig(base_model="", kind="grounded", options={"knowledge_dir": folder})
+    return open_knowledge(assistant, configured, settings, components_of(installed_packs(settings.packs)), directory)
 
 
 @app.command("ingest")
@@ -32,19 +40,18 @@ def ingest(
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from rich.progress import Progress
 
-    from luodi.knowledge.base import KnowledgeBase
     from luodi.knowledge.ingest import collect_files
 
-    directory = knowledge_dir or _knowledge_dir(assistant, config)
-    knowledge = KnowledgeBase(directory)
+    knowledge = _knowledge(assistant, config, knowledge_dir)
     files = collect_files(paths)
     with Progress() as progress:
         task = progress.add_task("ingesting", total=len(files))
         report = knowledge.ingest(files, progress=lambda path, done, total: progress.update(
             task, completed=done, description=path.name[:40]))
-    typer.echo(f"knowledge base {directory}")
+    extractors = ", ".join(e.name for e in knowledge.extractors) or "no extractors"
+    typer.echo(f"knowledge base {knowledge.directory}")
     typer.echo(f"added {len(report.added)}, unchanged {len(report.unchanged)}, failed {len(report.failed)}; "
                f"{report.pages} pages, {report.passages} passages, {report.duplicates} near-duplicates skipped, "
-               f"{report.facts} statement facts; {report.pages_per_second:.1f} pages/s")
+               f"{report.facts} facts ({extractors}); {report.pages_per_second:.1f} pages/s")
     for name, reason in report.failed:
         typer.echo(f"skipped {name}: {reason}", err=True)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from luodi.cli.common import ConfigOption, client_key, console, demo_key_file, errors, fail, settings_from
 from luodi.cli.groups import app
 from luodi.config import Settings
+from luodi.errors import AssistantCannotStart
 from luodi.gateway.tenants import Tenant, create_key, create_tenant
 from luodi.ledger import audit
 from luodi.models.base import BackendUnavailable
@@ -58,7 +59,7 @@ def serve(
         for name in settings.assistants:
             try:
                 platform.assistant(name)
-            except BackendUnavailable as exc:
+            except (BackendUnavailable, AssistantCannotStart) as exc:
                 errors.print(f"[yellow]warning:[/] assistant {name!r} is not ready: {exc}")
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(

@@ -46,6 +46,7 @@ def prefix_keys(tenant_id: str, assistant: str, conversation_id: str | None, use
 class ConversationMemory:
     def __init__(self, store: Store) -> None:
         self.store = store
+        store.create_tables(ConversationState)  # built with its assistant, after the platform made the schema
 
     def longest_known(self, keys: list[str]) -> tuple[int, DialogueState | None, str]:
         """(k, state after k messages, the reply then) for the largest k remembered, or (0, None, "")."""

@@ -309,10 +309,10 @@ def simplify_name(text: str) -> str:
 
 
 class NameMatcher:
-    """Fuzzy matching of typed names to a database's names ("acorn" -> "acorn guest house").
+    """Fuzzy matching of typed names to a database's names ("acorn" -> "acorn brake pad").
 
     Aliases map extra surface forms to a name; a name is also known by its distinctive part (the name without
-    generic words such as "hotel" or "guest house") so that users can say "the Acorn".
+    generic words such as "pad" or "brake pad") so that users can say "the Acorn".
     """
 
     def __init__(self, names: Iterable[str], aliases: dict[str, str] | None = None,

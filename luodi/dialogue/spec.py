@@ -2,8 +2,8 @@
 actions, the business database binding, and reply templates per language. Adding a slot-filling scenario is
 writing one of these (plus data, and an understander or NLU examples); the engine does not change.
 
-How to write one: see `luodi/packs/travel/hotel_en.yaml` for a full spec, and `tests/packs/warehouse/` for a
-small one. Every task names an action of the registry (`luodi.dialogue.actions`); a `write_record` task says
+How to write one: see `tests/packs/warehouse/warehouse.yaml` for a small spec, and the travel pack for a full
+one. Every task names an action of the registry (`luodi.dialogue.actions`); a `write_record` task says
 which table and fields it writes under `record:`. Templates are looked up per task first
 (`confirm_<task>`), then shared (`confirm`)."""
 
@@ -15,10 +15,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from luodi.errors import Misconfigured
+
 SlotType = Literal["category", "integer", "boolean", "date", "entity", "text", "number"]
 
 
-class ScenarioError(ValueError):
+class ScenarioError(Misconfigured, ValueError):
     """A scenario file that cannot be used; the message names the file and what is wrong."""
 
 
@@ -97,7 +99,7 @@ class ScenarioSpec(BaseModel):
 
     @property
     def entity_slot(self) -> str | None:
-        """The slot that names an entity of the database (a hotel), if the scenario has one."""
+        """The slot that names an entity of the database (a part, a fund), if the scenario has one."""
         return next((name for name, slot in self.slots.items() if slot.type == "entity"), None)
 
     def task_of_slot(self, slot: str, preferred: str | None = None) -> str | None:

@@ -1,7 +1,7 @@
 """Applying commands to the dialogue state: deterministic, so the same commands always give the same state.
 
 Interruptions push a task and the one below resumes when it ends; a correction changes one slot and keeps the
-rest; a cancel pops. Actions (queries, bookings) are not run here: the engine runs them on the new state.
+rest; a cancel pops. Actions (queries, records written) are not run here: the engine runs them on the new state.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def apply_commands(state: DialogueState, commands: Sequence[Command], spec: Scen
     state = state.model_copy(deep=True)
     state.turn += 1
     # Tasks a message starts are opened before its slots are placed, whatever order the understander listed
-    # them in: "the first one, book it for friday" fills the booking, not the search it came from.
+    # them in: "the first one, reserve it for friday" fills the reservation, not the search it came from.
     starts = [c for c in commands if isinstance(c, StartTask)]
     for command in [*starts, *(c for c in commands if not isinstance(c, StartTask))]:
         _apply(state, command, spec)
@@ -57,7 +57,7 @@ def _apply(state: DialogueState, command: Command, spec: ScenarioSpec) -> None:
 
 def start_task(state: DialogueState, name: str, spec: ScenarioSpec) -> Task:
     """Bring the task to the top: resume it if it is on the stack, else push a new one carrying over the slots
-    the conversation has settled that the new task also uses (the hotel chosen in search is the one to book)."""
+    the conversation has settled that the new task also uses (the item chosen in search is the one to reserve)."""
     existing = state.find(name)
     if existing is not None:
         state.stack.remove(existing)

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from luodi.errors import QuotaExceeded, RateLimited
 from luodi.gateway.tenants import Caller
 from luodi.ledger.usage import from_nano, month_of, month_total, requests_in_last_minute
 from luodi.store import utc_now
 
 
-class QuotaExceeded(Exception):
-    """The caller is over one of its key's quotas; the API answers 429 with this message."""
-
-
 def check_quotas(session: Session, caller: Caller) -> None:
+    """Raise RateLimited over the requests per minute, QuotaExceeded once a month's tokens or budget are used up."""
     quotas = caller.quotas
     if quotas.requests_per_minute is not None:
         recent = requests_in_last_minute(session, caller.key_id)
         if recent >= quotas.requests_per_minute:
-            raise QuotaExceeded(
+            raise RateLimited(
                 f"rate limit reached: {recent} requests in the last minute, limit {quotas.requests_per_minute}"
             )
     if quotas.tokens_per_month is None and quotas.budget_usd_per_month is None:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from luodi.errors import InvalidRequest
 from luodi.store import Base, utc_now
 
 KEY_PREFIX = "lk-"
@@ -20,7 +21,7 @@ OPERATOR = "operator"
 ROLES = (CLIENT, OPERATOR)
 
 
-class GatewayError(ValueError):
+class GatewayError(InvalidRequest, ValueError):
     """A tenant or key operation that cannot be done; the message says why."""
 
 
@@ -47,7 +48,7 @@ class ApiKey(Base):
     tokens_per_month: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     budget_nano_usd_per_month: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # "client" keys call assistants; "operator" keys may also decide the tenant's approval queue (copilot mode),
-    # so the user whose booking waits can never approve it with their own key
+    # so the user whose request waits can never approve it with their own key
     role: Mapped[str] = mapped_column(String(20), default=CLIENT)
 
 

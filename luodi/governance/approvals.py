@@ -16,13 +16,11 @@ from typing import Any, Literal
 from sqlalchemy import DateTime, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from luodi.errors import ApprovalAlreadyDecided, ApprovalNotFound
+from luodi.errors import ApprovalError as ApprovalError  # callers catch it from here
 from luodi.store import Base, utc_now
 
 ApprovalStatus = Literal["pending", "executed", "rejected", "failed"]
-
-
-class ApprovalError(ValueError):
-    """An approval that cannot be decided as asked; the message says why."""
 
 
 class ApprovalRequest(Base):
@@ -106,7 +104,7 @@ def file_request(
 def get(session: Session, approval_id: str, for_update: bool = False) -> ApprovalRequest:
     row = session.get(ApprovalRequest, approval_id, with_for_update=for_update)
     if row is None:
-        raise ApprovalError(f"no approval request {approval_id!r}")
+        raise ApprovalNotFound(f"no approval request {approval_id!r}")
     return row
 
 
@@ -123,7 +121,7 @@ def decide(
     row: ApprovalRequest, status: ApprovalStatus, operator: str, note: str = "", result: dict[str, Any] | None = None
 ) -> None:
     if row.status != "pending":
-        raise ApprovalError(f"approval {row.id} was already decided: {row.status}")
+        raise ApprovalAlreadyDecided(f"approval {row.id} was already decided: {row.status}")
     row.status = status
     row.decided_by = operator
     row.decided_at = utc_now()

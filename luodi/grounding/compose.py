@@ -1,5 +1,5 @@
 """Compose answers: evidence and citations from passages and facts, values formatted with explicit unit and
-scale, deterministic answer templates, the small model's phrasing of them, and the abstention message."""
+scale, the small model's phrasing of deterministic templates, and the abstention message."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ from fractions import Fraction
 from luodi.contracts import Citation, Evidence, Generation, GenerationRequest, Message
 from luodi.knowledge.store import KnowledgeStore, Passage, StoredFact
 from luodi.models.base import BackendUnavailable, BaseModelBackend
-from luodi.packs.filings.metrics import MetricResult
-from luodi.packs.filings.periods import period_code
-from luodi.packs.filings.statements import ANNUAL, Fact
 from luodi.tools.calculator import format_number
 
 ABSTAIN_TEXT = (
@@ -70,37 +67,6 @@ def fact_citation(stored: StoredFact, store: KnowledgeStore) -> tuple[Evidence, 
     citation = Citation(evidence_id=evidence.id, source=evidence.source, page=fact.page,
                         span=(fact.start, fact.end), quote=page_text[fact.start:fact.end])
     return evidence, citation
-
-
-def period_name(year: int, period: str = ANNUAL) -> str:
-    """"FY2023", or the interim period in front of its fiscal year: "Q2 FY2023", "6M FY2023"."""
-    code = period_code(period)
-    return f"FY{year}" if code == ANNUAL else f"{code} FY{year}"
-
-
-def metric_sentence(result: MetricResult, subject: str, scale: str, places: int, period: str = ANNUAL) -> str:
-    shown = result.years if result.aggregation != "value" else result.years[-1:]
-    years = "-".join(period_name(y, period) for y in shown)
-    name = result.metric.name.replace("_", " ")
-    if result.aggregation == "average":
-        name = f"{len(result.years)}-year average {name}"
-    elif result.aggregation == "change":
-        name = f"year-over-year change in {name}"
-    elif result.aggregation == "cagr":
-        name = f"compound annual growth rate of {name}"
-    value = format_value(result.value, result.unit, scale, places)
-    return f"{value} is the {years} {name} of {subject}".strip()
-
-
-def inputs_sentence(inputs: dict[tuple[str, int], Fact], citation_index: dict[tuple[str, int], int]) -> str:
-    parts = []
-    for (key, year), fact in sorted(inputs.items(), key=lambda item: (item[0][0], -item[0][1])):
-        marker = f" [{citation_index[(key, year)]}]" if (key, year) in citation_index else ""
-        amount = format_number(Fraction(str(fact.value)), None)
-        scale = {1e3: " thousand", 1e6: " million", 1e9: " billion"}.get(fact.scale, "")
-        label = re.sub(r"\.{2,}.*$", "", " ".join(fact.label.split()))  # dot leaders
-        parts.append(f"{label} {period_name(year, fact.period)}: {amount}{scale}{marker}")
-    return "; ".join(parts)
 
 
 def model_phrasing(backend: BaseModelBackend | None, question: str, facts: str,

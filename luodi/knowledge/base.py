@@ -1,36 +1,40 @@
-"""A knowledge base: its store on disk, the ingestor that fills it and the hybrid index that searches it."""
+"""A knowledge base: its store on disk, the ingestor that fills it, the hybrid index that searches it, and the
+extractors configured for it (none unless configured; see `extractors.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from luodi.knowledge.ingest import Ingestor, IngestReport, ProgressCallback
+from luodi.knowledge.extractors import Extractor, extract_all, extractors_signature
+from luodi.knowledge.ingest import Ingestor, IngestReport, ProgressCallback, source_document
 from luodi.knowledge.search import Hit, HybridIndex, SearchFilter
 from luodi.knowledge.store import KnowledgeStore, replace_facts
-from luodi.packs.filings.periods import stated_quarter
-from luodi.packs.filings.statements import EXTRACTOR_VERSION, extract_statement_facts
+
+EXTRACTORS_META = "extractors"  # the names and versions of the extractors the stored facts came from
 
 
 class KnowledgeBase:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, extractors: Sequence[Extractor] = ()) -> None:
         self.directory = directory
         self.store = KnowledgeStore(directory)
+        self.extractors = tuple(extractors)
         self._index: HybridIndex | None = None
-        if self.store.meta("extractor_version") != EXTRACTOR_VERSION:
+        # opened without extractors, a knowledge base leaves the facts others extracted as they are
+        if self.extractors and self.store.meta(EXTRACTORS_META) != extractors_signature(self.extractors):
             self.reextract_facts()
 
     def reextract_facts(self) -> int:
-        """Statement facts again from the stored page texts (no re-reading, no re-embedding)."""
+        """Facts again from the stored page texts with the configured extractors (no re-reading, no
+        re-embedding)."""
         count = 0
         for document in self.store.documents():
-            facts = extract_statement_facts(self.store.pages(document.doc_id), document.period_year,
-                                            stated_quarter(document.title))
+            facts = extract_all(self.extractors, source_document(document, self.store.pages(document.doc_id)))
             with self.store.transaction() as db:
                 replace_facts(db, document.doc_id, facts)
             count += len(facts)
-        self.store.set_meta("extractor_version", EXTRACTOR_VERSION)
+        self.store.set_meta(EXTRACTORS_META, extractors_signature(self.extractors))
         return count
 
     def ingest(
@@ -39,7 +43,7 @@ class KnowledgeBase:
         metadata_for: Callable[[Path], dict[str, Any]] | None = None,
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
-        report = Ingestor(self.store).ingest(paths, metadata_for, progress)
+        report = Ingestor(self.store, self.extractors).ingest(paths, metadata_for, progress)
         if report.added and self._index is not None:
             self._index.refresh()
         return report

@@ -1,5 +1,5 @@
-"""Ingest files into a knowledge base: read, cut into passages, drop near-duplicates, embed, extract
-statements, and commit each document in one transaction.
+"""Ingest files into a knowledge base: read, cut into passages, drop near-duplicates, embed, run the knowledge
+base's extractors (none unless configured), and commit each document in one transaction.
 
 Idempotent: a document is keyed by the hash of its bytes, so a file ingested twice is skipped. A file that
 cannot be read is reported by name and skipped; what is already indexed is untouched.
@@ -11,7 +11,7 @@ import hashlib
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from luodi.knowledge.chunking import chunk_page
 from luodi.knowledge.dedup import NearDuplicateIndex
 from luodi.knowledge.embedding import embed
+from luodi.knowledge.extractors import Extractor, Fact, SourceDocument, extract_all
 from luodi.knowledge.readers import SUPPORTED_SUFFIXES, ParsedDocument, UnreadableDocument, read_document
 from luodi.knowledge.store import (
     DocumentRecord,
@@ -29,8 +30,6 @@ from luodi.knowledge.store import (
     insert_passage,
     insert_tables,
 )
-from luodi.packs.filings.periods import stated_quarter
-from luodi.packs.filings.statements import extract_statement_facts
 
 ProgressCallback = Callable[[Path, int, int], None]  # (file, files done, files total)
 
@@ -74,8 +73,9 @@ def detect_company(document: ParsedDocument) -> str:
 
 
 class Ingestor:
-    def __init__(self, store: KnowledgeStore) -> None:
+    def __init__(self, store: KnowledgeStore, extractors: Sequence[Extractor] = ()) -> None:
         self.store = store
+        self.extractors = tuple(extractors)
         self._duplicates = NearDuplicateIndex()
         for passage_id, signature in store.minhashes():
             self._duplicates.add(passage_id, signature)
@@ -116,7 +116,7 @@ class Ingestor:
         )
         passages, signatures = self._new_passages(doc_id, document, report)
         vectors = embed([p.text for p in passages])
-        facts = extract_statement_facts(document.pages, record.period_year, stated_quarter(record.title))
+        facts = extract_all(self.extractors, source_document(record, document.pages))
         try:
             self._commit(record, document, passages, vectors, signatures, facts)
         except sqlite3.IntegrityError:  # another process ingested the same file meanwhile
@@ -130,7 +130,7 @@ class Ingestor:
         report.facts += len(facts)
 
     def _commit(self, record: DocumentRecord, document: ParsedDocument, passages: list[Passage], vectors: Any,
-                signatures: list[Any], facts: list[Any]) -> None:
+                signatures: list[Any], facts: list[Fact]) -> None:
         with self.store.transaction() as db:
             insert_document(db, record, document.pages)
             for passage, vector, signature in zip(passages, vectors, signatures, strict=True):
@@ -155,3 +155,9 @@ class Ingestor:
                 passages.append(Passage(passage_id, doc_id, number, chunk.start, chunk.end, chunk.text))
                 signatures.append(signature)
         return passages, signatures
+
+
+def source_document(record: DocumentRecord, pages: list[str]) -> SourceDocument:
+    """What the extractors read of a document: its pages and its record's title, company, year and metadata."""
+    return SourceDocument(title=record.title, pages=pages, company=record.company, period_year=record.period_year,
+                          metadata=record.metadata)

@@ -1,5 +1,5 @@
 """The knowledge base on disk: one SQLite file holding documents, page texts, passages with their vectors,
-MinHash signatures, financial statement facts and tables.
+MinHash signatures, the facts its extractors read (see `extractors.py`) and tables.
 
 Why SQLite + numpy: it is embedded (no server to run on a laptop or in CI), transactional (an ingestion
 that fails half-way loses nothing already indexed), and a few tens of thousands of 384-d vectors are
@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from luodi.packs.filings.statements import Fact
+from luodi.knowledge.extractors import Fact
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (

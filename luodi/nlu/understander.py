@@ -2,9 +2,9 @@
 
 A scenario names its model directory under `nlu.model` in its YAML (a path relative to the YAML file):
 `scenario_understander(yaml_path)` loads it once per process and hands out the same instance afterwards;
-`TrainedUnderstander.load(path).understand("book the acorn guest house for friday")` loads one directly. (The
-hotel assistants use a lighter trained understander of their own, `luodi.packs.travel.trained`, which measured
-better on MultiWOZ at a hundredth of the cost.)
+`TrainedUnderstander.load(path).understand("reserve the acorn brake pad for friday")` loads one directly. (A
+pack may bring a lighter trained understander of its own: the travel pack's measured better on MultiWOZ at a
+hundredth of the cost.)
 """
 
 from __future__ import annotations

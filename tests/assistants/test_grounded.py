@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from luodi.assistants.base import Turn
-from luodi.assistants.grounded import GroundedAssistant
 from luodi.config import AssistantConfig, load_settings, shared_data_dir
 from luodi.contracts import Message
 from luodi.grounding.compose import ABSTAIN_TEXT
-from luodi.knowledge.base import KnowledgeBase
+from luodi.packs.filings.assistant import FilingsAssistant as GroundedAssistant
+from luodi.packs.filings.assistant import FilingsKnowledgeBase as KnowledgeBase
 
 FILING = shared_data_dir() / "financebench" / "pdfs" / "3M_2018_10K.pdf"
 
@@ -153,7 +153,7 @@ def test_an_annual_comparison_is_not_given_for_a_quarter(knowledge: KnowledgeBas
 
 
 def test_a_bare_year_names_a_quarter_only_for_calendar_year_filers() -> None:
-    from luodi.assistants.grounded import _calendar_quarter
+    from luodi.packs.filings.documents import calendar_quarter as _calendar_quarter
     from luodi.packs.filings.statements import Fact
 
     def quarter(period: str, fiscal_year: int) -> Fact:

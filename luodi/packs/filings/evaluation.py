@@ -1,5 +1,8 @@
 """FinanceBench: ingest the filings, answer each question through the grounded assistant, score.
 
+The assistant is the `filings` one built as `luodi serve` builds it (`assistant.filings_assistant`): the same
+skills, in the same order, over a knowledge base running the same extractors.
+
 single: only the question's own filing is searched; shared: every filing in one knowledge base (the
 company and period are then found from the question). One knowledge base serves both modes: "single" is
 a document filter, so filings are ingested (and embedded) once and cached.
@@ -20,9 +23,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from luodi.assistants.grounded import GroundedAssistant
+from luodi.config import Settings
 from luodi.contracts import Answer
 from luodi.knowledge.base import KnowledgeBase
 from luodi.knowledge.search import SearchFilter
+from luodi.packs.filings.assistant import ASSISTANT, filings_assistant
 
 Mode = Literal["single", "shared"]
 RELATIVE_TOLERANCE = 0.01
@@ -112,6 +117,12 @@ def pdfs_to_ingest(questions: list[dict[str, Any]], pdfs: Path, mode: Mode) -> l
         return sorted(pdfs.glob("*.pdf"))
     names = sorted({q["doc_name"] for q in questions})
     return [pdfs / f"{name}.pdf" for name in names if (pdfs / f"{name}.pdf").exists()]
+
+
+def evaluated_assistant(settings: Settings, knowledge_dir: Path, model: str, name: str = ASSISTANT
+                        ) -> GroundedAssistant:
+    """The assistant FinanceBench questions go to: `name` as served, over the knowledge base at `knowledge_dir`."""
+    return filings_assistant(settings, knowledge_dir, model, name)
 
 
 def run(assistant: GroundedAssistant, questions: list[dict[str, Any]], mode: Mode, out: Path,

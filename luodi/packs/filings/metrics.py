@@ -1,6 +1,6 @@
 """Standard financial metrics with named formulas, computed exactly from extracted statement line items.
 
-Each metric is a formula over canonical line items (see knowledge.financial.statements.LINE_ITEMS) for a
+Each metric is a formula over canonical line items (see luodi.packs.filings.statements.LINE_ITEMS) for a
 fiscal year; averages of balances use the year and the year before. Any metric can be taken as a
 multi-year average, a year-over-year change or a compound annual growth rate. The result records every
 line item it used, so the answer can cite the statement rows behind the number.
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
 
-from luodi.packs.filings.statements import Fact
+from luodi.knowledge.extractors import Fact
 
 Unit = Literal["usd", "percent", "points", "ratio", "days"]
 

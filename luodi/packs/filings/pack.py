@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from luodi.assistants.components import Components
 from luodi.pack import Pack
+from luodi.packs.filings.parts import COMPONENTS
 
 
 def _commands() -> None:
@@ -17,7 +17,7 @@ PACK = Pack(
     name="filings",
     description="Company filings: statement extraction, metric formulas and grounded answers with citations.",
     root=Path(__file__).parent,
-    components=Components(),
+    components=COMPONENTS,
     requires=("pypdfium2",),
     commands=_commands,
 )

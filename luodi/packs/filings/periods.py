@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from luodi.knowledge.extractors import Fact
 from luodi.packs.filings.statements import (
     _YEAR,
-    Fact,
     Row,
     _columns,
     _split_values,

@@ -14,8 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-# raise when extraction changes: knowledge bases re-extract their facts from the stored pages on open
-EXTRACTOR_VERSION = "16"
+from luodi.knowledge.extractors import Fact
 
 # matched against a title line with its spaces removed
 STATEMENT_TITLES: dict[str, re.Pattern[str]] = {
@@ -46,7 +45,6 @@ _ROW_BREAK = re.compile(
     r"|(?<=[A-Z]{2}) (?=[A-Z][a-z])"  # a section heading in capitals, then a label
 )
 _DASHES = {"—", "–", "-", "—-", "$—", "$-"}
-ANNUAL = "FY"
 
 def _section_total(activity: str) -> list[str]:
     """Label patterns of a cash-flow section's total, worded every way filings word it."""
@@ -143,20 +141,6 @@ LINE_ITEMS: dict[str, tuple[str, list[str]]] = {
                                     r"payments? of (?:cash )?dividends.*", r"dividends.*"]),
 }
 _COMPILED = {key: (st, [re.compile(rf"^{p}$") for p in pats]) for key, (st, pats) in LINE_ITEMS.items()}
-
-
-@dataclass(frozen=True)
-class Fact:
-    statement: str
-    key: str
-    label: str
-    year: int  # the fiscal year the column's period belongs to
-    value: float  # as printed, in the page's scale; parentheses make it negative (see _BENEFIT_FIRST)
-    scale: float  # multiplier to units of currency
-    page: int
-    start: int  # span of the row on its page
-    end: int
-    period: str = ANNUAL  # ANNUAL, or an interim period written by Period.code ("Q2", "6M")
 
 
 @dataclass(frozen=True)
@@ -452,14 +436,18 @@ def _page_facts(number: int, text: str, statement: str, fiscal_year: int | None,
     return found
 
 
-def extract_statement_facts(pages: list[str], fiscal_year: int | None, quarter: int | None = None) -> list[Fact]:
-    """The canonical line items of each primary statement of one document.
+def document_scale(pages: list[str]) -> float:
+    """The scale the first page stating one prints ("in millions"), for pages that state none; else millions."""
+    return next((s for s in (page_scale(p) for p in pages) if s), (1e6, "millions"))[0]
+
+
+def extract_annual_facts(pages: list[str], fiscal_year: int | None, default_scale: float) -> list[Fact]:
+    """The canonical line items of each primary statement of one document, for its fiscal-year columns.
 
     Many pages carry statement-like tables (MD&A summaries, notes); for each statement the page whose rows
     name the most line items is taken as the statement itself, plus the page after it when the statement
     continues there (balance sheets often do).
     """
-    default_scale = next((s for s in (page_scale(p) for p in pages) if s), (1e6, "millions"))[0]
     chosen: dict[str, tuple[tuple[bool, int], int, dict[tuple[str, int], tuple[int, Fact]]]] = {}
     for number, text in enumerate(pages, start=1):
         statement = classify_page(text)
@@ -478,9 +466,7 @@ def extract_statement_facts(pages: list[str], fiscal_year: int | None, quarter: 
             continuation = _page_facts(number + 1, pages[number], statement, fiscal_year, default_scale)
             found = {**continuation, **found}
         merged.update(found)
-    from luodi.packs.filings.periods import extract_interim_facts  # it builds on this module
-
-    return [fact for _, fact in merged.values()] + extract_interim_facts(pages, fiscal_year, quarter, default_scale)
+    return [fact for _, fact in merged.values()]
 
 
 def match_line_item(label: str, statement: str) -> tuple[str, int] | None:

@@ -23,13 +23,14 @@ from luodi.config import AssistantConfig
 from luodi.contracts import Check
 from luodi.dialogue.scenario import ApprovalDesk, ScenarioSetup, TurnResult
 from luodi.dialogue.state import DialogueState
+from luodi.errors import Misconfigured
 from luodi.models.base import BaseModelBackend
 from luodi.packs.funds.database import Directory, default_path, open_engine
 from luodi.packs.funds.dialogue import FundScreener, FundUnderstander
 from luodi.packs.funds.render import render
 
 
-class FundsAssistantError(ValueError):
+class FundsAssistantError(Misconfigured, ValueError):
     pass
 
 

@@ -128,7 +128,7 @@ def features(message: str, reading: Reading) -> list[str]:
 
 def relation_examples(engine: Engine, rules: RuleUnderstander, conversations: Sequence[Any]) -> list[Example]:
     """(features, refines) for the last turn of every multi-turn conversation that only one reading gets right."""
-    from luodi.packs.funds.evaluation import QuestionSetError, Scorer
+    from luodi.packs.funds.questions import QuestionSetError, Scorer
 
     scorer = Scorer(engine)
     replay = FundScreener(engine, rules)
@@ -168,7 +168,7 @@ class _Fixed:
 
 def train_relation(engine: Engine, rules: RuleUnderstander, out: Path,
                    question_sets: Sequence[Path] = QUESTION_SETS) -> Path:
-    from luodi.packs.funds.evaluation import read_questions
+    from luodi.packs.funds.questions import read_questions
 
     conversations = [c for path in question_sets for c in read_questions(path)]
     examples = relation_examples(engine, rules, conversations)
@@ -178,7 +178,7 @@ def train_relation(engine: Engine, rules: RuleUnderstander, out: Path,
 
 def train_figures(out: Path, question_sets: Sequence[Path] = QUESTION_SETS) -> Path:
     """The figure-word model, from the question sets' messages (never their gold queries) and the stated words."""
-    from luodi.packs.funds.evaluation import read_questions
+    from luodi.packs.funds.questions import read_questions
 
     messages = [turn for path in question_sets for c in read_questions(path) for turn in c.turns]
     phrases = figure_words.lexicon_phrases(messages) + figure_words.stated_phrases()
@@ -206,5 +206,6 @@ def _model_key(*settings: object) -> str:
     from luodi.packs.funds import dialogue, lexicon, markers, understanding
 
     sources = [Path(m.__file__ or "").read_bytes() for m in (understanding, lexicon, markers, dialogue)]
+    sources += [(lexicon.WORDS_DIR / f"{name}.yaml").read_bytes() for name in lexicon.WORD_FILES]  # the word lists
     return fingerprint(*(p.read_bytes() for p in QUESTION_SETS), Path(__file__).read_bytes(), *sources, *settings)
 

@@ -33,7 +33,8 @@ def eval_dst(
     from rich.console import Console
 
     from luodi.dialogue.spec import load_scenario
-    from luodi.packs.travel.evaluation import evaluate, hotel_run, load_dialogues, split_dialogues
+    from luodi.packs.travel.dialogues import hotel_run, load_dialogues, split_dialogues
+    from luodi.packs.travel.evaluation import evaluate
     from luodi.packs.travel.trained import TRAINING_SEED
     from luodi.packs.travel.understanding import build_understander
 

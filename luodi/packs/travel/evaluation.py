@@ -2,27 +2,10 @@
 
 The tracked state comes only from what the assistant would do: for every user turn the understander emits
 commands, `apply_commands` updates the state, and `state.slot_view()` is compared to the gold state of that
-turn. Between turns the replay gives the state the context the engine gives it after replying: the text of the
-reply (`extras["last_reply"]`, here the real system utterance) and the entity names it showed (`shown`, here
-the database names found in that utterance, in order; a reply naming exactly one entity also sets `focus`, as
-the engine does when it talks about one hotel; see `remember_reply`).
-
-Gold conventions
-- MultiWOZ (2.1 `data.json` format): the gold of user turn i is the hotel `metadata` of the system turn i+1,
-  slots `semi` name, area, parking, pricerange, stars, internet, type and `book` day, people, stay. "not
-  mentioned", "" and "none" are empty; "don't care" / "dont care" / "do n't care" / "any" are `dontcare`;
-  "guest house" is "guesthouse", "center" is "centre", "free" (parking, internet) is "yes"; names compare by
-  their database name when they fuzzy-match one (so "the cambridge belfry" = "cambridge belfry"), else by
-  their simplified text. Dialogues whose goal has a hotel part count ("involving hotel"); "hotel only" are
-  those whose goal has no other domain. Every user turn of those dialogues is scored.
-- CrossWOZ: dialogues whose goal has a 酒店 sub-goal; the gold of user turn i is `sys_state_init["酒店"]` of the
-  system message that follows it (the first database query, which records the user's constraints faithfully),
-  slots 名称 酒店类型 酒店设施 价格 评分 周边景点 周边餐馆 周边酒店 (`selectedResults` is not a slot). "" is empty;
-  价格 "400-500元" is "400-500", "1000元以上" is ">1000"; 评分 "4.5分以上" is ">4.5", "5分" is "5"; 酒店类型
-  "经济" is "经济型" (stray punctuation dropped); 酒店设施 compares as the sorted set of its space-separated
-  facilities, each written as the database's facility it names (早餐 / 早餐服务 -> 早餐服务, 接待外宾服务 -> 接待外宾;
-  `ChineseHotelLexicon.facility_forms`); a few gold values are spelt character by character ("早 餐  吹 风 机")
-  and are joined back. A slot the scenario does not have is still scored (it then counts as wrong when gold fills it).
+turn. Between turns the replay gives the state the context the engine gives it after replying
+(`luodi.packs.travel.dialogues.remember_reply`). Reading the dialogues, their gold conventions and the seeded
+split live in `luodi.packs.travel.dialogues`; this module only scores. Every user turn of the chosen dialogues is
+scored, and a slot the scenario does not have is still scored (it then counts as wrong when gold fills it).
 
 Joint goal accuracy: the share of scored turns where every slot matches. Slot accuracy: per slot, the share of
 turns where it matches. Turns per second: turns / (time spent understanding and applying commands).
@@ -30,42 +13,15 @@ turns where it matches. Turns per second: turns / (time spent understanding and 
 
 from __future__ import annotations
 
-import json
-import random
-import re
 import time
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from luodi.dialogue.normalizers import NameMatcher, normalize_price_range, normalize_rating, simplify_name
 from luodi.dialogue.spec import ScenarioSpec
 from luodi.dialogue.state import DialogueState
 from luodi.dialogue.tracker import apply_commands
-
-DataFormat = Literal["multiwoz", "crosswoz"]
-MULTIWOZ_SLOTS = ("name", "area", "parking", "pricerange", "stars", "internet", "type", "day", "people", "stay")
-CROSSWOZ_SLOTS = ("名称", "酒店类型", "酒店设施", "价格", "评分", "周边景点", "周边餐馆", "周边酒店")
-_MULTIWOZ_DOMAINS = ("hotel", "restaurant", "attraction", "train", "taxi", "police", "hospital")
-_EMPTY = {"", "not mentioned", "none", "not given"}
-_DONTCARE = {"dontcare", "don't care", "dont care", "do n't care", "do not care", "any", "dont't care"}
-_EN_VALUES = {"guest house": "guesthouse", "center": "centre", "free": "yes"}
-
-
-@dataclass(frozen=True)
-class Turn:
-    user: str
-    reply: str  # the system utterance that answered this user turn
-    gold: dict[str, str]  # normalized; empty slots absent
-
-
-@dataclass(frozen=True)
-class Dialogue:
-    id: str
-    turns: tuple[Turn, ...]
-    single_domain: bool  # the goal has only the evaluated domain
+from luodi.packs.travel.dialogues import Dialogue, Turn, remember_reply
 
 
 @dataclass
@@ -92,117 +48,6 @@ class DstScores:
                 "slot_accuracy": self.slot_accuracy(), "turns_per_second": self.turns_per_second}
 
 
-def read_json(path: str | Path) -> Any:
-    """A JSON file, or the single JSON file inside a .zip."""
-    path = Path(path)
-    if path.suffix == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            member = next(n for n in archive.namelist() if n.endswith(".json"))
-            return json.loads(archive.read(member).decode("utf-8"))
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-# ---------------------------------------------------------------- reading the data sets
-
-
-def load_dialogues(path: str | Path, data_format: DataFormat, domain: str = "hotel",
-                   names: NameMatcher | None = None) -> list[Dialogue]:
-    raw = read_json(path)
-    if data_format == "multiwoz":
-        return multiwoz_dialogues(raw, domain, names)
-    if data_format == "crosswoz":
-        return crosswoz_dialogues(raw, domain)
-    raise ValueError(f"unknown format {data_format!r}: multiwoz or crosswoz")
-
-
-def multiwoz_dialogues(raw: dict[str, Any], domain: str = "hotel", names: NameMatcher | None = None) -> list[Dialogue]:
-    dialogues = []
-    for dialogue_id, dialogue in raw.items():
-        goal = dialogue.get("goal", {})
-        if not goal.get(domain):
-            continue
-        log = dialogue["log"]
-        turns = tuple(
-            Turn(log[i]["text"], log[i + 1]["text"], multiwoz_gold(log[i + 1]["metadata"][domain], names))
-            for i in range(0, len(log) - 1, 2)
-        )
-        single = not any(goal.get(other) for other in _MULTIWOZ_DOMAINS if other != domain)
-        dialogues.append(Dialogue(dialogue_id, turns, single))
-    return dialogues
-
-
-def multiwoz_gold(metadata: dict[str, Any], names: NameMatcher | None = None) -> dict[str, str]:
-    values = {**metadata.get("semi", {}), **{k: v for k, v in metadata.get("book", {}).items() if k != "booked"}}
-    gold = {slot: normalize_en_value(slot, str(values.get(slot, "")), names) for slot in MULTIWOZ_SLOTS}
-    return {slot: value for slot, value in gold.items() if value}
-
-
-def normalize_en_value(slot: str, value: str, names: NameMatcher | None = None) -> str:
-    value = re.sub(r"\s+", " ", value.lower().strip())
-    if value in _EMPTY:
-        return ""
-    if value in _DONTCARE:
-        return "dontcare"
-    value = _EN_VALUES.get(value, value)
-    if slot == "name":
-        return (names.match(value) if names else None) or simplify_name(value)
-    return value
-
-
-def crosswoz_dialogues(raw: dict[str, Any], domain: str = "hotel") -> list[Dialogue]:
-    zh_domain = {"hotel": "酒店"}.get(domain, domain)
-    dialogues = []
-    for dialogue_id, dialogue in raw.items():
-        goal_domains = {entry[1] for entry in dialogue.get("goal", [])}
-        if zh_domain not in goal_domains:
-            continue
-        messages = dialogue["messages"]
-        turns = tuple(
-            Turn(messages[i]["content"], messages[i + 1]["content"],
-                 crosswoz_gold(messages[i + 1].get("sys_state_init", {}).get(zh_domain, {})))
-            for i in range(len(messages) - 1)
-            if messages[i]["role"] == "usr" and messages[i + 1]["role"] == "sys"
-        )
-        dialogues.append(Dialogue(str(dialogue_id), turns, goal_domains == {zh_domain}))
-    return dialogues
-
-
-def crosswoz_gold(state: dict[str, Any]) -> dict[str, str]:
-    gold = {slot: normalize_zh_value(slot, str(state.get(slot) or "")) for slot in CROSSWOZ_SLOTS}
-    return {slot: value for slot, value in gold.items() if value}
-
-
-def normalize_zh_value(slot: str, value: str, facility: Callable[[str], str] = str) -> str:
-    value = value.strip()
-    if not value:
-        return ""
-    if slot == "价格":
-        return normalize_price_range(value) or value.replace("元", "")
-    if slot == "评分":
-        return normalize_rating(value) or value.replace("分", "")
-    if slot == "酒店类型":
-        value = re.sub(r"[^\u4e00-\u9fff]", "", value)
-        return value if value.endswith("型") or value not in ("经济", "舒适", "高档", "豪华") else value + "型"
-    if slot == "酒店设施":
-        if len(value.split()) > 3 and all(len(part) == 1 for part in value.split()):
-            # spelt out character by character, facilities apart by more than one space
-            value = " ".join(part.replace(" ", "") for part in re.split(r"\s{2,}", value))
-        return " ".join(sorted({facility(part) for part in value.split()}))
-    return value
-
-
-# ---------------------------------------------------------------- splitting and replaying
-
-
-def split_dialogues(dialogues: Sequence[Dialogue], heldout_share: float = 0.2,
-                    seed: int = 13) -> tuple[list[Dialogue], list[Dialogue]]:
-    """(tuning part, held-out part), by dialogue, seeded; the held-out part is what results are reported on."""
-    ids = sorted(d.id for d in dialogues)
-    random.Random(seed).shuffle(ids)
-    heldout = set(ids[: round(len(ids) * heldout_share)])
-    return [d for d in dialogues if d.id not in heldout], [d for d in dialogues if d.id in heldout]
-
-
 def evaluate(understander: Any, spec: ScenarioSpec, dialogues: Iterable[Dialogue], slots: Sequence[str],
              normalize: Callable[[str, str], str], shown_in: Callable[[str], list[str]],
              keep_errors: int = 0) -> DstScores:
@@ -224,15 +69,6 @@ def evaluate(understander: Any, spec: ScenarioSpec, dialogues: Iterable[Dialogue
     return scores
 
 
-def remember_reply(state: DialogueState, reply: str, shown: list[str]) -> None:
-    """What the engine records after replying: the reply text and the entities it showed; a reply about a single
-    entity also puts that entity in focus, so that a later "book it" still finds it."""
-    state.extras["last_reply"] = reply
-    state.shown = shown
-    if len(shown) == 1:
-        state.focus = shown[0]
-
-
 def _score_turn(scores: DstScores, slots: Sequence[str], predicted: dict[str, str], turn: Turn, dialogue_id: str,
                 commands: list[Any], keep_errors: int) -> None:
     scores.turns += 1
@@ -247,33 +83,3 @@ def _score_turn(scores: DstScores, slots: Sequence[str], predicted: dict[str, st
             "wrong": {s: (predicted.get(s), turn.gold.get(s)) for s in wrong},
             "commands": [c.model_dump() for c in commands],
         })
-
-
-# ---------------------------------------------------------------- one call per data set
-
-
-@dataclass
-class DstRun:
-    """Everything a replay of one data format needs: scenario, scored slots, value normalizer, names finder."""
-
-    spec: ScenarioSpec
-    slots: tuple[str, ...]
-    normalize: Callable[[str, str], str]
-    shown_in: Callable[[str], list[str]]
-    names: NameMatcher | None = None
-
-
-def hotel_run(data_format: DataFormat, spec: ScenarioSpec | None = None) -> DstRun:
-    from luodi.packs.travel.understanding import NameLexicon, database_path, default_spec, english_names
-
-    if data_format == "crosswoz":
-        from luodi.packs.travel.lexicon_zh import ChineseHotelLexicon
-
-        spec = spec or default_spec("zh")
-        lexicon = ChineseHotelLexicon.from_database(database_path(spec))
-        return DstRun(spec, CROSSWOZ_SLOTS,
-                      lambda slot, value: normalize_zh_value(slot, value, lexicon.canonical_facility),
-                      lexicon.names.find_substrings, lexicon.names)
-    spec = spec or default_spec("en")
-    names = english_names(database_path(spec), NameLexicon.of(spec))
-    return DstRun(spec, MULTIWOZ_SLOTS, lambda slot, value: normalize_en_value(slot, value, names), names.find, names)

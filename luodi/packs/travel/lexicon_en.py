@@ -4,6 +4,7 @@ A message is split into clauses; each clause is assigned a domain (hotel, or ano
 train or restaurant whose numbers and days must not land in hotel slots) from its own words, else from the
 previous clause, else from what the last reply talked about. Hotel clauses are then read for constraints,
 booking details, questions about an entity, and dialogue moves (yes, no, cancel, a person please).
+The plain word lists (areas, price ranges, yes and no…) are data in words/en.yaml; the patterns stay here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from functools import lru_cache
 
 from luodi.dialogue.normalizers import NameMatcher, impossible_date, normalize_count, normalize_day
 from luodi.packs.travel.reading import DONTCARE, Reading
+from luodi.packs.travel.wordlists import alternation, word_lists
+
+_WORDS = word_lists("en")  # the plain word lists: words/en.yaml
+_NOT_NAME_STARTS = frozenset(_WORDS["not_name_starts"])
 
 _OTHER_DOMAINS = {
     "restaurant": r"restaurants?|food|eat|dine|dining|dinner|lunch|breakfast place|cuisine|table for|meals?"
@@ -34,14 +39,8 @@ _DOMAIN_PATTERNS = {"hotel": re.compile(rf"\b(?:{_HOTEL})\b")} | {
 }
 _CLAUSE_SPLIT = re.compile(r"(?<=[.?!;])\s+|\s+(?:and )?also\s+|\s+then\s+|\s*,\s*(?:and|but)\s+")
 
-AREA_WORDS = {"north": "north", "northern": "north", "south": "south", "southern": "south", "east": "east",
-              "eastern": "east", "west": "west", "western": "west", "centre": "centre", "center": "centre",
-              "central": "centre", "downtown": "centre", "city centre": "centre", "town centre": "centre"}
-PRICE_WORDS = {"cheap": "cheap", "cheaper": "cheap", "cheapest": "cheap", "inexpensive": "cheap", "budget": "cheap",
-               "low cost": "cheap", "low price": "cheap", "affordable": "cheap", "moderate": "moderate",
-               "moderately": "moderate", "mid range": "moderate", "mid-range": "moderate", "mid - range": "moderate",
-               "reasonably priced": "moderate", "expensive": "expensive", "pricey": "expensive",
-               "high end": "expensive", "upscale": "expensive", "luxury": "expensive", "luxurious": "expensive"}
+AREA_WORDS: dict[str, str] = _WORDS["area_words"]
+PRICE_WORDS: dict[str, str] = _WORDS["price_words"]
 _TYPE_GUESTHOUSE = re.compile(r"\b(?:guest ?houses?|bed and breakfasts?|b ?& ?b)\b")
 _TYPE_HOTEL = re.compile(r"\b(?:(?:type|kind) of hotel|(?:regular|proper|normal|real) hotel"
                          r"|(?:it is|is|it 's|how about) a hotel|^(?:yes ,? )?a hotel\b"
@@ -56,7 +55,7 @@ _COUNT = r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a 
 _PEOPLE = re.compile(rf"\b({_COUNT})\s+(?:people|peop\w*|persons?|guests?|adults?|of us|ppl|individuals)\b"
                      rf"|\b(?:party|group|family) of ({_COUNT})\b|\bfor ({_COUNT})(?: ?,| and| for| starting| from"
                      rf"| on| beginning| arriving|$)")
-_ALONE = re.compile(r"\b(?:just me|only me|just myself|for one person|by myself|1 person)\b")
+_ALONE = re.compile(rf"\b(?:{alternation(_WORDS['alone'])})\b")
 _STAY = re.compile(rf"\b({_COUNT}|single)\s+(?:nights?|days?)\b")
 _BARE_NUMBER = re.compile(rf"^\s*(?:(?:it|that|it 's|it is|make it|just|for|we have|there are|there will be)\s+)?"
                           rf"({_COUNT}|zero)\s*(?:please|,|\.|$)")
@@ -118,9 +117,8 @@ _NO_BOOKING = re.compile(r"\b(?:(?:do not|do n't|don't|no) need (?:a |to )?(?:bo
 _CANCEL = re.compile(r"\b(?:cancel|never ?mind|forget it|forget about)\b")
 _HAND_OFF = re.compile(r"\b(?:human|real person|an agent|live agent|representative|operator|speak to (?:a|someone)"
                        r"|talk to (?:a|someone))\b")
-_AFFIRM = re.compile(r"^\s*(?:yes|yeah|yep|yup|sure|ok|okay|please do|that would be great|sounds good|perfect"
-                     r"|that sounds|great|absolutely|definitely|certainly|please)\b")
-_DENY = re.compile(r"^\s*(?:no|nope|nah|not really|no thanks|no thank you)\b")
+_AFFIRM = re.compile(rf"^\s*(?:{alternation(_WORDS['affirm_starts'])})\b")
+_DENY = re.compile(rf"^\s*(?:{alternation(_WORDS['deny_starts'])})\b")
 _OFFERS_BOOKING = re.compile(r"\b(?:book|reserve|reservation)\b[^.?!]*\?|\bshall i\b|\bwould you like me to\b")
 _ASKED = {"area": r"area|part of (?:town|the city)|side of town|where", "pricerange": r"price|budget|cost",
           "stars": r"stars?|rating", "type": r"guest ?house|type|kind of|hotel or",
@@ -303,7 +301,7 @@ def _unknown_name(message: str) -> str | None:
     if match is None:
         return None
     name = (match.group(1) or match.group(2)).strip()
-    return None if name.split()[0].lower() in ("i", "a", "the", "is", "can", "does", "do", "any") else name
+    return None if name.split()[0].lower() in _NOT_NAME_STARTS else name
 
 
 def _without_names(clause: str, names: list[str]) -> str:

@@ -4,7 +4,8 @@ Chinese has no spaces and CrossWOZ users type database values almost verbatim (h
 nearby attractions), so exact substring matching against the database's value sets, longest first, is precise;
 numbers and ranges go through the shared normalizers (四百到五百 -> "400-500", 4.5分以上 -> ">4.5").
 A sentence belongs to the domain whose head noun comes last (…的酒店 / …的景点), since Chinese puts the head
-noun at the end of the phrase that describes it.
+noun at the end of the phrase that describes it. The plain word lists (head nouns, hotel types, cue words…) are
+data in words/zh.yaml; the patterns stay here.
 """
 
 from __future__ import annotations
@@ -24,33 +25,32 @@ from luodi.dialogue.normalizers import (
     normalize_rating,
 )
 from luodi.packs.travel.reading import Reading
+from luodi.packs.travel.wordlists import alternation, word_lists
+
+_WORDS = word_lists("zh")  # the plain word lists: words/zh.yaml
 
 _SENTENCE_SPLIT = re.compile(r"[。！？!?；;]|另外|然后|还有")
-_HEAD_NOUNS = {"hotel": r"酒店|宾馆|旅馆|住宿|入住|住的地方|住处|客栈",
-               "attraction": r"景点|景区|游玩|玩的地方|门票",
-               "restaurant": r"餐馆|餐厅|饭馆|饭店|吃饭|用餐|菜|人均|吃",
-               "transport": r"地铁|出租|打车|车站"}
-_HEADS = [(domain, re.compile(pattern)) for domain, pattern in _HEAD_NOUNS.items()]
-_TYPE = re.compile(r"(经济|舒适|高档|豪华)型?")
+_HEADS = [(domain, re.compile(alternation(nouns))) for domain, nouns in _WORDS["head_nouns"].items()]
+_TYPE = re.compile(rf"({alternation(_WORDS['hotel_types'])})型?")
 _RATING = re.compile(
     r"(?:评分|评价|分数)[^，。,]{0,6}?([0-9.一二三四五]+(?:\.\d)?)\s*(?:分(以上|及以上|上)?|(以上|及以上))"
 )
-_PRICE_CUE = re.compile(r"价格|价位|元|块|价钱|房价")
+_PRICE_CUE = re.compile(alternation(_WORDS["price_cues"]))
 _NEARBY_CUE = re.compile(r"周边|附近|旁边|周围|离.{1,12}近")
-_REQUEST = re.compile(r"什么|哪些|哪个|哪家|多少|吗|是否|有没有|几|怎么|电话|地址")
+_REQUEST = re.compile(alternation(_WORDS["request_cues"]))
 _BOOK = re.compile(r"预订|预定|订(?:一|个|两|间|房|下|了)|帮我订|订这|订那")
 _STAYING = re.compile(r"入住|住")
 _DAY = re.compile(rf"(?:周|星期|礼拜)[一二三四五六日天]|今天|今晚|明天|明晚|后天"
                   rf"|[0-9{CHINESE_NUMERAL}]+月[0-9{CHINESE_NUMERAL}]+[日号]|[0-9{CHINESE_NUMERAL}]+[日号]")
 _PEOPLE = re.compile(rf"([0-9{CHINESE_NUMERAL}]+)\s*(?:个人|人|位|口人|个大人)")
 _NIGHTS = re.compile(rf"([0-9{CHINESE_NUMERAL}]+)\s*(?:晚|夜|个晚上)")
-_SEARCH = re.compile(r"找|推荐|有没有|有哪些|哪家|哪个")
+_SEARCH = re.compile(alternation(_WORDS["search_cues"]))
 _CHOICE = re.compile(r"就去|就选|就住|就定|就它|那就|决定|选择|我觉得.{0,20}(?:不错|挺好|可以)|听你的")
-_THIS_ONE = re.compile(r"它|他家|她家|这家|这个酒店|该酒店|那家")
-_ASKS_ONE = re.compile(r"吗|是否|有没有|有无|么")
-_HAND_OFF = re.compile(r"人工|转人工|真人|客服人员|找人工")
-_AFFIRM = re.compile(r"^(?:好的|好|是的|对|可以|行|嗯)")
-_DENY = re.compile(r"^(?:不是|不对|不用|不)")
+_THIS_ONE = re.compile(alternation(_WORDS["this_one"]))
+_ASKS_ONE = re.compile(alternation(_WORDS["asks_one"]))
+_HAND_OFF = re.compile(alternation(_WORDS["hand_off"]))
+_AFFIRM = re.compile(rf"^(?:{alternation(_WORDS['affirm_starts'])})")
+_DENY = re.compile(rf"^(?:{alternation(_WORDS['deny_starts'])})")
 _ATTRIBUTES = {"地址": r"地址|在哪", "电话": r"电话|联系方式", "酒店类型": r"什么类型|哪种类型|类型",
                "价格": r"多少钱|价格|价位", "评分": r"评分|几分", "酒店设施": r"设施|wifi|早餐|停车",
                "周边景点": r"周边.{0,4}景点|附近.{0,4}景点", "周边餐馆": r"周边.{0,4}餐|附近.{0,4}餐",

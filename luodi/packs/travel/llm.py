@@ -14,7 +14,7 @@ from luodi.dialogue.commands import Command
 from luodi.dialogue.normalizers import WEEKDAYS, normalize_count, normalize_day, normalize_price_range, normalize_rating
 from luodi.dialogue.state import DialogueState
 from luodi.packs.travel.reading import DONTCARE, Reading, commands_for
-from luodi.packs.travel.understanding import RulesUnderstander
+from luodi.packs.travel.rules import RulesUnderstander
 
 _EN_CHOICES = {"area": ["north", "south", "east", "west", "centre", "dontcare"],
                "pricerange": ["cheap", "moderate", "expensive", "dontcare"],

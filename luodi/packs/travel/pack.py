@@ -4,6 +4,7 @@ Chinese (CrossWOZ's Beijing hotels): two specs, one understander family."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from luodi.assistants.components import Components
 from luodi.dialogue.commands import Command
@@ -15,7 +16,7 @@ from luodi.pack import Pack
 def _hotel_understander(spec: ScenarioSpec, setup: UnderstanderSetup) -> Understander[list[Command]]:
     from luodi.packs.travel.understanding import build_understander
 
-    extra = {"backend": setup.base_model()} if setup.kind == "llm" else {}
+    extra: dict[str, Any] = {"backend": setup.base_model()} if setup.kind == "llm" else {}
     understander: Understander[list[Command]] = build_understander(spec, setup.kind, model=setup.model, **extra)
     return understander
 

@@ -10,10 +10,16 @@ values that exist; what it learns are the annotation conventions a lexicon canno
 
 One implementation serves English (MultiWOZ) and Chinese (CrossWOZ); a `Language` entry says how to cut words,
 which domain a text is about and where the dialogues are. Training data: the language's dialogues with their
-per-turn gold states, except the held-out part of the seeded split (`luodi.packs.travel.evaluation.split_dialogues`,
+per-turn gold states, except the held-out part of the seeded split (`luodi.packs.travel.dialogues.split_dialogues`,
 seed `TRAINING_SEED`), so `luodi eval dst --split heldout` reports on dialogues the model never saw. A candidate
 is a positive example when the gold state after the turn holds its value and the state before did not.
-Training takes seconds; the model is trained on first use from the shared dialogues and cached, or explicitly:
+
+Which model serves: a model file when one is named (`options.model`), else the weight table shipped with the pack
+(`data/hotel-<language>-decisions.json`, rebuilt from the shared dialogues by `python -m
+luodi.packs.travel.weights`), so a checkout without the shared data still serves the trained understander. The
+table records the fingerprint of the code, words and names it was trained with (`code_fingerprint`); when they
+have changed since and the shared dialogues are there, a model is trained on first use instead (seconds, cached).
+A model of one's own:
 
     python -m luodi.packs.travel.trained --language en --out hotel-en.json   # then options.model: hotel-en.json
 """
@@ -21,29 +27,35 @@ Training takes seconds; the model is trained on first use from the shared dialog
 from __future__ import annotations
 
 import argparse
+import hashlib
+import logging
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from luodi.config import shared_data_dir
 from luodi.dialogue.commands import Command
 from luodi.dialogue.spec import ScenarioSpec
-from luodi.dialogue.state import DialogueState, Task
+from luodi.dialogue.state import DialogueState
 from luodi.nlu.decisions import DecisionSet, Example, fingerprint, model_cache, train_decisions
-from luodi.packs.travel import lexicon_en, lexicon_zh
+from luodi.packs.travel import dialogues, lexicon_en, lexicon_zh
+from luodi.packs.travel.dialogues import Dialogue, hotel_run, load_dialogues, split_dialogues, teacher_states
 from luodi.packs.travel.lexicon_en import EnglishHotelLexicon
 from luodi.packs.travel.lexicon_zh import ChineseHotelLexicon
 from luodi.packs.travel.reading import Reading, commands_for
-from luodi.packs.travel.understanding import LAST_REPLY, SHARED_DATA, RulesUnderstander
+from luodi.packs.travel.rules import RulesUnderstander
+from luodi.packs.travel.specs import DATA_DIR, LAST_REPLY, default_spec
+from luodi.packs.travel.wordlists import WORDS_DIR
 
 TRAINING_SEED = 13  # the seed of `luodi eval dst`'s split: its held-out part is never trained on
 THRESHOLD = 0.5
 REGULARIZATION = 0.5  # L2 strength (C) and threshold chosen on a quarter of the tuning part held aside
-MULTIWOZ_DATA = SHARED_DATA / "multiwoz" / "val.json.zip"
-CROSSWOZ_DATA = SHARED_DATA / "crosswoz" / "val.json.zip"
+SHIPPED_DIR = DATA_DIR  # where the pack's weight tables are
+_LOG = logging.getLogger(__name__)
 _TOKEN = re.compile(r"\w+(?:'\w+)?|[^\w\s]")
 Lexicon = EnglishHotelLexicon | ChineseHotelLexicon
 
@@ -63,18 +75,23 @@ class Language:
     """What the trained understander needs to know of a language: how to cut words, which domain a text is
     about, which slots a reply asks for, the dialogues to learn from, and extra proposals its lexicon lacks."""
 
-    data: Path
+    dialogues: str  # the dialogues with gold states, under the shared data folder
     data_format: Literal["multiwoz", "crosswoz"]
     words: Callable[[str], list[str]]
     domain_of: Callable[[str], str | None]
     asked_slots: Callable[[str], list[str]]
     type_word: re.Pattern[str] | None = None  # a word that proposes the type slot ("hotel" -> type=hotel)
 
+    @property
+    def data(self) -> Path:
+        """The dialogues file, in the shared data folder as it is now ($LUODI_SHARED_DATA is read every time)."""
+        return shared_data_dir() / self.dialogues
+
 
 LANGUAGES = {
-    "en": Language(MULTIWOZ_DATA, "multiwoz", english_words, lexicon_en.domain_of, lexicon_en.asked_slots,
+    "en": Language("multiwoz/val.json.zip", "multiwoz", english_words, lexicon_en.domain_of, lexicon_en.asked_slots,
                    re.compile(r"\bhotels?\b")),
-    "zh": Language(CROSSWOZ_DATA, "crosswoz", chinese_words, lexicon_zh.domain_of, lambda reply: []),
+    "zh": Language("crosswoz/val.json.zip", "crosswoz", chinese_words, lexicon_zh.domain_of, lambda reply: []),
 }
 
 
@@ -96,14 +113,14 @@ class TrainedHotelUnderstander:
 
     @classmethod
     def create(cls, spec: ScenarioSpec, model: str | Path | None, database: str | Path | None = None) -> Any:
-        """The trained understander with the given model file, else the one trained on the shared dialogues of
-        the scenario's language (cached); the rules understander when there is neither a model nor data."""
+        """The trained understander with the given model file, else with the default decisions of the
+        scenario's language (`default_decisions`); the rules understander when there are none."""
         rules = RulesUnderstander(spec, database)
         if model is not None and not Path(model).is_file():
             raise ValueError(f"the hotel understander's model {model} is not a file (train one with "
                              "`python -m luodi.packs.travel.trained`, or leave the option out)")
-        path = Path(model) if model is not None else default_model(spec, rules, database)
-        return rules if path is None else cls(spec, DecisionSet.load(path), rules)
+        decisions = DecisionSet.load(Path(model)) if model is not None else default_decisions(spec, rules, database)
+        return rules if decisions is None else cls(spec, decisions, rules)
 
     def understand(self, message: str, state: DialogueState) -> list[Command]:
         return commands_for(self.read(message or "", state), state, self.spec, self.name_slot)
@@ -193,29 +210,12 @@ def message_features(language: Language, message: str, last_reply: str, context:
 # ---------------------------------------------------------------- training on dialogues with gold states
 
 
-def teacher_states(dialogue: Any, spec: ScenarioSpec,
-                   shown_in: Callable[[str], list[str]]) -> Iterator[tuple[str, DialogueState, dict[str, str]]]:
-    """(user message, state before the turn with the gold slots, gold slots after) for every turn."""
-    gold_before: dict[str, str] = {}
-    last_reply = ""
-    shown: list[str] = []
-    focus: str | None = None
-    for turn in dialogue.turns:
-        state = DialogueState(scenario=spec.name, stack=[Task(name=spec.default_task or "search",
-                                                              slots=dict(gold_before))],
-                              shown=shown, focus=focus, extras={LAST_REPLY: last_reply})
-        yield turn.user, state, turn.gold
-        gold_before = {slot: value for slot, value in turn.gold.items() if value}
-        last_reply, shown = turn.reply, shown_in(turn.reply)
-        focus = shown[0] if len(shown) == 1 else focus
-
-
-def training_examples(understander: TrainedHotelUnderstander, dialogues: Sequence[Any],
+def training_examples(understander: TrainedHotelUnderstander, chosen: Sequence[Dialogue],
                       normalize: Callable[[str, str], str],
                       shown_in: Callable[[str], list[str]]) -> dict[str, list[Example]]:
     """Per slot, (features, taken) for every candidate whose value the state before did not hold already."""
     examples: dict[str, list[Example]] = defaultdict(list)
-    for dialogue in dialogues:
+    for dialogue in chosen:
         for message, state, gold in teacher_states(dialogue, understander.spec, shown_in):
             context = understander.rules.read(message, state)
             view = state.slot_view()
@@ -230,13 +230,11 @@ def training_examples(understander: TrainedHotelUnderstander, dialogues: Sequenc
 
 
 def train_hotel_decisions(out: Path, spec: ScenarioSpec, data: Path | None = None,
-                          dialogue_filter: Callable[[Any], bool] | None = None,
+                          dialogue_filter: Callable[[Dialogue], bool] | None = None,
                           regularization: float = REGULARIZATION, database: str | Path | None = None) -> Path:
     """Train on the dialogues of `data` (default: the shared ones of the scenario's language) outside the
     held-out part of the seeded split (`TRAINING_SEED`), reading them with the lexicon of `database`; write the
     model to `out`."""
-    from luodi.packs.travel.evaluation import hotel_run, load_dialogues, split_dialogues
-
     rules = RulesUnderstander(spec, database)
     language = LANGUAGES[rules.language]
     data = data or language.data
@@ -245,28 +243,56 @@ def train_hotel_decisions(out: Path, spec: ScenarioSpec, data: Path | None = Non
     chosen = [d for d in tuning if dialogue_filter is None or dialogue_filter(d)]
     understander = TrainedHotelUnderstander(spec, DecisionSet({}), rules)
     examples = training_examples(understander, chosen, run.normalize, run.shown_in)
-    meta = {"data": str(data), "dialogues": str(len(chosen)), "seed": str(TRAINING_SEED)}
+    meta = {"data": f"{data.parent.name}/{data.name}", "data_sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
+            "dialogues": str(len(chosen)), "seed": str(TRAINING_SEED), "code": code_fingerprint(spec, rules)}
     return train_decisions(examples, regularization, meta).save(out)
 
 
-def default_model(spec: ScenarioSpec, rules: RulesUnderstander, database: str | Path | None = None) -> Path | None:
-    """The cached model trained on the shared dialogues of the scenario's language, trained now if missing
-    (seconds); None without the data. The cache key covers the data, the lexicon's names and the code that
-    reads and decides, so an edited lexicon or feature set retrains instead of serving a stale model."""
+def code_fingerprint(spec: ScenarioSpec, rules: RulesUnderstander) -> str:
+    """What a model learnt from besides the dialogues: the code that reads, replays and decides, the lexicons'
+    word lists, the database's names, the scenario's slots and the training constants."""
+    modules = (lexicon_en, lexicon_zh, dialogues, sys.modules[__name__])
+    code = [Path(module.__file__ or "").read_bytes() for module in modules]
+    words = [path.read_bytes() for path in sorted(WORDS_DIR.glob("*.yaml"))]
+    return fingerprint(rules.language, TRAINING_SEED, THRESHOLD, REGULARIZATION, sorted(rules.reader.names.names),
+                       sorted(spec.slots), *code, *words)
+
+
+def shipped_model(language: str) -> Path:
+    """The weight table of a language shipped with the pack (`python -m luodi.packs.travel.weights` builds it)."""
+    return SHIPPED_DIR / f"hotel-{language}-decisions.json"
+
+
+def default_decisions(spec: ScenarioSpec, rules: RulesUnderstander,
+                      database: str | Path | None = None) -> DecisionSet | None:
+    """The shipped decisions of the scenario's language; when they were trained from other code, words or names
+    and the shared dialogues are there, the model trained on those (cached, trained now if missing); the shipped
+    ones anyway without the dialogues; None when there is neither."""
     data = LANGUAGES[rules.language].data
+    shipped = shipped_model(rules.language)
+    if shipped.is_file():
+        decisions = DecisionSet.load(shipped)
+        if decisions.meta.get("code") == code_fingerprint(spec, rules):
+            return decisions
+        if not data.exists():
+            _LOG.warning("%s was trained from other code, words or names than these and the dialogues to retrain "
+                         "are missing: serving it anyway (rebuild: python -m luodi.packs.travel.weights)", shipped)
+            return decisions
     if not data.exists():
         return None
+    return DecisionSet.load(cached_model(spec, rules, data, database))
+
+
+def cached_model(spec: ScenarioSpec, rules: RulesUnderstander, data: Path, database: str | Path | None) -> Path:
+    """The model trained on the shared dialogues, cached under a key of the data file and the code fingerprint,
+    so an edited lexicon or feature set retrains instead of serving a stale model; trained now if missing."""
     stat = data.stat()
-    code = [Path(module.__file__ or "").read_bytes() for module in (lexicon_en, lexicon_zh, sys.modules[__name__])]
-    key = fingerprint(rules.language, stat.st_size, int(stat.st_mtime), TRAINING_SEED, THRESHOLD, REGULARIZATION,
-                      sorted(rules.reader.names.names), sorted(spec.slots), *code)
+    key = fingerprint(code_fingerprint(spec, rules), stat.st_size, int(stat.st_mtime))
     model = model_cache() / f"hotel-{rules.language}-decisions-{key}.json"
     return model if model.exists() else train_hotel_decisions(model, spec, database=database)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from luodi.packs.travel.understanding import default_spec
-
     parser = argparse.ArgumentParser(description="Train the hotel understander's decisions on the dialogues with "
                                                  "gold states of a language (outside the held-out split).")
     parser.add_argument("--language", choices=sorted(LANGUAGES), default="en")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from luodi.assistants.grounded import GroundedAssistant
 from luodi.config import AssistantConfig, shared_data_dir
-from luodi.knowledge.base import KnowledgeBase
+from luodi.packs.filings.assistant import FilingsAssistant as GroundedAssistant
+from luodi.packs.filings.assistant import FilingsKnowledgeBase as KnowledgeBase
 from luodi.packs.filings.evaluation import document_metadata, is_numeric_gold, numbers_agree, run
 
 PDFS = shared_data_dir() / "financebench" / "pdfs"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from luodi.config import shared_data_dir
-from luodi.packs.filings.statements import classify_page, extract_statement_facts, parse_rows
+from luodi.packs.filings.extractor import extract_statement_facts
+from luodi.packs.filings.statements import classify_page, parse_rows
 
 FILING = shared_data_dir() / "financebench" / "pdfs" / "3M_2018_10K.pdf"
 

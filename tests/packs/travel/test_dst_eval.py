@@ -3,15 +3,15 @@ from typer.testing import CliRunner
 
 from luodi.config import shared_data_dir
 from luodi.dialogue.state import DialogueState
-from luodi.packs.travel.evaluation import (
+from luodi.packs.travel.dialogues import (
     crosswoz_gold,
-    evaluate,
     hotel_run,
     load_dialogues,
     multiwoz_gold,
     normalize_zh_value,
     split_dialogues,
 )
+from luodi.packs.travel.evaluation import evaluate
 
 SHARED = shared_data_dir()
 MULTIWOZ = SHARED / "multiwoz" / "val.json.zip"

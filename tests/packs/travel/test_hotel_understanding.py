@@ -4,7 +4,8 @@ from luodi.config import shared_data_dir
 from luodi.dialogue.commands import AskEntity, CancelTask, CorrectSlot, HandOff, SetSlot, StartTask
 from luodi.dialogue.state import DialogueState
 from luodi.dialogue.tracker import apply_commands
-from luodi.packs.travel.understanding import LAST_REPLY, build_understander, default_spec
+from luodi.packs.travel.specs import LAST_REPLY, default_spec
+from luodi.packs.travel.understanding import build_understander
 
 SHARED = shared_data_dir()
 needs_data = pytest.mark.skipif(not (SHARED / "multiwoz" / "hotel_db.json").exists(), reason="shared data missing")
@@ -128,18 +129,67 @@ def test_chinese_nonsense_and_hand_off(chinese) -> None:
     assert isinstance(understander.understand("帮我转人工", DialogueState(scenario="hotel_zh"))[0], HandOff)
 
 
-@pytest.mark.skipif(not (SHARED / "multiwoz" / "val.json.zip").exists(), reason="shared data missing")
-def test_trained_without_a_model_trains_one_on_the_shared_dialogues(english, tmp_path, monkeypatch) -> None:
-    from luodi.packs.travel.trained import TrainedHotelUnderstander
+def test_trained_without_a_model_serves_the_shipped_table(english, tmp_path, monkeypatch) -> None:
+    from luodi.nlu.decisions import DecisionSet
+    from luodi.packs.travel.trained import TrainedHotelUnderstander, shipped_model
 
     monkeypatch.setenv("LUODI_CACHE", str(tmp_path))
     spec, _ = english
     trained = build_understander(spec, "trained", model=None)
     assert isinstance(trained, TrainedHotelUnderstander)
+    assert trained.decisions.meta == DecisionSet.load(shipped_model("en")).meta
+    assert not (tmp_path / "models").exists()  # nothing trained, nothing cached
+    commands = trained.understand("I need a cheap hotel in the north", DialogueState(scenario="hotel"))
+    sets = {c.slot: c.value for c in commands if isinstance(c, SetSlot)}
+    assert sets["pricerange"] == "cheap" and sets["area"] == "north"
+
+
+@pytest.mark.skipif(not (SHARED / "multiwoz" / "val.json.zip").exists(), reason="shared data missing")
+def test_trained_without_a_shipped_table_trains_one_on_the_shared_dialogues(english, tmp_path, monkeypatch) -> None:
+    from luodi.packs.travel import trained as trained_module
+
+    monkeypatch.setenv("LUODI_CACHE", str(tmp_path))
+    monkeypatch.setattr(trained_module, "SHIPPED_DIR", tmp_path / "no-shipped-tables")
+    spec, _ = english
+    trained = build_understander(spec, "trained", model=None)
+    assert isinstance(trained, trained_module.TrainedHotelUnderstander)
     assert list((tmp_path / "models").glob("hotel-en-decisions-*.json"))  # cached for the next start
     commands = trained.understand("I need a cheap hotel in the north", DialogueState(scenario="hotel"))
     sets = {c.slot: c.value for c in commands if isinstance(c, SetSlot)}
     assert sets["pricerange"] == "cheap" and sets["area"] == "north"
+
+
+def _stale_shipped_tables(folder, monkeypatch):
+    """The shipped English table, as if trained from other code: its code fingerprint no longer matches."""
+    import json
+
+    from luodi.packs.travel import trained as trained_module
+
+    folder.mkdir()
+    table = json.loads(trained_module.shipped_model("en").read_text(encoding="utf-8"))
+    table["meta"]["code"] = "other-code"
+    (folder / "hotel-en-decisions.json").write_text(json.dumps(table), encoding="utf-8")
+    monkeypatch.setattr(trained_module, "SHIPPED_DIR", folder)
+    return trained_module
+
+
+@pytest.mark.skipif(not (SHARED / "multiwoz" / "val.json.zip").exists(), reason="shared data missing")
+def test_a_stale_shipped_table_is_retrained_when_the_dialogues_are_there(english, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("LUODI_CACHE", str(tmp_path))
+    trained_module = _stale_shipped_tables(tmp_path / "shipped", monkeypatch)
+    trained = build_understander(english[0], "trained", model=None)
+    assert trained.decisions.meta["code"] != "other-code"
+    assert list((tmp_path / "models").glob("hotel-en-decisions-*.json"))
+    assert isinstance(trained, trained_module.TrainedHotelUnderstander)
+
+
+def test_a_stale_shipped_table_still_serves_without_the_dialogues(english, tmp_path, monkeypatch, caplog) -> None:
+    monkeypatch.setenv("LUODI_CACHE", str(tmp_path))
+    monkeypatch.setenv("LUODI_SHARED_DATA", str(tmp_path / "no-shared-data"))
+    _stale_shipped_tables(tmp_path / "shipped", monkeypatch)
+    trained = build_understander(english[0], "trained", model=None)
+    assert trained.decisions.meta["code"] == "other-code" and not (tmp_path / "models").exists()
+    assert "luodi.packs.travel.weights" in caplog.text  # the warning says how to rebuild
 
 
 @pytest.mark.skipif(not (SHARED / "multiwoz" / "val.json.zip").exists(), reason="shared data missing")

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from luodi.nlu.decisions import DecisionSet
-from luodi.packs.travel.trained import MULTIWOZ_DATA, TrainedHotelUnderstander, train_hotel_decisions
-from luodi.packs.travel.understanding import default_spec
+from luodi.packs.travel.specs import default_spec
+from luodi.packs.travel.trained import LANGUAGES, TrainedHotelUnderstander, train_hotel_decisions
 from tests.conftest import LiveServer
 
 
-@pytest.mark.skipif(not MULTIWOZ_DATA.exists(), reason="shared data missing")
+@pytest.mark.skipif(not LANGUAGES["en"].data.exists(), reason="shared data missing")
 def test_a_trained_model_is_the_engine_understander(tmp_path: Path, server_factory: Callable[..., LiveServer]) -> None:
     model = train_hotel_decisions(tmp_path / "hotel.json", default_spec("en"),
                                   dialogue_filter=lambda d: d.id < "MUL0400")  # about a fifth of them
