@@ -14,9 +14,34 @@ from pydantic import BaseModel, Field
 Role = Literal["system", "user", "assistant", "tool"]
 
 
+class FunctionCall(BaseModel):
+    name: str
+    arguments: str  # JSON text, as OpenAI sends it: the caller parses it
+
+
+class ToolCallRequest(BaseModel):
+    """A model's request that the caller run one of the functions it offered (an item of OpenAI's `tool_calls`)."""
+
+    id: str
+    type: Literal["function"] = "function"
+    function: FunctionCall
+
+
+class ToolSpec(BaseModel):
+    """A function the caller offers the model (OpenAI's `tools[].function`)."""
+
+    name: str
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=dict)  # a JSON Schema of the arguments
+    strict: bool = False
+
+
 class Message(BaseModel):
     role: Role
     content: str
+    name: str | None = None
+    tool_calls: list[ToolCallRequest] = Field(default_factory=list)  # an assistant message that called tools
+    tool_call_id: str | None = None  # a tool message: which call it answers
 
 
 class TokenUsage(BaseModel):
@@ -34,16 +59,42 @@ class TokenUsage(BaseModel):
         )
 
 
-class GenerationRequest(BaseModel):
+ToolChoice = str  # "none" | "auto" | "required" | the name of one offered function
+
+
+class Sampling(BaseModel):
+    """How the caller asked the base model to write, passed on unchanged by the assistants that generate. A backend
+    that cannot honour a field refuses it (`UnsupportedParameter`, naming it) rather than ignore it."""
+
+    top_p: float = 1.0
+    stop: list[str] = Field(default_factory=list)
+    seed: int | None = None
+    json_schema: dict[str, Any] | None = None  # the reply must satisfy this JSON Schema
+    json_object: bool = False  # the reply must be one JSON object
+    tools: list[ToolSpec] = Field(default_factory=list)
+    tool_choice: ToolChoice = "auto"
+    logprobs: bool = False
+    top_logprobs: int = 0  # 0-20 alternatives per token, with `logprobs`
+    repeat_penalty: float | None = None  # None: the backend's default
+    n: int = 1  # choices to write
+
+
+class GenerationRequest(Sampling):
     """What the assistant asks of a base model."""
 
     messages: list[Message]
     max_tokens: int = 256
     temperature: float = 0.0
-    top_p: float = 1.0
-    stop: list[str] = Field(default_factory=list)
-    json_schema: dict[str, Any] | None = None
-    seed: int | None = None
+
+
+class TopLogprob(BaseModel):
+    token: str
+    logprob: float
+    bytes: list[int] | None = None
+
+
+class TokenLogprob(TopLogprob):
+    top_logprobs: list[TopLogprob] = Field(default_factory=list)
 
 
 class Generation(BaseModel):
@@ -52,6 +103,8 @@ class Generation(BaseModel):
     text: str
     finish_reason: str = "stop"
     usage: TokenUsage = Field(default_factory=TokenUsage)
+    function_calls: list[ToolCallRequest] = Field(default_factory=list)  # the caller's tools the model called
+    logprobs: list[TokenLogprob] | None = None
 
 
 class Evidence(BaseModel):
@@ -105,6 +158,8 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     verification: Verification = Field(default_factory=Verification)
     evidence: list[Evidence] = Field(default_factory=list)
-    tool_calls: list[ToolCall] = Field(default_factory=list)
+    tool_calls: list[ToolCall] = Field(default_factory=list)  # the tools Luodi ran for this answer
+    function_calls: list[ToolCallRequest] = Field(default_factory=list)  # the caller's tools the model called
+    logprobs: list[TokenLogprob] | None = None
     abstained: bool = False
     state: dict[str, Any] | None = None

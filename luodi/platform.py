@@ -24,6 +24,7 @@ from luodi.assistants.base import (
     Turn,
     check_options,
 )
+from luodi.assistants.components import Components
 from luodi.config import AssistantConfig, Settings
 from luodi.contracts import Answer, TokenUsage
 from luodi.errors import (
@@ -85,9 +86,9 @@ def load_assistant_kinds() -> None:
         import_if_present(module)
 
 
-def check_assistant_options(settings: Settings) -> None:
+def check_assistant_options(settings: Settings, components: Components) -> None:
     for name, config in settings.assistants.items():
-        check_options(name, config)
+        check_options(name, config, components)
 
 
 class Platform:
@@ -102,7 +103,7 @@ class Platform:
         load_assistant_kinds()
         self.packs = installed_packs(settings.packs)
         self.components = components_of(self.packs)
-        check_assistant_options(settings)
+        check_assistant_options(settings, self.components)
 
     # --- gateway -------------------------------------------------------------------------------------------
     def authenticate(self, secret: str | None) -> Caller:
@@ -326,7 +327,7 @@ class Platform:
                 "partial_answer": partial_text,
             }
             if turn is not None:
-                payload["messages"] = [m.model_dump() for m in turn.messages]
+                payload["messages"] = [m.model_dump(exclude_defaults=True) for m in turn.messages]
             audit.append(session, "request.failed", payload, tenant_id=caller.tenant_id, request_id=request_id)
 
     def _request_payload(self, admission: Admission, turn: Turn) -> dict[str, Any]:
@@ -335,7 +336,7 @@ class Platform:
             "base_model": admission.config.base_model,
             "key_id": admission.caller.key_id,
             "conversation_id": turn.conversation_id,
-            "messages": [m.model_dump() for m in turn.messages],
+            "messages": [m.model_dump(exclude_defaults=True) for m in turn.messages],
             "stream": admission.stream,
             "outcome": usage.OUTCOME_OK,
         }

@@ -39,3 +39,22 @@ def test_the_funds_kind_is_an_alias_of_the_scenario_kind(tmp_path: Path) -> None
     with pytest.raises(ValueError, match=r"'old-funds' \(kind funds\) has unknown option\(s\) scenario; it reads "
                                          r"database, understander"):
         Platform(settings)
+
+
+@pytest.mark.parametrize(("options", "named"), [
+    ({"skills": ["passages", "fortune_telling"]}, r"unknown skill.*fortune_telling"),
+    ({"extractors": ["statments"]}, r"unknown extractor.*statments"),
+])
+def test_a_misspelt_skill_or_extractor_stops_the_platform_at_start(tmp_path: Path, options: dict[str, object],
+                                                                     named: str) -> None:
+    grounded = {"kind": "grounded", "base_model": "smollm2-135m", "options": options}
+    settings = load_settings(write_config(tmp_path / "luodi.yaml", tmp_path, extra_assistants={"notes": grounded}))
+    with pytest.raises(ValueError, match=r"assistant 'notes' \(kind grounded\): " + named):
+        Platform(settings)
+
+
+def test_a_scenario_no_pack_provides_stops_the_platform_at_start(tmp_path: Path) -> None:
+    odd = {"kind": "scenario", "base_model": "smollm2-135m", "options": {"scenario": "fundz"}}
+    settings = load_settings(write_config(tmp_path / "luodi.yaml", tmp_path, extra_assistants={"odd": odd}))
+    with pytest.raises(ValueError, match=r"scenario 'fundz' is neither a scenario a pack provides \(funds\)"):
+        Platform(settings)

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from luodi.assistants.components import Components
 from luodi.config import AssistantConfig, Settings
-from luodi.contracts import Answer, Message
+from luodi.contracts import Answer, Message, Sampling
 from luodi.errors import Misconfigured
 from luodi.models.registry import BackendRegistry
 from luodi.store import Store
@@ -40,6 +40,8 @@ class Turn:
     temperature: float = 0.0
     conversation_id: str | None = None
     request_id: str = ""
+    sampling: Sampling = field(default_factory=Sampling)  # the caller's generation parameters
+    user: str | None = None  # the caller's end-user id (OpenAI's `user`), recorded in usage and audit
 
 
 @dataclass
@@ -88,6 +90,10 @@ class KindOptions(BaseModel):
     def of(cls, config: AssistantConfig) -> Self:
         return cls.model_validate(config.options)
 
+    def check_names(self, components: Components) -> None:
+        """Refuse (ValueError) a name these options give that nothing installed provides: a skill, an extractor,
+        a scenario. Run at start, so a misspelt name stops the platform instead of failing the first request."""
+
 
 class NoOptions(KindOptions):
     pass
@@ -119,7 +125,7 @@ def assistant_kind(
     return register
 
 
-def check_options(name: str, config: AssistantConfig) -> None:
+def check_options(name: str, config: AssistantConfig, components: Components | None = None) -> None:
     """Refuse an option the kind does not read (a typo, or a renamed option) or a value of the wrong type, naming
     the assistant and the field: a silently ignored `model:` would serve another model than the one configured."""
     model = ASSISTANT_OPTIONS.get(config.kind)
@@ -130,10 +136,14 @@ def check_options(name: str, config: AssistantConfig) -> None:
         raise OptionsError(f"assistant {name!r} (kind {config.kind}) has unknown option(s) {', '.join(unknown)}; "
                            f"it reads {', '.join(sorted(model.model_fields)) or 'none'}")
     try:
-        model.of(config)
+        options = model.of(config)
     except ValidationError as exc:
         problems = "; ".join(f"option {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise OptionsError(f"assistant {name!r} (kind {config.kind}): {problems}") from exc
+    try:
+        options.check_names(components or Components())
+    except ValueError as exc:
+        raise OptionsError(f"assistant {name!r} (kind {config.kind}): {exc}") from exc
 
 
 def stream_whole_answer(answer: Answer) -> Iterator[AnswerDelta]:

@@ -135,6 +135,10 @@ class GroundedOptions(KindOptions):
     skills: tuple[str, ...] = DEFAULT_SKILLS  # tried in this order; the generic ones and the packs'
     extractors: tuple[str, ...] = ()  # run on every document the knowledge base ingests; none by default
 
+    def check_names(self, components: Components) -> None:
+        SkillRegistry((*GENERIC_SKILLS, *components.skills)).resolve(self.skills)
+        resolve_extractors(self.extractors, components.extractors)
+
 
 def knowledge_directory(name: str, config: AssistantConfig, settings: Settings) -> Path:
     configured = GroundedOptions.of(config).knowledge_dir

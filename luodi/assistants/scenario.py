@@ -18,6 +18,7 @@ assistants:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from luodi.assistants.base import (
@@ -50,6 +51,12 @@ class ScenarioOptions(KindOptions):
     model: str | None = None  # a trained understander's model file
     copilot: bool = True  # side-effecting actions wait for an operator's approval
     database: str | None = None  # a SQLAlchemy URL for the business data (default: built in the data folder)
+
+    def check_names(self, components: Components) -> None:
+        if self.scenario not in components.scenarios and Path(self.scenario).suffix not in (".yaml", ".yml"):
+            known = ", ".join(sorted(components.scenarios)) or "none installed"
+            raise ScenarioError(f"scenario {self.scenario!r} is neither a scenario a pack provides ({known}) nor a "
+                                f"spec file (.yaml)")
 
 
 class PlatformDesk:

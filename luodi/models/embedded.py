@@ -167,7 +167,7 @@ class EmbeddedLlama:
         from llama_cpp import LlamaGrammar
 
         arguments: dict[str, Any] = {
-            "messages": [m.model_dump() for m in request.messages],
+            "messages": [m.model_dump(exclude_defaults=True) for m in request.messages],
             "max_tokens": request.max_tokens,
             "temperature": request.temperature,
             "top_p": request.top_p,
