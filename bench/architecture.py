@@ -13,8 +13,9 @@ is found. The checks:
   pack must not import another pack or luodi.api / luodi.platform; nothing outside luodi.packs imports luodi.packs.
 - evaluation imports: only evaluation modules and cli modules (and bench/) import `luodi.evaluation` or a pack's
   `evaluation` module.
-- industry words: "hotel(s)" and "booking(s)" as whole words anywhere (code, strings, comments) outside
-  luodi/packs/.
+- industry words: travel's "hotel(s)" and "booking(s)", and filings' "registrant(s)", "10-K", "10-Q", "fiscal year
+  ended", "balance sheet(s)" and "cash flow statement(s)", as whole words anywhere (code, strings, comments)
+  outside luodi/packs/.
 
 How to place a new module: add it (or its package) to LAYERS; a module no layer names is reported as unplaced.
 """
@@ -45,7 +46,11 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("packs and cli", frozenset({PACKS, "luodi.cli", "luodi.__main__"})),
 )
 FORBIDDEN_TO_PACKS = ("luodi.api", "luodi.platform")
-INDUSTRY_WORDS = re.compile(r"\b(hotels?|bookings?)\b", re.IGNORECASE)
+INDUSTRY_WORDS = re.compile(
+    r"\b(hotels?|bookings?"  # travel
+    r"|registrants?|10-[KQ]|fiscal\s+years?\s+ended|balance\s+sheets?|cash[\s-]+flows?\s+statements?)\b",  # filings
+    re.IGNORECASE,
+)
 
 ImportKind = Literal["module", "function", "typing"]
 ImportNode = ast.Import | ast.ImportFrom
@@ -309,7 +314,7 @@ def evaluation_imports(imports: Iterable[Import]) -> list[str]:
 
 # --- industry words -------------------------------------------------------------------------------------------
 def industry_words(modules: dict[str, Path], root: Path = ROOT) -> list[str]:
-    """Each line of a core or generic module (all but luodi/packs/) naming hotels or bookings."""
+    """Each line of a core or generic module (all but luodi/packs/) using an industry word (INDUSTRY_WORDS)."""
     found: list[str] = []
     for module, path in modules.items():
         if _covers(PACKS, module):

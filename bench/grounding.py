@@ -22,13 +22,13 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from luodi.config import AssistantConfig, load_settings  # noqa: E402
+from luodi.config import load_settings  # noqa: E402
 from luodi.contracts import Answer, GenerationRequest, Message  # noqa: E402
+from luodi.knowledge.base import KnowledgeBase  # noqa: E402
 from luodi.knowledge.search import SearchFilter  # noqa: E402
 from luodi.models.base import BaseModelBackend  # noqa: E402
 from luodi.models.registry import BackendRegistry  # noqa: E402
-from luodi.packs.filings.assistant import FilingsAssistant as GroundedAssistant  # noqa: E402
-from luodi.packs.filings.assistant import FilingsKnowledgeBase as KnowledgeBase  # noqa: E402
+from luodi.packs.filings.assistant import filings_assistant  # noqa: E402
 from luodi.packs.filings.cli import DEFAULT_FINANCEBENCH_KB  # noqa: E402
 from luodi.packs.filings.evaluation import Tally, document_metadata, grade, load_jsonl, pdfs_to_ingest  # noqa: E402
 
@@ -51,9 +51,10 @@ def naive_rag(backend: BaseModelBackend, knowledge: KnowledgeBase, question: str
     return Answer(text=reply.text)
 
 
-def ingestion_speed(pdf: Path) -> tuple[int, float]:
+def ingestion_speed(pdf: Path, like: KnowledgeBase) -> tuple[int, float]:
+    """Pages and pages/s of ingesting `pdf` into a fresh knowledge base running the extractors `like` runs."""
     with tempfile.TemporaryDirectory() as folder:
-        report = KnowledgeBase(Path(folder)).ingest([pdf])
+        report = KnowledgeBase(Path(folder), like.extractors).ingest([pdf])
     return report.pages, report.pages_per_second
 
 
@@ -68,12 +69,13 @@ def main() -> None:
     args = parser.parse_args()
 
     questions = load_jsonl(args.questions)[: args.limit or None]
-    knowledge = KnowledgeBase(args.kb)
+    settings = load_settings()
+    grounded = filings_assistant(settings, args.kb, args.model)  # as `luodi serve` builds it
+    knowledge = grounded.knowledge
     knowledge.ingest(pdfs_to_ingest(questions, args.pdfs, "single"),
                      document_metadata(load_jsonl(args.questions.with_name("documents.jsonl"))))
     by_name = {str(d.metadata.get("doc_name")): d.doc_id for d in knowledge.store.documents()}
-    backend = BackendRegistry(load_settings()).get(args.model)
-    grounded = GroundedAssistant("bench", AssistantConfig(base_model=args.model, kind="grounded"), knowledge, backend)
+    backend = grounded.backend or BackendRegistry(settings).get(args.model)  # the latter says why it is missing
 
     tallies = {"plain": Tally(), "naive RAG": Tally(), "Luodi": Tally()}
     for number, question in enumerate(questions, start=1):
@@ -95,7 +97,7 @@ def main() -> None:
         p50 = statistics.median(tally.latencies) if tally.latencies else 0.0
         print(f"{name:<10} {tally.answered:>8} {tally.correct:>8} {tally.incorrect:>9} {tally.abstained:>9} "
               f"{tally.review:>7} {p50:>7.2f}")
-    pages, speed = ingestion_speed(args.pdfs / args.speed_sample)
+    pages, speed = ingestion_speed(args.pdfs / args.speed_sample, knowledge)
     print(f"\ningestion: {args.speed_sample}, {pages} pages, {speed:.1f} pages/s (parse, dedup, embed, extract)")
 
 

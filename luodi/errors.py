@@ -35,6 +35,7 @@ How to add an error
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 
@@ -46,11 +47,16 @@ class LuodiError(Exception):
     code: ClassVar[str | None] = "internal_error"
     headline: ClassVar[str] = ""
     param: str | None = None
+    request_id: str | None = None  # the call's id in the ledger, once one was opened: sent as `x-request-id`
 
     def __init__(self, message: str, param: str | None = None) -> None:
         super().__init__(message)
         if param is not None:
             self.param = param
+
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the API sends with this error (`Retry-After` on a 429, say); none by default."""
+        return {}
 
     @property
     def message(self) -> str:
@@ -101,15 +107,21 @@ class BodyNotText(InvalidRequest):
 
 
 class RequestValidationFailed(InvalidRequest):
-    """A body whose fields do not fit the request schema, or a last message with nothing to answer."""
-
-    status = 422
+    """A body whose fields do not fit the request schema, or a last message with nothing to answer: 400, as OpenAI,
+    vLLM and the `openai` SDK (`BadRequestError`) expect, not FastAPI's 422."""
 
 
 class InvalidJson(RequestValidationFailed):
     """A body that is text but not valid JSON."""
 
     code = "invalid_json"
+
+
+class UnsupportedParameter(InvalidRequest):
+    """A parameter the assistant or its base model cannot honour (tools on a grounded assistant, `n` > 1 on a
+    scenario): refused, naming it in `param`, rather than silently ignored."""
+
+    code = "unsupported_parameter"
 
 
 class RequestTooLarge(InvalidRequest):
@@ -186,11 +198,29 @@ class ApprovalCannotRun(ApprovalError, Conflict):
 
 # --- limits ----------------------------------------------------------------------------------------------
 class TooManyRequests(LuodiError):
-    """The caller is over one of its key's limits; which one is its subclass."""
+    """The caller is over one of its key's limits; which one is its subclass. `retry_after` (seconds) is when the
+    limit lets a call in again, sent as `Retry-After`; `limits` are the key's rate-limit headers."""
 
     status = 429
     openai_type = "rate_limit_error"
     code = "rate_limit_exceeded"
+    retry: ClassVar[bool] = True  # whether waiting `retry_after` helps a client that retries by itself
+
+    def __init__(
+        self, message: str, param: str | None = None, retry_after: float | None = None,
+        limits: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, param)
+        self.retry_after = retry_after
+        self.limits = dict(limits or {})
+
+    def headers(self) -> dict[str, str]:
+        found = dict(self.limits)
+        if self.retry_after is not None:
+            found["Retry-After"] = str(max(1, math.ceil(self.retry_after)))
+        if not self.retry:
+            found["x-should-retry"] = "false"  # the openai SDK then does not spend its retries on it
+        return found
 
 
 class RateLimited(TooManyRequests):
@@ -203,6 +233,7 @@ class QuotaExceeded(TooManyRequests):
     """A monthly token quota or budget used up: waiting for the next month, or a new quota, helps."""
 
     code = "insufficient_quota"
+    retry = False
 
 
 # --- the server's side -----------------------------------------------------------------------------------
@@ -221,11 +252,28 @@ class BackendFailedMidAnswer(BackendUnavailable):
     headline = "the base model failed mid-answer"
 
 
+class StructuredOutputFailed(BackendUnavailable):
+    """The base model's reply does not satisfy the format the caller required (a JSON Schema, a JSON object, a
+    call of one of the caller's functions with valid arguments), even under a grammar: cut short by
+    `max_tokens`, or breaking a rule the grammar could not enforce. Never delivered as if it were an answer."""
+
+    status = 500
+    code = "structured_output_failed"
+    headline = "the base model's reply does not satisfy the requested format"
+
+
 class Misconfigured(LuodiError):
     """The installation is wrong: a configuration or scenario file, an option, a data file, a missing package.
     An operator must fix it; the caller cannot."""
 
     code = "misconfigured"
+
+
+class NeedsSkippedPack(Misconfigured, ValueError):
+    """An assistant names a part of a pack that is installed but not served (a library it needs is missing): the
+    platform serves the other assistants and says which pack and library this one waits for."""
+
+    code = "pack_not_served"
 
 
 class AssistantCannotStart(Misconfigured):

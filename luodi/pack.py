@@ -58,18 +58,41 @@ def load_pack(target: str) -> Pack:
     return found
 
 
-def installed_packs(extra: Iterable[str] = ()) -> list[Pack]:
-    """Every pack whose libraries are installed: the entry points', then the configured ones, by name."""
-    packs: dict[str, Pack] = {}
-    targets = [point.value for point in entry_points(group=ENTRY_POINT_GROUP)] + list(extra)
-    for target in targets:
+@dataclass(frozen=True)
+class PackSet:
+    """The packs found: those served, and those skipped for a missing library (with what they need)."""
+
+    served: list[Pack]
+    skipped: list[tuple[Pack, list[str]]]
+
+    def components(self) -> Components:
+        """What the served packs contribute, and the names the skipped ones would have given, with why not."""
+        merged = components_of(self.served)
+        for pack, missing in self.skipped:
+            reason = f"pack {pack.name} is not served: it needs {', '.join(missing)}, not installed"
+            names = [*pack.components.names(), pack.name]
+            merged = merged.merged(Components(unavailable=dict.fromkeys(names, reason)))
+        return merged
+
+
+def find_packs(extra: Iterable[str] = ()) -> PackSet:
+    """Every pack of the entry points, then the configured ones; a pack whose libraries are missing is skipped."""
+    served: dict[str, Pack] = {}
+    skipped: list[tuple[Pack, list[str]]] = []
+    for target in [point.value for point in entry_points(group=ENTRY_POINT_GROUP)] + list(extra):
         pack = load_pack(target)
         missing = pack.missing()
         if missing:
             log.warning("pack %s is skipped: it needs %s, not installed", pack.name, ", ".join(missing))
-            continue
-        packs[pack.name] = pack
-    return list(packs.values())
+            skipped.append((pack, missing))
+        else:
+            served[pack.name] = pack
+    return PackSet(list(served.values()), skipped)
+
+
+def installed_packs(extra: Iterable[str] = ()) -> list[Pack]:
+    """The packs whose libraries are installed."""
+    return find_packs(extra).served
 
 
 def components_of(packs: Iterable[Pack]) -> Components:

@@ -6,11 +6,13 @@ is what is served.
 
 from __future__ import annotations
 
+import logging
+import secrets
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -34,21 +36,28 @@ from luodi.errors import (
     ApprovalNotFound,
     AssistantCannotStart,
     BackendUnavailable,
+    InvalidRequest,
+    LuodiError,
     Misconfigured,
     ModelNotFound,
+    NeedsSkippedPack,
     PromptTooLong,
     TooManyRequests,
     Unauthorized,
+    UnsupportedParameter,
 )
-from luodi.gateway.quotas import check_quotas
+from luodi.gateway.quotas import Allowance, check_quotas
 from luodi.gateway.tenants import Caller, authenticate
 from luodi.governance import approvals
+from luodi.knowledge.embedders import Embedder, build_embedder
 from luodi.ledger import audit, usage
 from luodi.models.prices import call_cost
 from luodi.models.registry import BackendRegistry
 from luodi.modules import import_if_present
-from luodi.pack import components_of, installed_packs
+from luodi.pack import find_packs
 from luodi.store import Store
+
+log = logging.getLogger("luodi.platform")
 
 # Modules that register assistant kinds; optional ones may be absent from a slim install.
 ASSISTANT_KIND_MODULES = [
@@ -67,6 +76,8 @@ SETUP_PROBLEMS = (Misconfigured, ValueError, OSError)
 
 OUTCOME_BACKEND_ERROR = "backend_error"
 OUTCOME_CANNOT_START = "assistant_cannot_start"
+OUTCOME_REFUSED = "refused_by_model"
+OUTCOME_INVALID_REQUEST = "invalid_request"
 
 
 @dataclass
@@ -79,6 +90,35 @@ class Admission:
     config: AssistantConfig
     stream: bool
     started: float = field(default_factory=time.perf_counter)
+    allowance: Allowance = field(default_factory=Allowance)  # what the key's quotas leave: rate-limit headers
+    user: str | None = None  # the caller's end user (OpenAI's `user`)
+    cost_usd: Decimal | None = None  # what the ledger billed, once the call is recorded
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """What the ledger has just recorded of one call, for whoever watches (the /metrics counters)."""
+
+    tenant: str
+    assistant: str
+    base_model: str
+    outcome: str
+    usage: TokenUsage
+    cost_usd: Decimal
+
+
+CallListener = Callable[[RecordedCall], None]
+
+
+@dataclass(frozen=True)
+class EmbeddingCall:
+    """One metered `embeddings` call: a unit-length vector per input, in input order."""
+
+    request_id: str
+    vectors: list[list[float]]
+    usage: TokenUsage
+    cost_usd: Decimal
+    allowance: Allowance  # what the key's quotas leave, for the rate-limit headers
 
 
 def load_assistant_kinds() -> None:
@@ -86,9 +126,18 @@ def load_assistant_kinds() -> None:
         import_if_present(module)
 
 
-def check_assistant_options(settings: Settings, components: Components) -> None:
+def served_assistants(settings: Settings, components: Components) -> dict[str, AssistantConfig]:
+    """The configured assistants whose options check out. One that needs a pack whose libraries are missing is
+    left out with a warning (a core-only install still serves the rest); any other problem stops the start."""
+    served: dict[str, AssistantConfig] = {}
     for name, config in settings.assistants.items():
-        check_options(name, config, components)
+        try:
+            check_options(name, config, components)
+        except NeedsSkippedPack as exc:
+            log.warning("assistant %s is not served: %s", name, exc)
+            continue
+        served[name] = config
+    return served
 
 
 class Platform:
@@ -100,10 +149,13 @@ class Platform:
         self._assistants: dict[str, Assistant] = {}
         self._building: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+        self.listeners: list[CallListener] = []  # told of every call the ledger closes
+        self._embedders: dict[str, Embedder] = {}
         load_assistant_kinds()
-        self.packs = installed_packs(settings.packs)
-        self.components = components_of(self.packs)
-        check_assistant_options(settings, self.components)
+        found = find_packs(settings.packs)
+        self.packs = found.served
+        self.components = found.components()
+        self.settings = self.settings.model_copy(update={"assistants": served_assistants(settings, self.components)})
 
     # --- gateway -------------------------------------------------------------------------------------------
     def authenticate(self, secret: str | None) -> Caller:
@@ -149,17 +201,19 @@ class Platform:
         except SETUP_PROBLEMS as exc:
             raise AssistantCannotStart.because(name, exc) from exc
 
-    def admit(self, caller: Caller, assistant_name: str, stream: bool) -> Admission:
+    def admit(self, caller: Caller, assistant_name: str, stream: bool, user: str | None = None) -> Admission:
         """Check the quotas and open the usage record, or raise TooManyRequests (recorded as rejected); build the
-        assistant, or raise BackendUnavailable or AssistantCannotStart (recorded as failed)."""
+        assistant, or raise BackendUnavailable or AssistantCannotStart (recorded as failed). `user` is the caller's
+        end user, recorded with the call."""
         config = self.settings.assistants.get(assistant_name)
         if config is None:
             raise UnknownAssistant(f"the model {assistant_name!r} does not exist; GET /v1/models lists them")
         request_id = "chatcmpl-" + uuid.uuid4().hex
         with self.store.transaction() as session:
             rejection: TooManyRequests | None = None
+            allowance = Allowance()
             try:
-                check_quotas(session, caller)
+                allowance = check_quotas(session, caller)
             except TooManyRequests as exc:
                 rejection = exc
             usage.open_record(
@@ -172,34 +226,66 @@ class Platform:
                 stream,
                 provider_share=config.base_model_share,
                 outcome=usage.OUTCOME_STARTED if rejection is None else usage.OUTCOME_REJECTED,
+                end_user=user,
             )
             if rejection is not None:
                 audit.append(
                     session,
                     "request.rejected",
-                    {"assistant": assistant_name, "reason": str(rejection)},
+                    {"assistant": assistant_name, "reason": str(rejection), "user": user},
                     tenant_id=caller.tenant_id,
                     request_id=request_id,
                 )
         if rejection is not None:
+            rejection.request_id = request_id
             raise rejection
         try:
             assistant = self.assistant(assistant_name)
         except (BackendUnavailable, AssistantCannotStart) as exc:
             outcome = OUTCOME_BACKEND_ERROR if isinstance(exc, BackendUnavailable) else OUTCOME_CANNOT_START
             self._record_failure(request_id, caller, assistant_name, config, None, outcome, str(exc), 0.0)
+            exc.request_id = request_id
             raise
-        return Admission(request_id, caller, assistant, config, stream)
+        return Admission(request_id, caller, assistant, config, stream, allowance=allowance, user=user)
 
     # --- assistant ------------------------------------------------------------------------------------------
     def complete(self, admission: Admission, turn: Turn) -> Answer:
         try:
             answer = admission.assistant.respond(turn)
-        except (BackendUnavailable, PromptTooLong) as exc:
+        except (BackendUnavailable, InvalidRequest) as exc:
             self.fail(admission, turn, exc)
             raise
         self.finish(admission, turn, answer)
         return answer
+
+    def complete_choices(self, admission: Admission, turn: Turn) -> list[Answer]:
+        """`turn.sampling.n` answers, one call of the assistant each with the seed varied, recorded as one call
+        whose usage and cost are the sum of them all. An assistant that writes one answer per request (grounded,
+        scenario) refuses n > 1 (UnsupportedParameter, recorded as an invalid request)."""
+        count = turn.sampling.n
+        if count <= 1:
+            return [self.complete(admission, turn)]
+        answers: list[Answer] = []
+        try:
+            if not getattr(admission.assistant, "writes_choices", False):
+                raise UnsupportedParameter(
+                    f"n is not supported by assistant {admission.assistant.name!r} (kind {admission.config.kind}): "
+                    f"it writes one answer per request; send n=1", param="n")
+            for choice in self.choice_turns(turn):
+                answers.append(admission.assistant.respond(choice))
+        except (BackendUnavailable, InvalidRequest) as exc:
+            self.fail(admission, turn, exc)
+            raise
+        self.finish(admission, turn, answers[0], more=answers[1:])
+        return answers
+
+    @staticmethod
+    def choice_turns(turn: Turn) -> list[Turn]:
+        """One turn per choice asked for (`sampling.n`), each asking for one answer with the seed moved on by its
+        index from the caller's seed (from a random one when the caller gave none, so that sampled choices differ)."""
+        base = turn.sampling.seed if turn.sampling.seed is not None else secrets.randbelow(2**31)
+        return [replace(turn, sampling=turn.sampling.model_copy(update={"n": 1, "seed": base + index}))
+                for index in range(turn.sampling.n)]
 
     def stream(self, admission: Admission, turn: Turn) -> Iterator[AnswerDelta]:
         """The answer as it is written; the ledger is written when it ends, however it ends."""
@@ -216,7 +302,7 @@ class Platform:
                     return
                 yield delta
             raise BackendUnavailable("the assistant stopped without finishing its answer")
-        except (BackendUnavailable, PromptTooLong) as exc:
+        except (BackendUnavailable, InvalidRequest) as exc:
             self.fail(admission, turn, exc, partial_text="".join(delivered))
             raise
         except GeneratorExit:
@@ -259,14 +345,19 @@ class Platform:
             return approvals.Approval.of(row)
 
     # --- ledger ---------------------------------------------------------------------------------------------
-    def finish(self, admission: Admission, turn: Turn, answer: Answer) -> None:
+    def finish(self, admission: Admission, turn: Turn, answer: Answer, more: Sequence[Answer] = ()) -> Decimal:
+        """Record the answered call (with `more` choices of the same request: their usage added, each billed as a
+        call) and return what the ledger billed, also kept as `admission.cost_usd`."""
         base_model = self.settings.base_models[admission.config.base_model]
-        cost = call_cost(admission.config, base_model, answer.usage)
+        answers = [answer, *more]
+        tokens = sum((a.usage for a in answers), TokenUsage())
+        cost = sum((call_cost(admission.config, base_model, a.usage) for a in answers), Decimal(0))
+        admission.cost_usd = usage.from_nano(usage.to_nano(cost))  # to the nano-dollar, as the ledger keeps it
         with self.store.transaction() as session:
             usage.close_record(
                 session,
                 admission.request_id,
-                usage.CallOutcome(usage.OUTCOME_OK, answer.usage, cost, self._elapsed_ms(admission)),
+                usage.CallOutcome(usage.OUTCOME_OK, tokens, cost, self._elapsed_ms(admission)),
             )
             audit.append(
                 session,
@@ -280,15 +371,22 @@ class Platform:
                     "citations": [c.model_dump() for c in answer.citations],
                     "verification": answer.verification.model_dump(),
                     "state": answer.state,
-                    "usage": answer.usage.model_dump(),
+                    "function_calls": [c.model_dump() for c in answer.function_calls],
+                    **({"more_choices": [a.text for a in more]} if more else {}),
+                    "usage": tokens.model_dump(),
                     "cost_usd": str(cost),
                 },
                 tenant_id=admission.caller.tenant_id,
                 request_id=admission.request_id,
             )
+        self._announce(RecordedCall(admission.caller.tenant_name, admission.assistant.name, admission.config.base_model,
+                                    usage.OUTCOME_OK, tokens, cost))
+        return cost
 
     def fail(self, admission: Admission, turn: Turn, error: Exception, partial_text: str = "") -> None:
         outcome = "prompt_too_long" if isinstance(error, PromptTooLong) else OUTCOME_BACKEND_ERROR
+        if isinstance(error, InvalidRequest) and not isinstance(error, PromptTooLong):
+            outcome = OUTCOME_INVALID_REQUEST  # a parameter the assistant cannot honour, say
         if isinstance(error, ConnectionAbortedError):
             outcome = "client_disconnected"
         self._record_failure(
@@ -329,6 +427,8 @@ class Platform:
             if turn is not None:
                 payload["messages"] = [m.model_dump(exclude_defaults=True) for m in turn.messages]
             audit.append(session, "request.failed", payload, tenant_id=caller.tenant_id, request_id=request_id)
+        self._announce(RecordedCall(caller.tenant_name, assistant_name, config.base_model, outcome, TokenUsage(),
+                                    Decimal(0)))
 
     def _request_payload(self, admission: Admission, turn: Turn) -> dict[str, Any]:
         return {
@@ -338,9 +438,92 @@ class Platform:
             "conversation_id": turn.conversation_id,
             "messages": [m.model_dump(exclude_defaults=True) for m in turn.messages],
             "stream": admission.stream,
+            "user": turn.user,
             "outcome": usage.OUTCOME_OK,
         }
 
     @staticmethod
     def _elapsed_ms(admission: Admission) -> int:
         return int((time.perf_counter() - admission.started) * 1000)
+
+    def _announce(self, call: RecordedCall) -> None:
+        """Tell the listeners what the ledger recorded; a listener that fails costs the call nothing."""
+        for listener in self.listeners:
+            try:
+                listener(call)
+            except Exception:  # a metrics hook must never fail a call that is already recorded
+                log.exception("a call listener failed")
+
+    # --- embeddings -----------------------------------------------------------------------------------------
+    def embeddings(
+        self, caller: Caller, model: str, texts: list[str], dimensions: int | None = None, user: str | None = None
+    ) -> EmbeddingCall:
+        """Vectors of the texts from the named embedding model, through the gateway and into the ledger like a chat
+        call: quotas apply (TooManyRequests, recorded as rejected), a model that fails is recorded as failed."""
+        config = self.settings.embedding_models.get(model)
+        if config is None:
+            known = ", ".join(sorted(self.settings.embedding_models)) or "none"
+            raise ModelNotFound(f"the embedding model {model!r} does not exist; embedding models: {known}")
+        ledger_config = AssistantConfig(base_model=config.base_model or model, base_model_share=1.0)
+        request_id = "embd-" + uuid.uuid4().hex
+        allowance = self._open_call(request_id, caller, model, ledger_config, user)
+        started = time.perf_counter()
+        try:
+            embedded = self._embedder(model).embed(texts, dimensions)
+        except LuodiError as exc:  # a model that is down, or a remote one that refused the request
+            elapsed = (time.perf_counter() - started) * 1000
+            outcome = OUTCOME_BACKEND_ERROR if isinstance(exc, BackendUnavailable) else OUTCOME_REFUSED
+            self._record_failure(request_id, caller, model, ledger_config, None, outcome, str(exc), elapsed)
+            raise
+        tokens = TokenUsage(prompt_tokens=embedded.prompt_tokens)
+        cost = Decimal(tokens.prompt_tokens) * Decimal(str(config.input_cost_per_million)) / Decimal(1_000_000)
+        elapsed_ms = int((time.perf_counter() - started) * 1000)
+        with self.store.transaction() as session:
+            usage.close_record(session, request_id, usage.CallOutcome(usage.OUTCOME_OK, tokens, cost, elapsed_ms))
+            audit.append(
+                session,
+                "request.embedded",
+                {"model": model, "base_model": ledger_config.base_model, "key_id": caller.key_id,
+                 "user": user, "inputs": len(texts), "characters": sum(len(t) for t in texts),
+                 "usage": tokens.model_dump(),
+                 "cost_usd": str(cost), "outcome": usage.OUTCOME_OK},
+                tenant_id=caller.tenant_id,
+                request_id=request_id,
+            )
+        self._announce(
+            RecordedCall(caller.tenant_name, model, ledger_config.base_model, usage.OUTCOME_OK, tokens, cost)
+        )
+        return EmbeddingCall(request_id, embedded.vectors, tokens, cost, allowance)
+
+    def embedding_dimensions(self, model: str) -> int | None:
+        """The length of the named model's vectors, or None where the remote model decides."""
+        return self._embedder(model).dimensions if model in self.settings.embedding_models else None
+
+    def _embedder(self, model: str) -> Embedder:
+        with self._lock:
+            if model not in self._embedders:
+                config = self.settings.embedding_models[model]
+                self._embedders[model] = build_embedder(model, config, self.settings.base_models)
+            return self._embedders[model]
+
+    def _open_call(
+        self, request_id: str, caller: Caller, name: str, config: AssistantConfig, user: str | None
+    ) -> Allowance:
+        """Check the quotas and open the usage record of a call that needs no assistant; raise TooManyRequests
+        (recorded as rejected, so raised once the transaction is committed) when a quota is used up."""
+        rejection: TooManyRequests | None = None
+        allowance = Allowance()
+        with self.store.transaction() as session:
+            try:
+                allowance = check_quotas(session, caller)
+            except TooManyRequests as exc:
+                rejection = exc
+            outcome = usage.OUTCOME_STARTED if rejection is None else usage.OUTCOME_REJECTED
+            usage.open_record(session, request_id, caller.tenant_id, caller.key_id, name, config.base_model, False,
+                              provider_share=config.base_model_share, outcome=outcome, end_user=user)
+            if rejection is not None:
+                audit.append(session, "request.rejected", {"assistant": name, "reason": str(rejection), "user": user},
+                             tenant_id=caller.tenant_id, request_id=request_id)
+        if rejection is not None:
+            raise rejection
+        return allowance

@@ -78,31 +78,31 @@ with TestClient(create_app(platform)) as client:
     response = client.post(
         "/v1/chat/completions",
         headers={"Authorization": f"Bearer {secret}"},
-        json={"model": "chat", "messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 8},
+        json={"model": "general", "messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 8},
     )
 shipped = [load_pack(point.value) for point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)]
 print(json.dumps({
     "status": response.status_code,
     "body": response.json(),
     "served_packs": [pack.name for pack in platform.packs],
+    "served_assistants": sorted(platform.settings.assistants),
     "packs_needing_heavy": [pack.name for pack in shipped if HEAVY & set(pack.requires)],
     "heavy_loaded": sorted(HEAVY & {name.partition(".")[0] for name in sys.modules}),
 }))
 '''
 
 
-def write_chat_only_config(folder: Path) -> Path:
-    """The shipped defaults with a single plain chat assistant on the embedded base model."""
+def write_shipped_config(folder: Path) -> Path:
+    """The shipped defaults, all five assistants, in a folder of the test's own."""
     config = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
     config.update(data_dir=str(folder / "data"), database_url="", embedded_parallel=1)
-    config["assistants"] = {"chat": {"kind": "chat", "base_model": "smollm2-135m"}}
     path = folder / "luodi.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
 
 
 def test_the_core_serves_a_chat_assistant_without_the_heavy_libraries(tmp_path: Path) -> None:
-    command = [sys.executable, "-c", CORE_ONLY_SERVER, str(write_chat_only_config(tmp_path)),
+    command = [sys.executable, "-c", CORE_ONLY_SERVER, str(write_shipped_config(tmp_path)),
                ",".join(HEAVY_LIBRARIES), ",".join(HEAVY_DISTRIBUTIONS)]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert run.returncode == 0, run.stderr[-4000:]
@@ -116,3 +116,7 @@ def test_the_core_serves_a_chat_assistant_without_the_heavy_libraries(tmp_path: 
     assert not set(skipped) & set(result["served_packs"])
     for pack in skipped:
         assert f"pack {pack} is skipped" in run.stderr
+    # the shipped defaults start: the assistants of skipped packs are left out, named, and `general` serves
+    assert result["served_assistants"] == ["general"]
+    for assistant in ("hotel", "hotel-zh", "funds", "filings"):
+        assert f"assistant {assistant} is not served" in run.stderr

@@ -19,7 +19,10 @@ from luodi.api.errors import install_error_handlers
 from luodi.assistants.base import ASSISTANT_KINDS, Assistant, AssistantContext, OptionsError
 from luodi.config import AssistantConfig, ConfigError, load_settings
 from luodi.dialogue.spec import ScenarioError
+from luodi.dialogue.words import WordFileError
 from luodi.gateway.tenants import GatewayError
+from luodi.grounding.skills import UnknownSkill
+from luodi.knowledge.extractors import UnknownExtractor
 from luodi.ledger.audit import records_for
 from luodi.ledger.usage import UsageRecord
 from luodi.nlu.data import NluDataError
@@ -29,6 +32,8 @@ from luodi.packs.funds.assistant import FundsAssistantError
 from luodi.packs.funds.evaluation import QuestionSetError
 from luodi.platform import Platform
 from tests.conftest import LiveServer, write_config
+
+WAREHOUSE_SPEC = Path(__file__).parent / "packs" / "warehouse" / "warehouse.yaml"
 
 REQUEST = "invalid_request_error"
 
@@ -41,8 +46,9 @@ EXPECTED: dict[type[errors.LuodiError], tuple[int, str, str | None, str | None]]
     errors.OperatorKeyRequired: (403, "permission_error", "operator_key_required", None),
     errors.InvalidRequest: (400, REQUEST, "invalid_request", None),
     errors.BodyNotText: (400, REQUEST, "invalid_json", None),
-    errors.RequestValidationFailed: (422, REQUEST, "invalid_request", None),
-    errors.InvalidJson: (422, REQUEST, "invalid_json", None),
+    errors.RequestValidationFailed: (400, REQUEST, "invalid_request", None),
+    errors.InvalidJson: (400, REQUEST, "invalid_json", None),
+    errors.UnsupportedParameter: (400, REQUEST, "unsupported_parameter", None),
     errors.RequestTooLarge: (413, REQUEST, "request_too_large", None),
     errors.MethodNotAllowed: (405, REQUEST, "method_not_allowed", None),
     errors.PromptTooLong: (400, REQUEST, "context_length_exceeded", "messages"),
@@ -58,17 +64,22 @@ EXPECTED: dict[type[errors.LuodiError], tuple[int, str, str | None, str | None]]
     errors.QuotaExceeded: (429, "rate_limit_error", "insufficient_quota", None),
     errors.BackendUnavailable: (503, "server_error", "backend_unavailable", None),
     errors.BackendFailedMidAnswer: (503, "server_error", "backend_error", None),
+    errors.StructuredOutputFailed: (500, "server_error", "structured_output_failed", None),
     errors.Misconfigured: (500, "server_error", "misconfigured", None),
     errors.AssistantCannotStart: (500, "server_error", "assistant_cannot_start", None),
+    errors.NeedsSkippedPack: (500, "server_error", "pack_not_served", None),
     # the modules' own errors, told as the case they are
     ConfigError: (500, "server_error", "misconfigured", None),
     OptionsError: (500, "server_error", "misconfigured", None),
     ScenarioError: (500, "server_error", "misconfigured", None),
+    WordFileError: (500, "server_error", "misconfigured", None),
     PackError: (500, "server_error", "misconfigured", None),
     NluDataError: (500, "server_error", "misconfigured", None),
     EncoderUnavailable: (500, "server_error", "misconfigured", None),
     QuestionSetError: (500, "server_error", "misconfigured", None),
     FundsAssistantError: (500, "server_error", "misconfigured", None),
+    UnknownSkill: (500, "server_error", "misconfigured", None),
+    UnknownExtractor: (500, "server_error", "misconfigured", None),
     GatewayError: (400, REQUEST, "invalid_request", None),
 }
 
@@ -123,6 +134,22 @@ def test_rate_limit_and_quota_codes_come_from_the_class_not_the_words() -> None:
     assert (limited["code"], over_quota["code"]) == ("rate_limit_exceeded", "insufficient_quota")
 
 
+def test_a_429_says_when_to_retry_and_a_used_up_quota_says_not_to() -> None:
+    limited = raising_app(errors.RateLimited("slow down", retry_after=2.2, limits={"x-ratelimit-limit-requests": "5"}))
+    headers = limited.get("/fail").headers
+    assert (headers["retry-after"], headers["x-ratelimit-limit-requests"]) == ("3", "5")
+    assert "x-should-retry" not in headers
+    over_quota = raising_app(errors.QuotaExceeded("used up", retry_after=86_400)).get("/fail").headers
+    assert (over_quota["retry-after"], over_quota["x-should-retry"]) == ("86400", "false")
+
+
+def test_an_error_of_a_recorded_call_names_it_in_x_request_id() -> None:
+    error = errors.UnsupportedParameter("tools are not supported", param="tools")
+    error.request_id = "chatcmpl-abc"
+    response = raising_app(error).get("/fail")
+    assert response.headers["x-request-id"] == "chatcmpl-abc" and response.json()["error"]["param"] == "tools"
+
+
 def test_an_unexpected_exception_names_only_its_type() -> None:
     response = raising_app(KeyError("secret detail")).get("/fail")
     assert response.status_code == 500
@@ -133,9 +160,14 @@ def test_an_unexpected_exception_names_only_its_type() -> None:
 # --- through the real service ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def broken(server_factory: Callable[..., LiveServer], tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    missing = tmp_path_factory.mktemp("scenarios") / "no_such_scenario.yaml"
-    assistant = {"kind": "scenario", "base_model": "smollm2-135m", "options": {"scenario": str(missing)}}
-    return server_factory(extra_assistants={"broken-hotel": assistant})
+    # a spec that loads (so the platform starts) whose data file is missing: found only when the assistant is built
+    spec = tmp_path_factory.mktemp("scenarios") / "rooms.yaml"
+    text = WAREHOUSE_SPEC.read_text(encoding="utf-8").replace("data: parts.json", "data: no_such_rows.json")
+    spec.write_text(text, encoding="utf-8")
+    assistant = {"kind": "scenario", "base_model": "smollm2-135m", "options": {"scenario": str(spec)}}
+    settings = load_settings(write_config(spec.parent / "luodi.yaml", spec.parent / "data",
+                                          extra_assistants={"broken-hotel": assistant}))
+    return server_factory(settings=settings.model_copy(update={"packs": ["tests.packs.warehouse.pack:PACK"]}))
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -150,7 +182,8 @@ def test_a_missing_scenario_file_is_reported_as_the_assistant_that_cannot_start(
     body = failure.value.body
     assert isinstance(body, dict) and body["code"] == "assistant_cannot_start" and body["type"] == "server_error"
     message = failure.value.message
-    assert "assistant 'broken-hotel' cannot start" in message and "no_such_scenario.yaml does not exist" in message
+    assert "assistant 'broken-hotel' cannot start" in message and "needs its data file" in message
+    assert "no_such_rows.json" in message
     assert "base model" not in message
 
 
@@ -163,7 +196,7 @@ def test_an_assistant_that_cannot_start_is_recorded_as_such(broken: LiveServer) 
         record = session.scalars(select(UsageRecord).where(UsageRecord.assistant == "broken-hotel")).first()
         assert record is not None and record.outcome == "assistant_cannot_start"
         [failed] = records_for(session, record.request_id)
-    assert "no_such_scenario.yaml does not exist" in failed["payload"]["error"]
+    assert "no_such_rows.json" in failed["payload"]["error"]
 
 
 def test_the_other_assistants_go_on_serving(broken: LiveServer) -> None:

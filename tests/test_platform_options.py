@@ -58,3 +58,15 @@ def test_a_scenario_no_pack_provides_stops_the_platform_at_start(tmp_path: Path)
     settings = load_settings(write_config(tmp_path / "luodi.yaml", tmp_path, extra_assistants={"odd": odd}))
     with pytest.raises(ValueError, match=r"scenario 'fundz' is neither a scenario a pack provides \(funds\)"):
         Platform(settings)
+
+
+def test_a_missing_spec_file_or_an_understander_the_scenario_lacks_stops_the_platform_at_start(tmp_path: Path) -> None:
+    for options, named in [({"scenario": "travel/hotel_enn.yaml"}, r"scenario file .*hotel_enn.yaml does not exist"),
+                           ({"scenario": "travel/hotel_en.yaml", "understander": "traned"},
+                            r"has no 'traned' understander; it offers rules, trained, llm"),
+                           ({"scenario": "funds", "understander": "traned"},
+                            r"scenario 'funds' has no 'traned' understander")]:
+        odd = {"kind": "scenario", "base_model": "smollm2-135m", "options": options}
+        settings = load_settings(write_config(tmp_path / "luodi.yaml", tmp_path, extra_assistants={"odd": odd}))
+        with pytest.raises(ValueError, match=named):
+            Platform(settings)

@@ -1,6 +1,8 @@
 """The OpenAI-compatible HTTP API: one router per area, one error handler, the body size limit.
 
-Routes: /v1/chat/completions (chat.py), /v1/models (catalog.py), /v1/approvals (approvals.py), /healthz.
+Routes: /v1/chat/completions (chat.py), /v1/models and /v1/models/{id} (catalog.py), /v1/approvals
+(approvals.py), /v1/embeddings (embeddings.py), /v1/completions (completions.py), /metrics (metrics.py), /docs and
+/redoc with local assets (docs.py), /healthz; CORS from the `cors_origins` setting (cors.py).
 """
 
 from __future__ import annotations
@@ -9,22 +11,28 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from luodi.api import approvals, catalog, chat
+from luodi.api import approvals, catalog, chat, completions, cors, docs, embeddings, metrics
 from luodi.api.errors import install_error_handlers
-from luodi.api.middleware import BodySizeLimit
+from luodi.api.middleware import BodySizeLimit, JsonBodies, RequestId
 from luodi.platform import Platform
 
 
 def create_app(platform: Platform) -> FastAPI:
-    app = FastAPI(title="Luodi", version="0.1.0", description="Industry assistants, OpenAI-compatible.")
+    app = FastAPI(title="Luodi", version="0.1.0", description="Industry assistants, OpenAI-compatible.",
+                  docs_url=None, redoc_url=None)  # docs.py serves both from local assets
     app.state.platform = platform
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(JsonBodies)
+    app.add_middleware(RequestId)  # added last, so outermost: every response gets its id, the 413s too
 
     @app.get("/healthz")
     def health() -> dict[str, Any]:
         return {"status": "ok", "assistants": sorted(platform.settings.assistants)}
 
-    for router in (chat.router, catalog.router, approvals.router):
+    for router in (chat.router, catalog.router, approvals.router, embeddings.router, completions.router):
         app.include_router(router)
+    docs.serve_docs(app)
+    metrics.instrument(app, platform)  # outermost but CORS: counts every response, the 413s and 404s too
+    cors.allow_origins(app, platform.settings)
     return app

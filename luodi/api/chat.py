@@ -11,13 +11,20 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from luodi.api.deps import CallerDep, PlatformDep
-from luodi.api.errors import error_body
-from luodi.api.schemas import ChatCompletion, ChatCompletionRequest, Choice, ResponseMessage, Usage
+from luodi.api.errors import REQUEST_ID_HEADER, error_body
+from luodi.api.sampling import messages_of, sampling_of
+from luodi.api.schemas import ChatCompletion, ChatCompletionRequest, Choice, ChoiceLogprobs, ResponseMessage, Usage
+from luodi.api.streaming import closed_when_client_leaves
 from luodi.assistants.base import AnswerDelta, Turn
-from luodi.contracts import Answer
-from luodi.contracts import Message as ChatMessage
-from luodi.errors import BackendFailedMidAnswer, BackendUnavailable, PromptTooLong, RequestValidationFailed
-from luodi.gateway.tenants import Caller
+from luodi.contracts import Answer, TokenUsage
+from luodi.errors import (
+    BackendFailedMidAnswer,
+    BackendUnavailable,
+    InvalidRequest,
+    LuodiError,
+    RequestValidationFailed,
+    UnsupportedParameter,
+)
 from luodi.platform import Admission, Platform
 
 router = APIRouter()
@@ -29,27 +36,48 @@ def chat_completions(
 ) -> JSONResponse | StreamingResponse:
     if not body.messages[-1].text().strip() and not platform.clarifies_empty_messages(body.model):
         raise RequestValidationFailed("the last message is empty: there is nothing to answer", param="messages")
-    admission = platform.admit(who, body.model, body.stream)
-    turn = _turn(body, who, admission.request_id)
-    if body.stream:
-        return _stream_response(platform, admission, turn, body)
-    answer = platform.complete(admission, turn)
-    return JSONResponse(_completion(admission, body.model, answer).model_dump())
-
-
-def _turn(body: ChatCompletionRequest, who: Caller, request_id: str) -> Turn:
-    # "developer" is OpenAI's newer name for "system"
-    messages = [
-        ChatMessage(role="system" if m.role == "developer" else m.role, content=m.text()) for m in body.messages
-    ]
-    return Turn(
+    _check_token_limit(platform, body)
+    if body.stream and body.n > 1:
+        raise UnsupportedParameter("n > 1 is not streamed: send stream: false for several choices", param="n")
+    sampling, messages = sampling_of(body), messages_of(body)
+    admission = platform.admit(who, body.model, body.stream, user=body.user)
+    turn = Turn(
         messages=messages,
         tenant_id=who.tenant_id,
         max_tokens=body.token_limit,
         temperature=body.temperature,
         conversation_id=body.conversation_id,
-        request_id=request_id,
+        request_id=admission.request_id,
+        sampling=sampling,
+        user=body.user,
     )
+    try:
+        if body.stream:
+            return _stream_response(platform, admission, turn, body)
+        answers = platform.complete_choices(admission, turn)
+    except LuodiError as exc:
+        exc.request_id = admission.request_id  # the error names the call the ledger recorded
+        raise
+    return JSONResponse(_completion(admission, body.model, answers).model_dump(), headers=response_headers(admission))
+
+
+def response_headers(admission: Admission) -> dict[str, str]:
+    """`x-request-id` (the completion's id, as the ledger knows it) and the key's rate-limit headers."""
+    return {REQUEST_ID_HEADER: admission.request_id, **admission.allowance.headers()}
+
+
+def _check_token_limit(platform: Platform, body: ChatCompletionRequest) -> None:
+    """`max_tokens` beyond an embedded model's whole context window can never be written: a 400 naming the limit."""
+    limit = body.token_limit
+    config = platform.settings.assistants.get(body.model)
+    if limit is None or config is None:
+        return
+    base_model = platform.settings.base_models.get(config.base_model)
+    if base_model is not None and base_model.kind == "embedded" and limit > base_model.context_tokens:
+        param = "max_completion_tokens" if body.max_completion_tokens else "max_tokens"
+        raise RequestValidationFailed(
+            f"{param} is {limit}, over the {base_model.context_tokens}-token context window of base model "
+            f"{config.base_model!r} behind {body.model!r}; the limit is {base_model.context_tokens}", param=param)
 
 
 def _extras(admission: Admission, answer: Answer) -> dict[str, Any]:
@@ -67,22 +95,44 @@ def _extras(admission: Admission, answer: Answer) -> dict[str, Any]:
     }
 
 
-def _usage(answer: Answer) -> Usage:
+def _usage(admission: Admission, answers: list[Answer]) -> Usage:
+    tokens = sum((a.usage for a in answers), TokenUsage())
     return Usage(
-        prompt_tokens=answer.usage.prompt_tokens,
-        completion_tokens=answer.usage.completion_tokens,
-        total_tokens=answer.usage.total_tokens,
+        prompt_tokens=tokens.prompt_tokens,
+        completion_tokens=tokens.completion_tokens,
+        total_tokens=tokens.total_tokens,
+        cost_usd=None if admission.cost_usd is None else float(admission.cost_usd),
     )
 
 
-def _completion(admission: Admission, model: str, answer: Answer) -> ChatCompletion:
+def _finish_reason(answer: Answer) -> str:
+    return "tool_calls" if answer.function_calls else answer.finish_reason
+
+
+def _tool_calls(answer: Answer) -> list[dict[str, Any]] | None:
+    return [c.model_dump() for c in answer.function_calls] or None
+
+
+def _logprobs(answer: Answer) -> ChoiceLogprobs | None:
+    if answer.logprobs is None:
+        return None
+    return ChoiceLogprobs(content=[t.model_dump() for t in answer.logprobs])
+
+
+def _choice(index: int, answer: Answer) -> Choice:
+    calls = _tool_calls(answer)
+    message = ResponseMessage(content=answer.text if answer.text or not calls else None, tool_calls=calls)
+    return Choice(index=index, message=message, finish_reason=_finish_reason(answer), logprobs=_logprobs(answer))
+
+
+def _completion(admission: Admission, model: str, answers: list[Answer]) -> ChatCompletion:
     return ChatCompletion(
         id=admission.request_id,
         created=int(time.time()),
         model=model,
-        choices=[Choice(message=ResponseMessage(content=answer.text), finish_reason=answer.finish_reason)],
-        usage=_usage(answer),
-        **_extras(admission, answer),
+        choices=[_choice(i, a) for i, a in enumerate(answers)],
+        usage=_usage(admission, answers),
+        **_extras(admission, answers[0]),
     )
 
 
@@ -95,7 +145,8 @@ def _stream_response(
     first = next(deltas)
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     events = _sse_events(admission, body.model, first, deltas, include_usage)
-    return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+    headers = {"Cache-Control": "no-cache", **response_headers(admission)}
+    return StreamingResponse(closed_when_client_leaves(events), media_type="text/event-stream", headers=headers)
 
 
 def _sse_events(
@@ -103,13 +154,13 @@ def _sse_events(
 ) -> Iterator[str]:
     created = int(time.time())
 
-    def chunk(delta: dict[str, Any], finish_reason: str | None = None, **extra: Any) -> str:
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None, logprobs: Any = None, **extra: Any) -> str:
         payload = {
             "id": admission.request_id,
             "object": "chat.completion.chunk",
             "created": created,
             "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": logprobs}],
             **extra,
         }
         return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
@@ -122,7 +173,9 @@ def _sse_events(
                 yield chunk({"content": pending.text})
             if pending.final is not None:
                 answer = pending.final
-                yield chunk({}, answer.finish_reason, **_extras(admission, answer))
+                logprobs = _logprobs(answer)
+                yield chunk(_final_delta(answer), _finish_reason(answer), logprobs.model_dump() if logprobs else None,
+                            **_extras(admission, answer))
                 if include_usage:
                     payload = {
                         "id": admission.request_id,
@@ -130,14 +183,23 @@ def _sse_events(
                         "created": created,
                         "model": model,
                         "choices": [],
-                        "usage": _usage(answer).model_dump(),
+                        "usage": _usage(admission, [answer]).model_dump(),
                     }
                     yield f"data: {json.dumps(payload)}\n\n"
                 break
             pending = next(rest, None)
-    except (BackendUnavailable, PromptTooLong) as exc:
+    except (BackendUnavailable, InvalidRequest) as exc:
         # The status line is gone already; OpenAI clients raise on an `error` event.
         error = error_body(BackendFailedMidAnswer(str(exc)))
         yield f"data: {json.dumps({'error': error.model_dump()})}\n\n"
         return
     yield "data: [DONE]\n\n"
+
+
+def _final_delta(answer: Answer) -> dict[str, Any]:
+    """The last chunk's delta: the caller's functions the model called, whole (OpenAI streams them in pieces;
+    one piece with every call is what its clients assemble anyway)."""
+    calls = _tool_calls(answer)
+    if not calls:
+        return {}
+    return {"tool_calls": [{"index": i, **call} for i, call in enumerate(calls)]}

@@ -30,6 +30,8 @@ from luodi.errors import (
 
 log = logging.getLogger("luodi.api")
 
+REQUEST_ID_HEADER = "x-request-id"
+
 # what Starlette and FastAPI answer by themselves: a body they cannot read, no such route, a method the route
 # does not take, a body over FastAPI's own limit
 STARLETTE_STATUSES: dict[int, type[LuodiError]] = {
@@ -45,7 +47,11 @@ def error_body(error: LuodiError) -> ErrorBody:
 
 
 def error_response(error: LuodiError) -> JSONResponse:
-    return JSONResponse(ErrorResponse(error=error_body(error)).model_dump(), status_code=error.status)
+    """The error in OpenAI's shape with its status and the headers its class sends (`Retry-After` on a 429)."""
+    headers = error.headers()
+    if error.request_id:
+        headers[REQUEST_ID_HEADER] = error.request_id
+    return JSONResponse(ErrorResponse(error=error_body(error)).model_dump(), status_code=error.status, headers=headers)
 
 
 def _field_path(location: tuple[object, ...] | list[object]) -> str:
@@ -54,7 +60,8 @@ def _field_path(location: tuple[object, ...] | list[object]) -> str:
 
 
 def validation_error(exc: RequestValidationError) -> LuodiError:
-    """The first JSON syntax error, or the first few fields that do not fit the schema."""
+    """The first JSON syntax error, or the first few fields that do not fit the schema: a 400 either way (OpenAI's
+    and vLLM's status for an invalid request, `BadRequestError` in the SDK), never FastAPI's 422."""
     problems = []
     first_param = None
     for problem in exc.errors():

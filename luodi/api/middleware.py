@@ -1,10 +1,13 @@
-"""Request middleware: the body size limit, applied before anything parses a body."""
+"""Request middleware: the body size limit, applied before anything parses a body; JSON bodies read as JSON
+whatever content type they came with; `x-request-id` on every response."""
 
 from __future__ import annotations
 
+import uuid
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from luodi.api.errors import error_response
+from luodi.api.errors import REQUEST_ID_HEADER, error_response
 from luodi.errors import RequestTooLarge
 
 MAX_BODY_BYTES = 512 * 1024
@@ -47,3 +50,48 @@ class BodySizeLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+
+
+class RequestId:
+    """Every response carries `x-request-id` (the openai SDK shows it as `_request_id`): the completion's own id
+    where the route set one, a fresh one otherwise (errors, listings)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == REQUEST_ID_HEADER.encode() for name, _ in headers):
+                    headers.append((REQUEST_ID_HEADER.encode(), f"req-{uuid.uuid4().hex}".encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class JsonBodies:
+    """A POST to the API whose content type is missing or not JSON (curl's `-d` sends a form type) is read as the
+    JSON it is meant to be: a body that is not JSON then gets the usual 400 saying so, never a 422 about a form.
+    Multipart uploads keep their type."""
+
+    def __init__(self, app: ASGIApp, prefix: str = "/v1/") -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].startswith(self.prefix):
+            headers = [(name, value) for name, value in scope["headers"] if name.lower() != b"content-type"]
+            found = [value for name, value in scope["headers"] if name.lower() == b"content-type"]
+            kind = found[0].split(b";")[0].strip().lower() if found else b""
+            if not (kind.endswith(b"json") or kind.startswith(b"multipart/")):
+                scope = {**scope, "headers": [*headers, JSON_CONTENT_TYPE]}
+        await self.app(scope, receive, send)

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from luodi.assistants.components import Components
 from luodi.config import AssistantConfig, Settings
 from luodi.contracts import Answer, Message, Sampling
-from luodi.errors import Misconfigured
+from luodi.errors import Misconfigured, NeedsSkippedPack
 from luodi.models.registry import BackendRegistry
 from luodi.store import Store
 
@@ -142,6 +142,8 @@ def check_options(name: str, config: AssistantConfig, components: Components | N
         raise OptionsError(f"assistant {name!r} (kind {config.kind}): {problems}") from exc
     try:
         options.check_names(components or Components())
+    except NeedsSkippedPack:
+        raise
     except ValueError as exc:
         raise OptionsError(f"assistant {name!r} (kind {config.kind}): {exc}") from exc
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from luodi.assistants.base import AnswerDelta, AssistantContext, Turn, assistant_kind
+from luodi.assistants.base import AnswerDelta, AssistantContext, Turn, assistant_kind, stream_whole_answer
 from luodi.config import AssistantConfig
 from luodi.contracts import Answer, GenerationRequest, Message, TokenUsage
 from luodi.models.base import BaseModelBackend
 
 
 class ChatAssistant:
+    writes_choices = True  # several answers to one request (`n`): the platform asks once per choice
+
     def __init__(self, name: str, config: AssistantConfig, backend: BaseModelBackend) -> None:
         self.name = name
         self.config = config
@@ -25,6 +27,7 @@ class ChatAssistant:
         if self.config.system_prompt and not any(m.role == "system" for m in messages):
             messages.insert(0, Message(role="system", content=self.config.system_prompt))
         return GenerationRequest(
+            **turn.sampling.model_dump(),
             messages=messages,
             max_tokens=turn.max_tokens or self.config.max_tokens,
             temperature=turn.temperature,
@@ -32,9 +35,20 @@ class ChatAssistant:
 
     def respond(self, turn: Turn) -> Answer:
         generation = self.backend.generate(self._request(turn))
-        return Answer(text=generation.text, finish_reason=generation.finish_reason, usage=generation.usage)
+        return Answer(
+            text=generation.text,
+            finish_reason=generation.finish_reason,
+            usage=generation.usage,
+            function_calls=generation.function_calls,
+            logprobs=generation.logprobs,
+        )
 
     def stream(self, turn: Turn) -> Iterator[AnswerDelta]:
+        if _needs_whole_generation(turn):
+            # a call of the caller's functions is one JSON value, and token logprobs come with the whole reply:
+            # generated whole, sent as one piece
+            yield from stream_whole_answer(self.respond(turn))
+            return
         pieces: list[str] = []
         for chunk in self.backend.stream(self._request(turn)):
             pieces.append(chunk.text)
@@ -47,6 +61,11 @@ class ChatAssistant:
                 usage=chunk.usage or TokenUsage(),
             )
             yield AnswerDelta(text=chunk.text, final=answer)
+
+
+def _needs_whole_generation(turn: Turn) -> bool:
+    sampling = turn.sampling
+    return bool(sampling.tools and sampling.tool_choice != "none") or sampling.logprobs
 
 
 @assistant_kind("chat")

@@ -14,8 +14,10 @@ from pathlib import Path
 
 from luodi.assistants.base import AnswerDelta, AssistantContext, KindOptions, Turn, assistant_kind, stream_whole_answer
 from luodi.assistants.components import Components
+from luodi.assistants.refusals import refuse_unsupported
 from luodi.config import AssistantConfig, Settings
 from luodi.contracts import Answer, Check, Citation, Evidence, ToolCall, Verification
+from luodi.errors import NeedsSkippedPack
 from luodi.grounding.builtin import DEFAULT_SKILLS, GENERIC_SKILLS
 from luodi.grounding.compose import ABSTAIN_TEXT
 from luodi.grounding.skills import Draft, Scope, Skill, SkillRegistry
@@ -45,6 +47,7 @@ class GroundedAssistant:
 
     # the Assistant protocol
     def respond(self, turn: Turn) -> Answer:
+        refuse_unsupported(self.name, "grounded", turn.sampling)
         question = next((m.content for m in reversed(turn.messages) if m.role == "user"), "")
         return self.answer(question)
 
@@ -136,6 +139,9 @@ class GroundedOptions(KindOptions):
     extractors: tuple[str, ...] = ()  # run on every document the knowledge base ingests; none by default
 
     def check_names(self, components: Components) -> None:
+        waiting = [name for name in (*self.skills, *self.extractors) if name in components.unavailable]
+        if waiting:
+            raise NeedsSkippedPack(components.unavailable[waiting[0]])
         SkillRegistry((*GENERIC_SKILLS, *components.skills)).resolve(self.skills)
         resolve_extractors(self.extractors, components.extractors)
 

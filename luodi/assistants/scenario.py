@@ -6,13 +6,16 @@ assistants:
     kind: scenario
     base_model: smollm2-135m      # used only by understanders that prompt the base model
     options: {scenario: warehouse/warehouse.yaml, understander: rules, copilot: true}
-  screening:
+  funds:
     kind: scenario
     base_model: smollm2-135m
-    options: {scenario: screener, understander: trained}
+    options: {scenario: funds, understander: trained}
 
-`scenario` names a scenario a pack writes in code (`screener`), or a spec file for the task-stack engine
-(`<pack>/<file>` from a pack's folder, or a path).
+`scenario` names a scenario a pack writes in code (`funds`), or a spec file for the task-stack engine
+(`<pack>/<file>` from a pack's folder, or a path). Two names meet here: the spec's `nlu.understander` names which
+understander provider reads its messages (a pack's, or the built-in `nlu`), and the assistant's
+`options.understander` picks one of the kinds that provider (or the pack's scenario) offers: rules, trained, llm.
+Both are checked when the platform starts.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from luodi.assistants.base import (
     stream_whole_answer,
 )
 from luodi.assistants.components import Components
+from luodi.assistants.refusals import refuse_unsupported
 from luodi.config import AssistantConfig
 from luodi.contracts import Answer, Citation, Verification
 from luodi.dialogue.actions import ActionRegistry
@@ -37,12 +41,15 @@ from luodi.dialogue.engine import ScenarioEngine
 from luodi.dialogue.memory import ConversationMemory
 from luodi.dialogue.records import ScenarioDatabase
 from luodi.dialogue.scenario import ApprovalDesk, Scenario, ScenarioSetup, TurnResult
-from luodi.dialogue.spec import DatabaseSpec, ScenarioError, load_scenario
+from luodi.dialogue.spec import DatabaseSpec, ScenarioError, ScenarioSpec, load_scenario
 from luodi.dialogue.state import DialogueState
-from luodi.dialogue.understanding import UnderstanderSetup
+from luodi.dialogue.understanding import UnderstanderProvider, UnderstanderSetup
+from luodi.errors import Misconfigured, NeedsSkippedPack
 from luodi.governance import approvals
 from luodi.ledger import audit
 from luodi.store import Store
+
+NLU_UNDERSTANDER = "nlu"
 
 
 class ScenarioOptions(KindOptions):
@@ -53,10 +60,22 @@ class ScenarioOptions(KindOptions):
     database: str | None = None  # a SQLAlchemy URL for the business data (default: built in the data folder)
 
     def check_names(self, components: Components) -> None:
-        if self.scenario not in components.scenarios and Path(self.scenario).suffix not in (".yaml", ".yml"):
+        """The scenario exists (a pack's, or a spec file that loads) and serves the understander kind asked for."""
+        provider = components.scenarios.get(self.scenario)
+        if provider is not None:
+            offered = provider.understanders
+        elif Path(self.scenario).suffix in (".yaml", ".yml"):
+            pack = self.scenario.partition("/")[0]
+            if pack in components.unavailable and pack not in components.folders:
+                raise NeedsSkippedPack(components.unavailable[pack])
+            offered = spec_understander(load_scenario(components.spec_path(self.scenario)), components).kinds
+        else:
             known = ", ".join(sorted(components.scenarios)) or "none installed"
-            raise ScenarioError(f"scenario {self.scenario!r} is neither a scenario a pack provides ({known}) nor a "
-                                f"spec file (.yaml)")
+            raise components_error(components, self.scenario, f"scenario {self.scenario!r} is neither a scenario a pack"
+                                   f" provides ({known}) nor a spec file (.yaml)")
+        if self.understander not in offered:
+            raise ScenarioError(f"scenario {self.scenario!r} has no {self.understander!r} understander; it offers "
+                                f"{', '.join(offered)}")
 
 
 class PlatformDesk:
@@ -92,6 +111,7 @@ class ScenarioAssistant:
         self.copilot = copilot
 
     def respond(self, turn: Turn) -> Answer:
+        refuse_unsupported(self.name, "scenario", turn.sampling)
         desk: ApprovalDesk | None = PlatformDesk(self.store, turn.tenant_id, self.name) if self.copilot else None
         scenario = self.scenario.bind(desk)
 
@@ -129,23 +149,34 @@ def _answer(result: TurnResult) -> Answer:
     )
 
 
+def spec_understander(spec: ScenarioSpec, components: Components) -> UnderstanderProvider:
+    """The understander provider a spec names under `nlu.understander`: a pack's, or the built-in `nlu` adapter."""
+    named = str(spec.nlu.get("understander", ""))
+    provider = components.understanders.get(named)
+    if provider is None and named == NLU_UNDERSTANDER:  # built in: a trained NLU model read as commands, for any spec
+        from luodi.nlu.commands import nlu_understander
+
+        provider = UnderstanderProvider(nlu_understander, kinds=("trained",))
+    if provider is None:
+        known = ", ".join(sorted([*components.understanders, NLU_UNDERSTANDER]))
+        raise components_error(components, named, f"scenario {spec.name!r} names understander {named!r} under "
+                               f"nlu.understander; known: {known}")
+    return provider
+
+
+def components_error(components: Components, name: str, message: str) -> Misconfigured:
+    """Why a name is unknown: a pack that is installed but cannot be served says so, else `message`."""
+    return NeedsSkippedPack(components.unavailable[name]) if name in components.unavailable else ScenarioError(message)
+
+
 def task_stack_scenario(option: str, setup: ScenarioSetup, components: Components) -> ScenarioEngine:
     """A spec file run by the task-stack engine, with the understander its `nlu.understander` names."""
     spec = load_scenario(components.spec_path(option))
     if setup.database:
         spec = spec.model_copy(update={"database": DatabaseSpec(url=setup.database)})
-    database = ScenarioDatabase.open(spec, setup.data_dir / "scenarios")
-    named = str(spec.nlu.get("understander", ""))
-    factory = components.understanders.get(named)
-    if factory is None and named == "nlu":  # built in: a trained NLU model read as commands, for any spec
-        from luodi.nlu.commands import nlu_understander
-
-        factory = nlu_understander
-    if factory is None:
-        known = ", ".join(sorted(components.understanders)) or "none installed"
-        raise ScenarioError(f"scenario {spec.name!r} names understander {named!r} under nlu.understander; "
-                            f"known: {known}")
-    understander = factory(spec, UnderstanderSetup(setup.understander, setup.base_model, setup.model))
+    database = ScenarioDatabase.open(spec, setup.data_dir / "scenarios", components.builders)
+    provider = spec_understander(spec, components)
+    understander = provider.build(spec, UnderstanderSetup(setup.understander, setup.base_model, setup.model))
     return ScenarioEngine(spec, database, understander, None, actions=ActionRegistry(components.actions))
 
 
@@ -163,7 +194,7 @@ def build_scenario_assistant(
         database=options.database,
     )
     written = context.components.scenarios.get(options.scenario)
-    scenario = written(setup) if written else task_stack_scenario(options.scenario, setup, context.components)
+    scenario = written.build(setup) if written else task_stack_scenario(options.scenario, setup, context.components)
     return ScenarioAssistant(name, config, scenario, context.store, options.copilot)
 
 

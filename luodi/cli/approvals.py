@@ -10,7 +10,6 @@ from rich.table import Table
 
 from luodi.cli.common import ConfigOption, console, fail, settings_from
 from luodi.cli.groups import app
-from luodi.governance.approvals import ApprovalError
 
 if TYPE_CHECKING:
     from luodi.platform import Platform
@@ -52,6 +51,8 @@ def list_approvals(
 
 
 def _decide(approval_id: str, approve: bool, operator: str, note: str, config: ConfigOption) -> None:
+    from luodi.governance.approvals import ApprovalError
+
     try:
         decided = _platform(config).decide(approval_id, approve, operator, note)
     except ApprovalError as exc:

@@ -1,4 +1,7 @@
-"""What the command modules share: loading settings, opening the platform's database, printing errors."""
+"""What the command modules share: loading settings, opening the platform's database, printing errors.
+
+Only typer, rich and the standard library are imported here at start: `luodi --help` loads every command
+module, so each imports its libraries (pydantic settings, SQLAlchemy, openai) inside the commands."""
 
 from __future__ import annotations
 
@@ -6,14 +9,15 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy.orm import Session
 
-from luodi.config import ConfigError, Settings, load_settings
-from luodi.store import Store
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from luodi.config import Settings
 
 console = Console()
 errors = Console(stderr=True)
@@ -29,6 +33,8 @@ def fail(message: str) -> typer.Exit:
 
 
 def settings_from(config: Path | None) -> Settings:
+    from luodi.config import ConfigError, load_settings
+
     try:
         return load_settings(config)
     except ConfigError as exc:
@@ -37,6 +43,8 @@ def settings_from(config: Path | None) -> Settings:
 
 @contextmanager
 def database(settings: Settings) -> Iterator[Session]:
+    from luodi.store import Store
+
     store = Store(settings.resolved_database_url)
     store.create_schema()
     try:

@@ -1,33 +1,46 @@
-"""`luodi serve`, `luodi chat`, `luodi ask`: run the service, and talk to it as any OpenAI client would."""
+"""`luodi serve`, `luodi chat`, `luodi ask`: run the service, and talk to it as any OpenAI client would.
+
+openai, SQLAlchemy and the platform are imported inside the commands, so that `luodi --help` starts fast."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
 
-import openai
 import typer
-from openai.types.chat import ChatCompletionMessageParam
-from sqlalchemy import select
 
 from luodi.cli.common import ConfigOption, client_key, console, demo_key_file, errors, fail, settings_from
 from luodi.cli.groups import app
-from luodi.config import Settings
-from luodi.errors import AssistantCannotStart
-from luodi.gateway.tenants import Tenant, create_key, create_tenant
-from luodi.ledger import audit
-from luodi.models.base import BackendUnavailable
+from luodi.cli.report import print_report
 
 if TYPE_CHECKING:
+    import openai
+    from openai.types.chat import ChatCompletionMessageParam
+
+    from luodi.config import Settings
     from luodi.platform import Platform
 
 DEMO_TENANT = "demo"
+STOPPED = "[stopped]"  # printed after an answer the user interrupted with Ctrl-C
 
 ApiKeyOption = Annotated[str | None, typer.Option("--api-key", help="default: $LUODI_API_KEY or the demo key")]
 UrlOption = Annotated[str | None, typer.Option("--url", help="service URL (default: from the config)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="print the whole response as JSON, nothing else")]
+CitationsOption = Annotated[
+    bool,
+    typer.Option("--show-citations", help="after the answer: citations, verification, tool calls, dialogue state"),
+]
 
 
 def ensure_demo_key(platform: Platform) -> None:
     """First start: a demo tenant and key, written to the data directory so `chat` and `ask` just work."""
+    from sqlalchemy import select
+
+    from luodi.gateway.tenants import Tenant, create_key, create_tenant
+    from luodi.ledger import audit
+
     path = demo_key_file(platform.settings)
     with platform.store.transaction() as session:
         if path.exists() and session.scalar(select(Tenant).where(Tenant.name == DEMO_TENANT)) is not None:
@@ -50,6 +63,7 @@ def serve(
     import uvicorn
 
     from luodi.api.app import create_app
+    from luodi.errors import AssistantCannotStart, BackendUnavailable
     from luodi.platform import Platform
 
     settings = settings_from(config)
@@ -70,33 +84,63 @@ def serve(
 
 
 def _client(settings: Settings, url: str | None, api_key: str | None) -> openai.OpenAI:
+    import openai
+
     base_url = url or f"http://{settings.host}:{settings.port}/v1"
     return openai.OpenAI(base_url=base_url, api_key=client_key(settings, api_key), max_retries=0, timeout=120)
 
 
-def _print_stream(client: openai.OpenAI, assistant: str, messages: list[ChatCompletionMessageParam]) -> str:
-    pieces: list[str] = []
+@contextmanager
+def _api_errors(client: openai.OpenAI) -> Iterator[None]:
+    """The SDK's errors as one readable line and exit code 1."""
+    import openai
+
     try:
-        stream = client.chat.completions.create(model=assistant, messages=messages, stream=True)
-        for chunk in stream:
-            for choice in chunk.choices:
-                text = choice.delta.content or ""
-                pieces.append(text)
-                console.print(text, end="", markup=False, highlight=False)
+        yield
     except openai.APIConnectionError as exc:
         raise fail(f"cannot reach the service at {client.base_url}: is `luodi serve` running?") from exc
     except openai.APIStatusError as exc:
         raise fail(f"{exc.status_code}: {exc.message}") from exc
     except openai.APIError as exc:
         raise fail(str(exc)) from exc
+
+
+def _extras(chunk: Any) -> dict[str, Any]:
+    """Luodi's additions on a response or its final chunk (fields plain OpenAI clients ignore)."""
+    extra = chunk.model_extra or {}
+    return {name: extra[name] for name in ("citations", "verification", "luodi") if name in extra}
+
+
+def _print_stream(
+    client: openai.OpenAI, assistant: str, messages: list[ChatCompletionMessageParam]
+) -> tuple[str, dict[str, Any], bool]:
+    """Stream an answer to the terminal: its text, Luodi's extras, and whether Ctrl-C stopped it (the rest of the
+    answer is dropped and the connection closed, so the server stops writing it)."""
+    pieces: list[str] = []
+    extras: dict[str, Any] = {}
+    with _api_errors(client):
+        stream = client.chat.completions.create(model=assistant, messages=messages, stream=True)
+        try:
+            for chunk in stream:
+                extras.update(_extras(chunk))
+                for choice in chunk.choices:
+                    text = choice.delta.content or ""
+                    pieces.append(text)
+                    console.print(text, end="", markup=False, highlight=False)
+        except KeyboardInterrupt:
+            stream.close()
+            console.print(f" {STOPPED}", markup=False, highlight=False)
+            return "".join(pieces), extras, True
     console.print()
-    return "".join(pieces)
+    return "".join(pieces), extras, False
 
 
 @app.command()
 def ask(
     assistant: str,
     question: str,
+    as_json: JsonOption = False,
+    show_citations: CitationsOption = False,
     config: ConfigOption = None,
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
@@ -105,28 +149,44 @@ def ask(
     settings = settings_from(config)
     if not question.strip():
         raise fail("the question is empty")
-    _print_stream(_client(settings, url, api_key), assistant, [{"role": "user", "content": question}])
+    client = _client(settings, url, api_key)
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": question}]
+    if as_json:
+        with _api_errors(client):
+            raw = client.chat.completions.with_raw_response.create(model=assistant, messages=messages)
+        typer.echo(json.dumps(raw.http_response.json(), indent=2, ensure_ascii=False))
+        return
+    _, extras, stopped = _print_stream(client, assistant, messages)
+    if stopped:
+        raise typer.Exit(code=130)
+    if show_citations:
+        print_report(console, extras)
 
 
 @app.command()
 def chat(
     assistant: str,
+    show_citations: CitationsOption = False,
     config: ConfigOption = None,
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """Chat with an assistant in the terminal (empty line or Ctrl-D to leave)."""
+    """Chat with an assistant in the terminal: Ctrl-C stops an answer; at the prompt, it or Ctrl-D leaves."""
     settings = settings_from(config)
     client = _client(settings, url, api_key)
     history: list[ChatCompletionMessageParam] = []
-    console.print(f"chatting with [bold]{assistant}[/]; an empty line ends the chat")
+    console.print(f"chatting with [bold]{assistant}[/]; Ctrl-C stops an answer, an empty line or Ctrl-D ends the chat")
     while True:
         try:
             line = console.input("[bold green]you>[/] ").strip()
         except (EOFError, KeyboardInterrupt):
+            console.print()
             break
         if not line:
             break
-        history.append({"role": "user", "content": line})
         console.print(f"[bold blue]{assistant}>[/] ", end="")
-        history.append({"role": "assistant", "content": _print_stream(client, assistant, history)})
+        text, extras, _ = _print_stream(client, assistant, [*history, {"role": "user", "content": line}])
+        if text:  # an answer stopped before its first word leaves no trace in the conversation
+            history += [{"role": "user", "content": line}, {"role": "assistant", "content": text}]
+        if show_citations:
+            print_report(console, extras)

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from luodi.contracts import Check, Evidence
 from luodi.dialogue.commands import AskEntity
 from luodi.dialogue.records import DONT_CARE, RecordError, ScenarioDatabase
+from luodi.dialogue.replies import default_replies
 from luodi.dialogue.spec import ScenarioError, ScenarioSpec, TaskSpec
 from luodi.dialogue.state import DialogueState, Task
 from luodi.dialogue.tracker import finish_task
@@ -48,7 +49,11 @@ class Wording:
     language: str
 
     def say(self, template: str, **values: Any) -> str:
-        return self.spec.template(self.language, template).format_map(Blank(values))
+        """The spec's template, else the engine's own reply of that name (luodi/dialogue/replies.yaml)."""
+        own = default_replies().get(self.language, default_replies()["en"])
+        text = own[template] if template in own and not self.has(template) else self.spec.template(self.language,
+                                                                                                    template)
+        return text.format_map(Blank(values))
 
     def has(self, template: str) -> bool:
         return template in self.spec.templates.get(self.language, {})
@@ -210,6 +215,9 @@ class ActionRegistry:
     def __init__(self, actions: Iterable[type[Action]] = ()) -> None:
         self._actions: dict[str, Action] = {}
         for action in (*BUILT_IN_ACTIONS, *actions):
+            if action.name in self._actions:  # a pack never silently replaces a built-in or another pack's action
+                first = type(self._actions[action.name]).__name__
+                raise ScenarioError(f"two actions are named {action.name!r}: {first} and {action.__name__}")
             self._actions[action.name] = action()
 
     def get(self, name: str) -> Action:
@@ -224,6 +232,11 @@ class ActionRegistry:
                    and not task.approval]
         if missing:  # a side effect runs only after the user's yes or an operator's approval
             raise ScenarioError(f"scenario {spec.name!r}: side-effecting tasks {missing} need confirm or approval")
+        unwritten = [t for t, task in spec.tasks.items() if isinstance(self._actions[task.action], WriteRecord)
+                     and task.record is None]
+        if unwritten:
+            raise ScenarioError(f"scenario {spec.name!r}: write_record tasks {unwritten} name no record: "
+                                f"add record: {{table, fields}}")
 
     @property
     def names(self) -> Mapping[str, Action]:

@@ -10,6 +10,7 @@ mode, approved by an operator before they run. Nothing here knows which scenario
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -26,14 +27,15 @@ from luodi.dialogue.commands import (
     SetSlot,
     StartTask,
 )
+from luodi.dialogue.normalizers import WEEKDAYS
 from luodi.dialogue.records import DONT_CARE, RANGE, ScenarioDatabase
+from luodi.dialogue.replies import boolean_words
 from luodi.dialogue.scenario import ApprovalDesk, TurnResult
 from luodi.dialogue.spec import ScenarioSpec, SlotSpec
 from luodi.dialogue.state import DialogueState, Task
 from luodi.dialogue.tracker import apply_commands, finish_task
 from luodi.dialogue.understanding import CommandUnderstander
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LAST_REPLY = "last_reply"
 
 
@@ -141,31 +143,28 @@ class ScenarioEngine:
         return command.slot in self.spec.slots
 
     def _check_value(self, slot: str, value: str) -> tuple[str, str]:
+        """(the reply saying why the value does not fit, or "", the value normalized)."""
         spec = self.spec.slots.get(slot)
         if spec is None:
-            return f"I cannot use {slot!r} here.", value
+            return self._say("slot_not_used", slot=repr(slot)), value
         value = value.strip()
         if value == DONT_CARE:
             return "", value
-        checker = {
-            "category": _check_category,
-            "boolean": _check_boolean,
-            "integer": _check_integer,
-            "date": _check_date,
-            "entity": self._check_entity,
-        }.get(spec.type)
         if spec.match == "range" and not RANGE.match(value):
-            return f"{self._label(slot)}: {value!r} is not a range like 400-500 or >4.5.", value
+            return self._refusal("not_a_range", slot, value), value
+        if spec.type == "entity":
+            row = self.database.entity(value)
+            if row is None:
+                return self._refusal("entity_not_found", slot, value, raw=value), value
+            return "", str(row[self.spec.entity.name_column])
+        checker = VALUE_CHECKS.get(spec.type)
         if checker is None:
-            return ("", value) if value else (f"{self._label(slot)} is empty.", value)
-        problem, normalized = checker(spec, value)
-        return (f"{self._label(slot)}: {problem}" if problem else ""), normalized
+            return ("", value) if value else (self._refusal("empty_value", slot, value), value)
+        problem, normalized, details = checker(spec, value)
+        return (self._refusal(problem, slot, value, **details) if problem else ""), normalized
 
-    def _check_entity(self, _spec: SlotSpec, value: str) -> tuple[str, str]:
-        row = self.database.entity(value)
-        if row is None:
-            return f'I could not find "{value}" in our database.', value
-        return "", str(row[self.spec.entity.name_column])
+    def _refusal(self, template: str, slot: str, value: str, **details: str) -> str:
+        return self._say(template, label=self._label(slot), value=repr(value), **details)
 
     # --- acting ------------------------------------------------------------------------------------------
     def _act(self, state: DialogueState, task: Task, reply: Reply) -> None:
@@ -270,37 +269,50 @@ def _touched_tasks(commands: list[Command], spec: ScenarioSpec) -> set[str]:
     return touched
 
 
-def _check_category(spec: SlotSpec, value: str) -> tuple[str, str]:
+ValueCheck = Callable[[SlotSpec, str], tuple[str, str, dict[str, str]]]  # (refusal template or "", value, details)
+
+
+def _check_category(spec: SlotSpec, value: str) -> tuple[str, str, dict[str, str]]:
     lowered = value.lower()
     canonical = spec.synonyms.get(lowered, lowered)
     if canonical in spec.values or value in spec.values:
-        return "", canonical if canonical in spec.values else value
-    return f"{value!r} is not one of {', '.join(spec.values)}.", value
+        return "", canonical if canonical in spec.values else value, {}
+    return "not_one_of", value, {"choices": ", ".join(spec.values)}
 
 
-def _check_boolean(spec: SlotSpec, value: str) -> tuple[str, str]:
+def _check_boolean(spec: SlotSpec, value: str) -> tuple[str, str, dict[str, str]]:
     lowered = spec.synonyms.get(value.lower(), value.lower())
-    if lowered in {"yes", "true", "free", "有", "是"}:
-        return "", "yes"
-    if lowered in {"no", "false", "没有", "否"}:
-        return "", "no"
-    return f"{value!r} should be yes or no.", value
+    words = boolean_words()
+    if lowered in words.yes:
+        return "", "yes", {}
+    if lowered in words.no:
+        return "", "no", {}
+    return "not_yes_or_no", value, {}
 
 
-def _check_integer(spec: SlotSpec, value: str) -> tuple[str, str]:
+def _check_integer(spec: SlotSpec, value: str) -> tuple[str, str, dict[str, str]]:
     if not re.fullmatch(r"-?\d+", value):
-        return f"{value!r} is not a whole number.", value
+        return "not_whole_number", value, {}
     number = int(value)
     if spec.minimum is not None and number < spec.minimum or spec.maximum is not None and number > spec.maximum:
-        return f"{number} is outside {spec.minimum:g} to {spec.maximum:g}.", value
-    return "", str(number)
+        bounds = {"number": str(number), "minimum": f"{spec.minimum:g}", "maximum": f"{spec.maximum:g}"}
+        return "out_of_bounds", value, bounds
+    return "", str(number), {}
 
 
-def _check_date(_spec: SlotSpec, value: str) -> tuple[str, str]:
+def _check_date(_spec: SlotSpec, value: str) -> tuple[str, str, dict[str, str]]:
     lowered = value.lower()
     if lowered in WEEKDAYS:
-        return "", lowered
+        return "", lowered, {}
     try:
-        return "", date.fromisoformat(value).isoformat()
+        return "", date.fromisoformat(value).isoformat(), {}
     except ValueError:
-        return f"{value!r} is not a date I can book.", value
+        return "not_a_date", value, {}
+
+
+VALUE_CHECKS: dict[str, ValueCheck] = {
+    "category": _check_category,
+    "boolean": _check_boolean,
+    "integer": _check_integer,
+    "date": _check_date,
+}

@@ -4,21 +4,25 @@ bound parameters, never pasted into SQL), entity look-ups, and records written i
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
+    Column,
     ColumnElement,
     Engine,
+    Float,
+    Integer,
     MetaData,
     Table,
+    Text,
     and_,
     create_engine,
     exists,
@@ -47,6 +51,9 @@ class SearchResult:
     rows: list[dict[str, Any]]
 
 
+DatabaseBuilder = Callable[[Engine, Path], None]  # fills an empty embedded database from the spec's data file
+
+
 class ScenarioDatabase:
     def __init__(self, spec: ScenarioSpec, engine: Engine) -> None:
         self.spec = spec
@@ -57,8 +64,10 @@ class ScenarioDatabase:
         self._names: list[str] | None = None
 
     @classmethod
-    def open(cls, spec: ScenarioSpec, folder: Path) -> ScenarioDatabase:
-        """The configured database, or an embedded SQLite file built once from the scenario's data file."""
+    def open(cls, spec: ScenarioSpec, folder: Path, builders: Mapping[str, DatabaseBuilder] | None = None
+             ) -> ScenarioDatabase:
+        """The configured database, or an embedded SQLite file built once from the scenario's data file by the
+        builder the spec names (one of `builders`, which packs contribute)."""
         if spec.database.url:
             return cls(spec, create_engine(spec.database.url))
         # the file name carries a fingerprint of what shapes the database, so a changed spec builds a new one
@@ -69,7 +78,7 @@ class ScenarioDatabase:
         )
         path = folder / f"{spec.name}-{hashlib.sha256(shape.encode()).hexdigest()[:10]}.db"
         if not path.exists():
-            _build_sqlite(spec, path)
+            _build_sqlite(spec, path, builders or {})
         return cls(spec, create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False}))
 
     def _table(self, name: str) -> Table:
@@ -197,17 +206,56 @@ def spec_data_file(spec: ScenarioSpec) -> Path:
     return shared_data_dir() / spec.database.data
 
 
-def _build_sqlite(spec: ScenarioSpec, path: Path) -> None:
-    if not spec.database.builder:
-        raise ScenarioError(f"scenario {spec.name!r} has no database url and no builder")
+ROWS_BUILDER = "rows"  # the built-in builder: the entity table from a JSON list of rows, record tables from the spec
+
+
+def build_from_rows(spec: ScenarioSpec) -> DatabaseBuilder:
+    """The built-in builder: the entity table from the data file (a JSON list of objects; column types from the
+    values), and one table per `write_record` task (its fields, plus reference, conversation and created_at)."""
+
+    def build(engine: Engine, data_file: Path) -> None:
+        rows: list[dict[str, Any]] = json.loads(data_file.read_text(encoding="utf-8"))
+        metadata = MetaData()
+        names = list(dict.fromkeys(key for row in rows for key in row))
+        entity_columns = [Column(name, _column_type([row.get(name) for row in rows]),
+                                 primary_key=name == spec.entity.key) for name in names]
+        entities = Table(spec.entity.table, metadata, *entity_columns)
+        for task in (t for t in spec.tasks.values() if t.record is not None):
+            assert task.record is not None
+            fields = [Column(column, Integer if source == "@entity" or spec.slots[source].type == "integer" else Text)
+                      for column, source in task.record.fields.items()]
+            Table(task.record.table, metadata, Column("reference", Text, primary_key=True), *fields,
+                  Column("conversation", Text), Column("created_at", Text))
+        metadata.create_all(engine)
+        with engine.begin() as connection:
+            connection.execute(insert(entities), rows)
+
+    return build
+
+
+def _column_type(values: list[Any]) -> type[Integer] | type[Float] | type[Boolean] | type[Text]:
+    present = [value for value in values if value is not None]
+    if present and all(isinstance(value, bool) for value in present):
+        return Boolean
+    if present and all(isinstance(value, int) and not isinstance(value, bool) for value in present):
+        return Integer
+    if present and all(isinstance(value, int | float) and not isinstance(value, bool) for value in present):
+        return Float
+    return Text
+
+
+def _build_sqlite(spec: ScenarioSpec, path: Path, builders: Mapping[str, DatabaseBuilder]) -> None:
+    builder = build_from_rows(spec) if spec.database.builder == ROWS_BUILDER else builders.get(spec.database.builder)
+    if builder is None:
+        known = ", ".join(sorted([ROWS_BUILDER, *builders]))
+        raise ScenarioError(f"scenario {spec.name!r} names database builder {spec.database.builder!r}, which no "
+                            f"installed pack provides (known: {known}); or set database.url")
     data_file = spec_data_file(spec)
     if not data_file.exists():
         raise ScenarioError(
             f"scenario {spec.name!r} needs its data file {data_file}; set LUODI_SHARED_DATA to the folder holding "
             f"{spec.database.data}"
         )
-    module_name, function_name = spec.database.builder.split(":")
-    builder = getattr(importlib.import_module(module_name), function_name)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".building")
     partial.unlink(missing_ok=True)

@@ -13,8 +13,9 @@ How to write one:
    a retried request files no second approval), `execute(action, payload, conversation) -> dict` (returns
    `{"reference": ...}` or `{"error": ...}`, writing nothing on error) and `bind(desk) -> Scenario` (the same
    scenario filing its approvals with one tenant's desk; return `self` when nothing waits for approval).
-2. A `ScenarioFactory`: `(ScenarioSetup) -> Scenario`, listed under a name in your pack's components
-   (`Components(scenarios={"warehouse": build})`); an assistant names it with `options: {scenario: warehouse}`.
+2. A `ScenarioFactory`: `(ScenarioSetup) -> Scenario`, listed with the understander kinds it offers under a name
+   in your pack's components (`Components(scenarios={"screener": ScenarioProvider(build, ("rules", "trained"))})`);
+   an assistant names it with `options: {scenario: screener, understander: trained}` (both checked at start).
    A scenario that is a YAML spec for the task-stack engine needs no factory: name the file instead.
 """
 
@@ -81,3 +82,11 @@ class ScenarioSetup:
 
 
 ScenarioFactory = Callable[[ScenarioSetup], Scenario]
+
+
+@dataclass(frozen=True)
+class ScenarioProvider:
+    """A scenario a pack writes in code: its factory, and the `options.understander` kinds it offers."""
+
+    build: ScenarioFactory
+    understanders: tuple[str, ...] = ("rules",)

@@ -66,7 +66,9 @@ class EntitySpec(BaseModel):
 
 class DatabaseSpec(BaseModel):
     url: str = ""  # SQLAlchemy URL; empty: a SQLite file built from the data in the scenario's data_dir
-    builder: str = ""  # "module:function" that builds the embedded database from the data file
+    # fills the embedded database from the data file: "rows" (built in: a JSON list of the entity's rows), or the
+    # name of a pack's builder
+    builder: str = "rows"
     data: str = ""  # the data file: beside the spec if it is there (a pack ships it), else in the shared data folder
 
 

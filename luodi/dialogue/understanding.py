@@ -6,9 +6,11 @@ what it returns, so a rules, trained or base-model understander of one scenario 
 
 How to write one: a class with `understand(self, message: str, state: DialogueState) -> R`. It must not change
 `state` (the engine applies what it returns), must return quickly (it runs on every turn), and returns an empty
-reading rather than raising on text it cannot read. For the task-stack engine, list a factory under a name in
-your pack's components (`Components(understanders={"warehouse": build})`, see `UnderstanderFactory`) and name it
-in the scenario YAML (`nlu: {understander: warehouse}`); `luodi.nlu.commands` adapts a trained NLU model instead.
+reading rather than raising on text it cannot read. For the task-stack engine, list an `UnderstanderProvider` (its
+factory and the kinds it serves) under a name in your pack's components
+(`Components(understanders={"warehouse": UnderstanderProvider(build, kinds=("rules",))})`) and name it in the
+scenario YAML (`nlu: {understander: warehouse}`); the assistant's `options.understander` picks one of its kinds
+(checked at start). The built-in `nlu` provider (`luodi.nlu.commands`) adapts a trained NLU model instead.
 """
 
 from __future__ import annotations
@@ -43,3 +45,11 @@ class UnderstanderSetup:
 
 
 UnderstanderFactory = Callable[[ScenarioSpec, UnderstanderSetup], CommandUnderstander]
+
+
+@dataclass(frozen=True)
+class UnderstanderProvider:
+    """A pack's understander for task-stack specs: its factory, and the `options.understander` kinds it serves."""
+
+    build: UnderstanderFactory
+    kinds: tuple[str, ...] = ("rules",)

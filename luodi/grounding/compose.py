@@ -1,43 +1,18 @@
-"""Compose answers: evidence and citations from passages and facts, values formatted with explicit unit and
-scale, the small model's phrasing of deterministic templates, and the abstention message."""
+"""Compose answers: evidence from passages, the small model's phrasing of deterministic templates, the sentences
+of passages that match a question, and the abstention message."""
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
-from fractions import Fraction
 
-from luodi.contracts import Citation, Evidence, Generation, GenerationRequest, Message
-from luodi.knowledge.store import KnowledgeStore, Passage, StoredFact
+from luodi.contracts import Evidence, Generation, GenerationRequest, Message
+from luodi.knowledge.store import KnowledgeStore, Passage
 from luodi.models.base import BackendUnavailable, BaseModelBackend
-from luodi.tools.calculator import format_number
 
 ABSTAIN_TEXT = (
     "I could not find this in the knowledge base, so I will not guess. "
     "Would you like me to hand this question to a human colleague?"
 )
-SCALE_DIVISORS = {"thousands": Fraction(10**3), "millions": Fraction(10**6), "billions": Fraction(10**9)}
-
-
-def format_value(value: Fraction, unit: str, scale: str, places: int) -> str:
-    if unit == "usd":
-        amount = format_number(value / SCALE_DIVISORS[scale], places)
-        return f"USD {_group(amount)} {scale[:-1]}"
-    if unit == "percent":
-        return f"{format_number(value, places)}%"
-    if unit == "points":
-        return f"{format_number(value, places)} percentage points"
-    if unit == "days":
-        return f"{format_number(value, places)} days"
-    return format_number(value, places)
-
-
-def _group(number: str) -> str:
-    whole, _, fraction = number.partition(".")
-    grouped = f"{int(Decimal(whole)):,}" if whole.lstrip("-").isdigit() else whole
-    if whole.startswith("-") and not grouped.startswith("-"):
-        grouped = "-" + grouped
-    return f"{grouped}.{fraction}" if fraction else grouped
 
 
 def passage_evidence(passage: Passage, store: KnowledgeStore) -> Evidence:
@@ -52,21 +27,6 @@ def passage_evidence(passage: Passage, store: KnowledgeStore) -> Evidence:
         metadata={"doc_id": passage.doc_id, "path": document.source if document else "",
                   "company": document.company if document else ""},
     )
-
-
-def fact_citation(stored: StoredFact, store: KnowledgeStore) -> tuple[Evidence, Citation] | None:
-    """The passage holding a statement row, and a citation of exactly that row (page and character span)."""
-    fact = stored.fact
-    passage = store.passage_at(stored.doc_id, fact.page, fact.start)
-    page_text = store.page_text(stored.doc_id, fact.page)
-    if page_text is None:
-        return None
-    if passage is None:  # the row's passage was a near-duplicate stored once elsewhere: cite the page itself
-        passage = Passage(f"{stored.doc_id}:{fact.page}:page", stored.doc_id, fact.page, 0, len(page_text), page_text)
-    evidence = passage_evidence(passage, store)
-    citation = Citation(evidence_id=evidence.id, source=evidence.source, page=fact.page,
-                        span=(fact.start, fact.end), quote=page_text[fact.start:fact.end])
-    return evidence, citation
 
 
 def model_phrasing(backend: BaseModelBackend | None, question: str, facts: str,

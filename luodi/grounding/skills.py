@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from luodi.contracts import Citation, Evidence, TokenUsage, ToolCall
+from luodi.errors import Misconfigured
 
 if TYPE_CHECKING:
     from luodi.knowledge.base import KnowledgeBase
@@ -64,7 +65,7 @@ class Skill(Protocol):
     def draft(self, question: str, scope: Scope) -> Draft | None: ...
 
 
-class UnknownSkill(ValueError):
+class UnknownSkill(Misconfigured, ValueError):
     """A configured skill that neither the generic layer nor an installed pack provides; the message names it."""
 
 

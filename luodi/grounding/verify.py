@@ -136,7 +136,7 @@ def check_markers(text: str, citation_count: int) -> list[Check]:
 
 
 def check_entities(text: str, evidence: list[Evidence]) -> list[Check]:
-    # names of documents and companies are evidence too: an answer may say which filing it used
+    # names of documents and companies are evidence too: an answer may say which document it used
     named = " ".join(f"{item.text} {item.source} {item.metadata.get('company', '')}" for item in evidence)
     haystack = re.sub(r"\s+", " ", named).lower()
     checks = []

@@ -1,4 +1,4 @@
-"""Near-duplicate passages (boilerplate repeated across pages or filings) are stored once: MinHash + LSH."""
+"""Near-duplicate passages (boilerplate repeated across pages or documents) are stored once: MinHash + LSH."""
 
 from __future__ import annotations
 

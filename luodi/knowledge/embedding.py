@@ -52,3 +52,11 @@ def embed(texts: list[str], batch_size: int = 64) -> np.ndarray:
             texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
         )
     return np.asarray(vectors, dtype=np.float32)
+
+
+def token_counts(texts: list[str]) -> list[int]:
+    """The word pieces the model reads of each text, special tokens included, capped where `embed` truncates."""
+    with _lock:
+        model = _model()
+        encoded = model.tokenizer(texts, add_special_tokens=True, truncation=True, max_length=model.max_seq_length)
+    return [len(ids) for ids in encoded["input_ids"]]

@@ -1,5 +1,6 @@
-"""Ingest files into a knowledge base: read, cut into passages, drop near-duplicates, embed, run the knowledge
-base's extractors (none unless configured), and commit each document in one transaction.
+"""Ingest files into a knowledge base: read, describe (what the caller states, else what the configured metadata
+readers find, else what the format's reader found), cut into passages, drop near-duplicates, embed, run the
+knowledge base's extractors (none unless configured), and commit each document in one transaction.
 
 Idempotent: a document is keyed by the hash of its bytes, so a file ingested twice is skipped. A file that
 cannot be read is reported by name and skipped; what is already indexed is untouched.
@@ -8,18 +9,17 @@ cannot be read is reported by name and skipped; what is already indexed is untou
 from __future__ import annotations
 
 import hashlib
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from luodi.knowledge.chunking import chunk_page
 from luodi.knowledge.dedup import NearDuplicateIndex
 from luodi.knowledge.embedding import embed
-from luodi.knowledge.extractors import Extractor, Fact, SourceDocument, extract_all
+from luodi.knowledge.extractors import Extractor, Fact, SourceDocument, extract_all, read_metadata
 from luodi.knowledge.readers import SUPPORTED_SUFFIXES, ParsedDocument, UnreadableDocument, read_document
 from luodi.knowledge.store import (
     DocumentRecord,
@@ -64,14 +64,6 @@ def document_id(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:20]
 
 
-_REGISTRANT = re.compile(r"([^\n]{3,80})\n[^\n]*exact name of registrant", re.IGNORECASE)
-
-
-def detect_company(document: ParsedDocument) -> str:
-    match = _REGISTRANT.search("\n".join(document.pages[:2]))
-    return " ".join(match.group(1).split()) if match else ""
-
-
 class Ingestor:
     def __init__(self, store: KnowledgeStore, extractors: Sequence[Extractor] = ()) -> None:
         self.store = store
@@ -105,15 +97,7 @@ class Ingestor:
             report.unchanged.append(path.name)
             return
         document = read_document(path)
-        record = DocumentRecord(
-            doc_id=doc_id,
-            source=str(path),
-            title=str(metadata.get("title") or document.title),
-            company=str(metadata.get("company") or detect_company(document)),
-            period_year=metadata.get("period_year") or document.metadata.get("period_year"),
-            metadata={**document.metadata, **metadata},
-            pages=len(document.pages),
-        )
+        record = self._describe(doc_id, path, document, metadata)
         passages, signatures = self._new_passages(doc_id, document, report)
         vectors = embed([p.text for p in passages])
         facts = extract_all(self.extractors, source_document(record, document.pages))
@@ -128,6 +112,26 @@ class Ingestor:
         report.pages += len(document.pages)
         report.passages += len(passages)
         report.facts += len(facts)
+
+    def _describe(self, doc_id: str, path: Path, document: ParsedDocument, stated: dict[str, Any]) -> DocumentRecord:
+        """The document's record: what the caller stated wins, then what the metadata readers found, then what
+        the format's reader found."""
+        generic = DocumentRecord(
+            doc_id=doc_id,
+            source=str(path),
+            title=str(stated.get("title") or document.title),
+            company=str(stated.get("company") or ""),
+            period_year=stated.get("period_year") or document.metadata.get("period_year"),
+            metadata={**document.metadata, **stated},
+            pages=len(document.pages),
+        )
+        found = read_metadata(self.extractors, source_document(generic, document.pages))
+        return replace(
+            generic,
+            company=generic.company or found.company,
+            period_year=stated.get("period_year") or found.period_year or generic.period_year,
+            metadata={**document.metadata, **found.values, **stated},
+        )
 
     def _commit(self, record: DocumentRecord, document: ParsedDocument, passages: list[Passage], vectors: Any,
                 signatures: list[Any], facts: list[Fact]) -> None:

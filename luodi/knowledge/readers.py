@@ -1,7 +1,7 @@
 """Readers: one per file format, each turning a file into pages of plain text plus document metadata.
 
 A page is the unit a citation names. Formats without pages (DOCX, HTML, Markdown, CSV/XLSX) are one page,
-or one page per sheet. Tables become lines of cells separated by " | " so that line-item parsing and BM25
+or one page per sheet. Tables become lines of cells separated by " | " so that extractors reading rows and BM25
 both see them. Libraries are imported inside the readers: a KB that holds only Markdown needs none of them.
 """
 
@@ -72,7 +72,7 @@ def _normalise(text: str) -> str:
 
 
 def _read_pdf(path: Path) -> ParsedDocument:
-    # pypdfium2: fast (~100+ pages/s) and keeps table rows on one line, which the statement parser needs
+    # pypdfium2: fast (~100+ pages/s) and keeps table rows on one line, which row-reading extractors need
     import pypdfium2 as pdfium
 
     try:
@@ -148,15 +148,17 @@ MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
     "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
+# "for the year ended June 30, 2023", "for the period ended March 31, 2024": the end of the period a document covers
 _PERIOD = re.compile(
-    rf"(?:fiscal\s+year|quarterly\s+period|period|year)\s+ended\s*:?\s*((?:{MONTHS})\.?\s+\d{{1,2}},?\s+(\d{{4}}))",
+    rf"(?:period|year)\s+ended\s*:?\s*((?:{MONTHS})\.?\s+\d{{1,2}},?\s+(\d{{4}}))",
     re.IGNORECASE,
 )
 _DATED = re.compile(rf"(?:date\s+of\s+report|dated)[^\n]{{0,60}}?((?:{MONTHS})\.?\s+\d{{1,2}},?\s+(\d{{4}}))", re.I)
 
 
 def detect_periods(text: str) -> dict[str, Any]:
-    """The period a document reports on, and the date it states it was made, when it says so."""
+    """The end of the period a document says it covers (and that end's year), and the date it states it was made,
+    when it says so. What a document is about beyond this is for the metadata readers configured (`extractors.py`)."""
     found: dict[str, Any] = {}
     period = _PERIOD.search(text)
     if period:

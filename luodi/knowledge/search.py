@@ -1,6 +1,6 @@
 """Hybrid search: BM25 (bm25s) and dense cosine (MiniLM) rankings fused by reciprocal rank.
 
-BM25 finds the exact line-item words and numbers a filing uses; vectors find paraphrases ("capex" for
+BM25 finds the exact words and numbers a document uses; vectors find paraphrases ("capex" for
 "purchases of property"). Reciprocal-rank fusion needs no score calibration between the two. Filters
 (document, company, period) are applied before ranking, so a filtered search ranks only what it may return.
 """

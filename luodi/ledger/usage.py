@@ -12,13 +12,28 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from luodi.contracts import TokenUsage
-from luodi.store import Base, utc_now
+from luodi.store import Base, on_schema_created, utc_now
 
 NANO = Decimal(10**9)
 
@@ -60,6 +75,8 @@ class UsageRecord(Base):
     stream: Mapped[int] = mapped_column(Integer, default=0)
     # the base-model provider's share of this call's revenue, in basis points, fixed when the call is made
     provider_share_bp: Mapped[int] = mapped_column(Integer, default=0)
+    # the caller's end user (OpenAI's `user`), as the caller names them
+    end_user: Mapped[str | None] = mapped_column(String(256), nullable=True)
 
 
 class MonthTotal(Base):
@@ -70,6 +87,16 @@ class MonthTotal(Base):
     requests: Mapped[int] = mapped_column(BigInteger, default=0)
     tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     cost_nano_usd: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def add_end_user_column(session: Session) -> None:
+    """A database made before usage records named the end user gets the column (nullable: older rows have none)."""
+    columns = {c["name"] for c in inspect(session.connection()).get_columns(UsageRecord.__tablename__)}
+    if "end_user" not in columns:
+        session.execute(text(f"ALTER TABLE {UsageRecord.__tablename__} ADD COLUMN end_user VARCHAR(256)"))
+
+
+on_schema_created(add_end_user_column)
 
 
 @dataclass(frozen=True)
@@ -133,6 +160,7 @@ def open_record(
     stream: bool,
     provider_share: float = 0.0,
     outcome: str = OUTCOME_STARTED,
+    end_user: str | None = None,
 ) -> None:
     now = utc_now()
     session.execute(
@@ -152,6 +180,7 @@ def open_record(
             "completion_tokens": 0,
             "latency_ms": 0,
             "cost_nano_usd": 0,
+            "end_user": end_user,
         },
     )
 
@@ -179,17 +208,19 @@ def close_record(session: Session, request_id: str, result: CallOutcome) -> None
 
 
 def requests_in_last_minute(session: Session, key_id: str) -> int:
-    since = utc_now() - timedelta(minutes=1)
-    count = session.scalar(
-        select(func.count())
-        .select_from(UsageRecord)
-        .where(
+    return requests_window(session, key_id, utc_now() - timedelta(minutes=1))[0]
+
+
+def requests_window(session: Session, key_id: str, since: datetime) -> tuple[int, datetime | None]:
+    """The key's calls started since `since` (rejected ones left out), and when the oldest of them started."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(UsageRecord.started_at)).where(
             UsageRecord.key_id == key_id,
             UsageRecord.started_at >= since,
             UsageRecord.outcome != OUTCOME_REJECTED,
         )
-    )
-    return int(count or 0)
+    ).one()
+    return int(count or 0), oldest
 
 
 def month_total(session: Session, key_id: str, month: str) -> MonthTotal | None:
@@ -207,26 +238,30 @@ class UsageRow:
     cost_usd: Decimal
     errors: int
     mean_latency_ms: float
+    rejected: int = 0  # calls the quotas refused, not in `requests`
 
 
 def summarize(session: Session, since_day: str | None = None, tenant_id: str | None = None) -> list[UsageRow]:
-    """Usage by tenant, assistant and day; rejected calls are left out, failed ones counted as errors."""
+    """Usage by tenant, assistant and day: calls admitted (failed ones also counted as errors), and apart from
+    them the calls the quotas rejected."""
     from luodi.gateway.tenants import Tenant
+
+    admitted = UsageRecord.outcome != OUTCOME_REJECTED
 
     query = (
         select(
             Tenant.name,
             UsageRecord.assistant,
             UsageRecord.day,
-            func.count(),
+            func.sum(func.cast(admitted, Integer)),
             func.sum(UsageRecord.prompt_tokens),
             func.sum(UsageRecord.completion_tokens),
             func.sum(UsageRecord.cost_nano_usd),
-            func.sum(func.cast(UsageRecord.outcome != OUTCOME_OK, Integer)),
-            func.avg(UsageRecord.latency_ms),
+            func.sum(func.cast(admitted & (UsageRecord.outcome != OUTCOME_OK), Integer)),
+            func.avg(case((admitted, UsageRecord.latency_ms))),
+            func.sum(func.cast(~admitted, Integer)),
         )
         .join(Tenant, Tenant.id == UsageRecord.tenant_id)
-        .where(UsageRecord.outcome != OUTCOME_REJECTED)
         .group_by(Tenant.name, UsageRecord.assistant, UsageRecord.day)
         .order_by(UsageRecord.day, Tenant.name, UsageRecord.assistant)
     )
@@ -239,12 +274,13 @@ def summarize(session: Session, since_day: str | None = None, tenant_id: str | N
             tenant=name,
             assistant=assistant,
             day=day,
-            requests=int(count),
+            requests=int(count or 0),
             prompt_tokens=int(prompt or 0),
             completion_tokens=int(completion or 0),
             cost_usd=from_nano(int(cost or 0)),
             errors=int(errors or 0),
             mean_latency_ms=float(latency or 0),
+            rejected=int(rejected or 0),
         )
-        for name, assistant, day, count, prompt, completion, cost, errors, latency in session.execute(query)
+        for name, assistant, day, count, prompt, completion, cost, errors, latency, rejected in session.execute(query)
     ]

@@ -9,7 +9,7 @@ turns what it predicted into commands for `luodi.dialogue.engine.ScenarioEngine`
 - each slot span -> `SetSlot(slot, value)`: the span label is mapped to a spec slot by `nlu.slots`, else the slot
   of the same name; its text is normalized for the slot's type (`luodi.dialogue.normalizers`: dates, integers
   within the slot's bounds, numbers and ranges, categories with their synonyms, booleans with
-  `boolean_words.yaml`). A value the normalizers reject is dropped, so the engine asks for it instead of
+  `luodi/dialogue/boolean_words.yaml`). A value the normalizers reject is dropped, so the engine asks for it instead of
   refusing it; of several spans of one slot the first valid one counts. An entity name is resolved against the
   known names (the spec's `nlu.slot_values` for the entity slot, with the `nlu.names` aliases); a name they do
   not match is passed on as said, for the engine to look up in the business records (which may hold more names
@@ -45,22 +45,18 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
-
-import yaml
+from typing import TYPE_CHECKING, Protocol
 
 from luodi.dialogue.commands import Affirm, CancelTask, Command, Deny, HandOff, SetSlot, StartTask
 from luodi.dialogue.normalizers import NameMatcher, normalize_count, normalize_day, normalize_rating
+from luodi.dialogue.replies import BooleanWords, boolean_words
 from luodi.dialogue.spec import ScenarioError, ScenarioSpec, SlotSpec
 from luodi.dialogue.state import DialogueState
 from luodi.dialogue.understanding import UnderstanderSetup
 
 if TYPE_CHECKING:
     from luodi.nlu.understander import NluResult
-
-BOOLEAN_WORDS_FILE = Path(__file__).with_name("boolean_words.yaml")
 
 ArgumentFreeCommand = Affirm | Deny | CancelTask | HandOff
 INTENT_COMMANDS: dict[str, Callable[[], ArgumentFreeCommand]] = {
@@ -131,22 +127,6 @@ def _mapping(spec: ScenarioSpec, key: str) -> dict[str, str | None]:
 
 
 # ---------------------------------------------------------------- values
-
-
-@dataclass(frozen=True)
-class BooleanWords:
-    yes: frozenset[str]
-    no: frozenset[str]
-
-    @classmethod
-    def load(cls, path: Path = BOOLEAN_WORDS_FILE) -> BooleanWords:
-        data: dict[str, list[Any]] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return cls(*(frozenset(str(w).lower() for w in data.get(answer) or []) for answer in ("yes", "no")))
-
-
-@cache
-def boolean_words() -> BooleanWords:
-    return BooleanWords.load()
 
 
 def _phrase(text: str) -> str:

@@ -73,7 +73,8 @@ def test_streaming_through_the_sdk(live: LiveServer) -> None:
 
 def test_models_lists_the_assistants(live: LiveServer) -> None:
     listed = {model.id: model for model in live.client(live.new_key()).models.list()}
-    assert set(listed) == set(live.platform.settings.assistants)
+    settings = live.platform.settings
+    assert set(listed) == set(settings.assistants) | set(settings.embedding_models)
     assert (listed["general"].model_extra or {})["base_model"] == "smollm2-135m"
 
 
@@ -101,21 +102,26 @@ def test_backend_down_is_503_and_recorded(live: LiveServer) -> None:
 
 
 BAD_BODIES = {
-    "malformed JSON": (b'{"model": "general", "messages": [', 422, "not valid JSON"),
+    "malformed JSON": (b'{"model": "general", "messages": [', 400, "not valid JSON"),
     "non-UTF-8 bytes": (b'{"model":"general","messages":[{"role":"user","content":"\xff\xfe"}]}', 400, "UTF-8"),
-    "no messages": (b'{"model":"general","messages":[]}', 422, "messages"),
-    "empty message": (b'{"model":"general","messages":[{"role":"user","content":"  "}]}', 422, "empty"),
-    "unknown role": (b'{"model":"general","messages":[{"role":"wizard","content":"hi"}]}', 422, "role"),
-    "wrong type": (b'{"model":"general","messages":"hello"}', 422, "messages"),
+    "no messages": (b'{"model":"general","messages":[]}', 400, "messages"),
+    "empty message": (b'{"model":"general","messages":[{"role":"user","content":"  "}]}', 400, "empty"),
+    "unknown role": (b'{"model":"general","messages":[{"role":"wizard","content":"hi"}]}', 400, "role"),
+    "wrong type": (b'{"model":"general","messages":"hello"}', 400, "messages"),
     "negative max_tokens": (
         b'{"model":"general","messages":[{"role":"user","content":"hi"}],"max_tokens":-5}',
-        422,
+        400,
         "max_tokens",
     ),
     "absurd max_tokens": (
         b'{"model":"general","messages":[{"role":"user","content":"hi"}],"max_tokens":1000000000}',
-        422,
-        "max_tokens",
+        400,
+        "32768",
+    ),
+    "max_tokens over the context window": (
+        b'{"model":"general","messages":[{"role":"user","content":"hi"}],"max_tokens":5000}',
+        400,
+        "the limit is 2048",
     ),
     "1 MB message": (
         b'{"model":"general","messages":[{"role":"user","content":"' + b"a" * 1_000_000 + b'"}]}',
@@ -126,7 +132,7 @@ BAD_BODIES = {
 
 
 @pytest.mark.parametrize("case", list(BAD_BODIES))
-def test_bad_input_gets_a_clear_4xx_in_openai_shape(live: LiveServer, case: str) -> None:
+def test_bad_input_gets_a_clear_400_in_openai_shape(live: LiveServer, case: str) -> None:
     body, status, words = BAD_BODIES[case]
     key = live.new_key()
     response = httpx.post(

@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 
 from luodi.assistants.base import Turn
+from luodi.assistants.grounded import GroundedAssistant, assistant_skills, open_knowledge
 from luodi.config import AssistantConfig, load_settings, shared_data_dir
 from luodi.contracts import Message
 from luodi.grounding.compose import ABSTAIN_TEXT
-from luodi.packs.filings.assistant import FilingsAssistant as GroundedAssistant
-from luodi.packs.filings.assistant import FilingsKnowledgeBase as KnowledgeBase
+from luodi.knowledge.base import KnowledgeBase
+from luodi.pack import components_of, installed_packs
+from luodi.packs.filings.assistant import filings_config
 
 FILING = shared_data_dir() / "financebench" / "pdfs" / "3M_2018_10K.pdf"
 
@@ -26,14 +28,15 @@ def knowledge(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     excerpt.import_pages(source, [0, 55, 57, 59])  # cover, income statement, balance sheet, cash flows
     excerpt.save(str(folder / "3M_2018_10K_excerpt.pdf"))
     (folder / "travel.md").write_text("# Travel policy\n\nEconomy class is booked for flights under six hours.\n")
-    kb = KnowledgeBase(folder / "kb")
+    kb = open_knowledge("filings", filings_config(), load_settings(), components_of(installed_packs()), folder / "kb")
     kb.ingest([folder / "3M_2018_10K_excerpt.pdf", folder / "travel.md"],
               metadata_for=lambda p: {"company": "3M"} if p.suffix == ".pdf" else {})
     return kb
 
 
 def assistant(knowledge: KnowledgeBase, backend=None) -> GroundedAssistant:
-    return GroundedAssistant("filings", AssistantConfig(base_model="smollm2-135m", kind="grounded"), knowledge, backend)
+    return GroundedAssistant("filings", AssistantConfig(base_model="smollm2-135m", kind="grounded"), knowledge, backend,
+                             skills=assistant_skills(filings_config(), components_of(installed_packs())))
 
 
 def ask(grounded: GroundedAssistant, question: str):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import openai
 import pytest
 from sqlalchemy import select
 
+from luodi.gateway.quotas import check_quotas, duration, seconds_to_next_month
 from luodi.gateway.tenants import ApiKey, GatewayError, Quotas, authenticate, create_key, create_tenant, revoke_key
 from luodi.ledger.usage import UsageRecord
 from luodi.store import Store
@@ -82,3 +84,24 @@ def test_tenant_and_key_errors_name_the_problem(store: Store) -> None:
             create_key(session, tenant, quotas=Quotas(requests_per_minute=-1))
         with pytest.raises(GatewayError, match="no key"):
             revoke_key(session, "lk-nothing")
+
+
+def test_reset_times_are_written_as_openai_writes_them() -> None:
+    assert [duration(s) for s in (0, 0.2, 59.1, 61, 3 * 3600 + 2 * 60 + 5)] == ["0s", "1s", "1m0s", "1m1s", "3h2m5s"]
+    assert seconds_to_next_month(datetime(2025, 2, 28, 23, 59, 0, tzinfo=UTC)) == 60
+    assert seconds_to_next_month(datetime(2025, 12, 31, 0, 0, 0, tzinfo=UTC)) == 86_400
+
+
+def test_the_allowance_counts_the_admitted_call_and_resets_when_the_oldest_leaves_the_window(live: LiveServer) -> None:
+    key = live.new_key(quotas=Quotas(requests_per_minute=3, tokens_per_month=1000))
+    client = live.client(key)
+    with live.platform.store.transaction() as session:
+        caller = authenticate(session, key)
+        assert caller is not None
+        fresh = check_quotas(session, caller)
+    assert (fresh.requests_remaining, fresh.tokens_remaining) == (2, 1000)
+    ask(client)
+    with live.platform.store.transaction() as session:
+        after = check_quotas(session, caller)
+    assert after.requests_remaining == 1 and 0 < after.requests_reset_seconds <= 60
+    assert after.tokens_remaining is not None and after.tokens_remaining < 1000

@@ -9,14 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from luodi.assistants.base import AssistantContext
-from luodi.assistants.grounded import GroundedAssistant, GroundedOptions, assistant_skills, grounded_assistant
+from luodi.assistants.grounded import GroundedAssistant, grounded_assistant
 from luodi.config import DEFAULTS_FILE, AssistantConfig, ConfigError, Settings, load_settings
-from luodi.knowledge.base import KnowledgeBase
-from luodi.knowledge.extractors import resolve_extractors
-from luodi.models.base import BaseModelBackend
 from luodi.models.registry import BackendRegistry
 from luodi.pack import components_of, installed_packs
-from luodi.packs.filings.parts import COMPONENTS
 
 ASSISTANT = "filings"
 
@@ -40,20 +36,3 @@ def filings_assistant(settings: Settings, knowledge_dir: Path, model: str | None
     context = AssistantContext(settings=settings, backends=BackendRegistry(settings),
                                components=components_of(installed_packs(settings.packs)))
     return grounded_assistant(name, config, context)
-
-
-class FilingsKnowledgeBase(KnowledgeBase):
-    """A knowledge base running the extractors the shipped `filings` assistant names (the statements)."""
-
-    def __init__(self, directory: Path) -> None:
-        names = GroundedOptions.of(filings_config()).extractors
-        super().__init__(directory, resolve_extractors(names, COMPONENTS.extractors))
-
-
-class FilingsAssistant(GroundedAssistant):
-    """A grounded assistant with the skills the shipped `filings` assistant lists, in its order."""
-
-    def __init__(self, name: str, config: AssistantConfig, knowledge: KnowledgeBase,
-                 backend: BaseModelBackend | None, phrase_with_model: bool = True) -> None:
-        super().__init__(name, config, knowledge, backend, phrase_with_model,
-                         skills=assistant_skills(filings_config(), COMPONENTS))

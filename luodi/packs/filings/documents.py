@@ -4,11 +4,11 @@ period, every row of the statement pages, and the cited passage of each row a co
 from __future__ import annotations
 
 from luodi.contracts import Citation, Evidence
-from luodi.grounding.compose import fact_citation
+from luodi.grounding.compose import passage_evidence
 from luodi.knowledge.base import KnowledgeBase
 from luodi.knowledge.extractors import ANNUAL, Fact
 from luodi.knowledge.search import SearchFilter
-from luodi.knowledge.store import DocumentRecord, StoredFact
+from luodi.knowledge.store import DocumentRecord, KnowledgeStore, Passage, StoredFact
 from luodi.packs.filings.periods import period_code, period_end_year
 from luodi.packs.filings.question import question_years, wanted_company
 from luodi.packs.filings.statements import page_rows
@@ -46,6 +46,21 @@ def statement_rows(knowledge: KnowledgeBase, document: DocumentRecord) -> list[F
         text = knowledge.store.page_text(document.doc_id, page)
         rows += page_rows(page, text or "", statement, document.period_year, scale)
     return rows
+
+
+def fact_citation(stored: StoredFact, store: KnowledgeStore) -> tuple[Evidence, Citation] | None:
+    """The passage holding a statement row, and a citation of exactly that row (page and character span)."""
+    fact = stored.fact
+    passage = store.passage_at(stored.doc_id, fact.page, fact.start)
+    page_text = store.page_text(stored.doc_id, fact.page)
+    if page_text is None:
+        return None
+    if passage is None:  # the row's passage was a near-duplicate stored once elsewhere: cite the page itself
+        passage = Passage(f"{stored.doc_id}:{fact.page}:page", stored.doc_id, fact.page, 0, len(page_text), page_text)
+    evidence = passage_evidence(passage, store)
+    citation = Citation(evidence_id=evidence.id, source=evidence.source, page=fact.page,
+                        span=(fact.start, fact.end), quote=page_text[fact.start:fact.end])
+    return evidence, citation
 
 
 def cited_inputs(knowledge: KnowledgeBase, document: DocumentRecord, inputs: FactsByItem

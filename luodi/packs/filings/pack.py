@@ -18,6 +18,6 @@ PACK = Pack(
     description="Company filings: statement extraction, metric formulas and grounded answers with citations.",
     root=Path(__file__).parent,
     components=COMPONENTS,
-    requires=("pypdfium2",),
+    requires=("pypdfium2", "sentence_transformers"),  # PDFs, and the passage vectors its skills search
     commands=_commands,
 )

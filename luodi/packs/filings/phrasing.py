@@ -1,12 +1,13 @@
-"""How the filings skills word what they computed: the metric sentence, the inputs it read (each cited), the
-name of a period, and the "Yes: "/"No: " of a yes/no question settled by the number."""
+"""How the filings skills word what they computed: a value with its unit and scale ("USD 1,577.00 million"), the
+metric sentence, the inputs it read (each cited), the name of a period, and the "Yes: "/"No: " of a yes/no question
+settled by the number."""
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from fractions import Fraction
 
-from luodi.grounding.compose import format_value
 from luodi.knowledge.extractors import ANNUAL, Fact
 from luodi.packs.filings.metrics import MetricResult
 from luodi.packs.filings.periods import period_code
@@ -16,6 +17,30 @@ _POLAR = re.compile(r"^\s*(?:is|are|was|were|does|do|did|has|have|had)\b", re.I)
 _POSITIVE_WORDS = re.compile(r"\b(?:positive|grow|grew|growth|increase[sd]?|rise|rose|improve[sd]?)\b", re.I)
 _NEGATIVE_WORDS = re.compile(r"\b(?:negative|decrease[sd]?|decline[sd]?|fall|fell|shrink|shrank|drop(?:ped)?)\b", re.I)
 STATEMENT_NAMES = {"income": "income statement", "balance": "balance sheet", "cashflow": "cash-flow statement"}
+
+SCALE_DIVISORS = {"thousands": Fraction(10**3), "millions": Fraction(10**6), "billions": Fraction(10**9)}
+
+
+def format_value(value: Fraction, unit: str, scale: str, places: int) -> str:
+    """A value in its unit: an amount in `scale` ("millions") with grouped digits, a percentage, points, days."""
+    if unit == "usd":
+        amount = format_number(value / SCALE_DIVISORS[scale], places)
+        return f"USD {_group(amount)} {scale[:-1]}"
+    if unit == "percent":
+        return f"{format_number(value, places)}%"
+    if unit == "points":
+        return f"{format_number(value, places)} percentage points"
+    if unit == "days":
+        return f"{format_number(value, places)} days"
+    return format_number(value, places)
+
+
+def _group(number: str) -> str:
+    whole, _, fraction = number.partition(".")
+    grouped = f"{int(Decimal(whole)):,}" if whole.lstrip("-").isdigit() else whole
+    if whole.startswith("-") and not grouped.startswith("-"):
+        grouped = "-" + grouped
+    return f"{grouped}.{fraction}" if fraction else grouped
 
 
 def period_name(year: int, period: str = ANNUAL) -> str:

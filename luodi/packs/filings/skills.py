@@ -14,7 +14,6 @@ from fractions import Fraction
 
 from luodi.contracts import Evidence, ToolCall
 from luodi.grounding.builtin import PassageRetrieval
-from luodi.grounding.compose import SCALE_DIVISORS, fact_citation, format_value
 from luodi.grounding.skills import Draft, Scope, Skill
 from luodi.knowledge.extractors import ANNUAL, Fact
 from luodi.knowledge.store import DocumentRecord, StoredFact
@@ -23,6 +22,7 @@ from luodi.packs.filings.documents import (
     calendar_quarter,
     cited_inputs,
     company_filter,
+    fact_citation,
     period_facts,
     scope_documents,
     statement_rows,
@@ -38,7 +38,9 @@ from luodi.packs.filings.metrics import (
     metric_series,
 )
 from luodi.packs.filings.phrasing import (
+    SCALE_DIVISORS,
     STATEMENT_NAMES,
+    format_value,
     inputs_sentence,
     metric_sentence,
     polar_answer,

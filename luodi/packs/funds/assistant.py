@@ -12,6 +12,7 @@ assistants:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,8 @@ from luodi.models.base import BaseModelBackend
 from luodi.packs.funds.database import Directory, default_path, open_engine
 from luodi.packs.funds.dialogue import FundScreener, FundUnderstander
 from luodi.packs.funds.render import render
+
+log = logging.getLogger("luodi.packs.funds")
 
 
 class FundsAssistantError(Misconfigured, ValueError):
@@ -95,6 +98,8 @@ class FundsAliasOptions(KindOptions):
 @assistant_kind("funds", options=FundsAliasOptions, clarifies_empty_messages=True)
 def build_funds(name: str, config: AssistantConfig, context: AssistantContext) -> ScenarioAssistant:
     """`kind: funds`, kept for one release: the `scenario` kind with `scenario: funds`."""
+    log.warning("assistant %s: `kind: funds` is deprecated and goes in the next release; write `kind: scenario` "
+                "with `options: {scenario: funds, ...}`", name)
     alias = FundsAliasOptions.of(config)
     options = ScenarioOptions(scenario="funds", understander=alias.understander, database=alias.database)
     return build_scenario_assistant(name, config, options, context)

@@ -11,6 +11,8 @@ from luodi.packs.funds.normalize import Text
 from luodi.packs.funds.query import Condition
 from luodi.packs.funds.vague import months_before
 
+DATE_WORDS = lx.DATE_WORDS  # the words of a year or a month by the condition they make: words/*.yaml `dates`
+
 MONTHS = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"  # noqa: E501
 
 
@@ -99,11 +101,11 @@ def year_condition(groups: dict[str, str | None]) -> Condition | None:
     if 1 <= month <= 12:  # "after June 2020", "2020年6月以后": the month's first or last day
         first, last = month_bounds(year, month)
         word = groups.get("op") or groups.get("post") or ""
-        if word in ("before", "prior to", "earlier than", "以前", "之前", "前"):
+        if word in DATE_WORDS["before"]:
             return Condition(column="inception_date", op="lt", value=first)
-        if word in ("after", "later than", "以后", "之后", "后"):
+        if word in DATE_WORDS["after"]:
             return Condition(column="inception_date", op="gt", value=last)
-        if word in ("since", "from", "以来", "起"):
+        if word in DATE_WORDS["since"]:
             return Condition(column="inception_date", op="ge", value=first)
         return Condition(column="inception_date", op="between", value=first, upper=last)
     if groups.get("y2"):
@@ -111,21 +113,19 @@ def year_condition(groups: dict[str, str | None]) -> Condition | None:
         return Condition(column="inception_date", op="between", value=f"{start}-01-01", upper=f"{end}-12-31")
     exact = f"{year}{groups['md']}" if groups.get("md") else None
     word = groups.get("op") or groups.get("post") or ""
-    if word in ("before", "prior to", "earlier than", "以前", "之前", "前"):
+    if word in DATE_WORDS["before"]:
         return Condition(column="inception_date", op="lt", value=exact or f"{year}-01-01")
-    if word in ("or earlier", "or before", "and earlier", "and before") or word.endswith(("及以前", "及之前")):
+    if word.endswith(DATE_WORDS["or_earlier"]):  # "2019 or earlier", "2019年及以前"
         return Condition(column="inception_date", op="le", value=f"{year}-12-31")
-    if word in ("or later", "or after", "onward", "onwards", "and later", "and after") or word.endswith(
-        ("及以后", "及之后")
-    ):
+    if word.endswith(DATE_WORDS["or_later"]):
         return Condition(column="inception_date", op="ge", value=f"{year}-01-01")
-    if word in ("until", "by"):
+    if word in DATE_WORDS["until"]:
         return Condition(column="inception_date", op="le", value=exact or f"{year}-12-31")
-    if word in ("after", "later than", "以后", "之后", "后"):
+    if word in DATE_WORDS["after"]:
         return Condition(column="inception_date", op="gt", value=exact or f"{year}-12-31")
-    if word in ("since", "from", "以来", "起"):
+    if word in DATE_WORDS["since"]:
         return Condition(column="inception_date", op="ge", value=exact or f"{year}-01-01")
-    if word in ("in", "during", "当年", "内", "") and not exact:
+    if (word in DATE_WORDS["during"] or not word) and not exact:
         return Condition(column="inception_date", op="between", value=f"{year}-01-01", upper=f"{year}-12-31")
     if exact:
         return Condition(column="inception_date", op="eq", value=exact)

@@ -72,14 +72,8 @@ DEFINITIONS: dict[str, tuple[str, ...]] = {
     "nav": ("net asset value per unit", "value of one fund unit", "单位净值：每份基金份额的净资产价值"),
     "risk_level": ("risk rating from 1 (lowest) to 5 (highest)", "风险等级：1（最低）到5（最高）"),
 }
-# measures funds are judged by that the table does not have
-ABSENT_MEASURES = (
-    "alpha", "beta", "tracking error", "information ratio", "sortino ratio", "calmar ratio", "treynor ratio",
-    "turnover rate", "dividend yield", "p/e ratio", "yield to maturity", "duration", "esg score",
-    "morningstar rating", "number of holders", "institutional holding", "redemption fee", "dividend", "leverage",
-    "credit rating", "阿尔法", "贝塔", "跟踪误差", "信息比率", "索提诺比率", "换手率", "股息率", "市盈率", "久期",
-    "持有人户数", "机构持有比例", "赎回费", "分红", "杠杆", "信用评级",
-)
+# measures funds are judged by that the table does not have: words/*.yaml `figures`
+ABSENT_MEASURES = lx.ABSENT_MEASURES
 CHAR_FEATURES = 2**14
 
 
@@ -154,9 +148,8 @@ def phrase_text(words: str) -> str:
     return " ".join(w for w in kept if w and w not in FILLER).strip() or words.strip()
 
 
-CHINESE_FILLER = "的是在其且并和中"  # at either end of a Chinese run: "的管理成本" is "管理成本"
-FILLER = {"a", "an", "the", "is", "are", "was", "its", "it", "their", "with", "of", "and", "that", "has", "have",
-          "的", "是", "在"}  # fmt: skip
+CHINESE_FILLER = lx.FIGURE_EDGE_CHARACTERS  # at either end of a Chinese run: "的管理成本" is "管理成本"
+FILLER = lx.FIGURE_FILLER  # words/*.yaml `figures`
 
 
 # ------------------------------------------------------------------------------------------- training text

@@ -6,10 +6,13 @@ The words are data, in `words/` beside this module, one file per language:
 - `words/signs.yaml`: signs read in every language (`>=`, `≥`, `+`).
 
 Every file has the same sections (`columns`, `categories`, `flags`, `flag_columns`, `comparators`, `sorting`,
-`requests`, `negations`, `fund_nouns`, `markers`, and `number_words`, `themes`, `labels`), each optional; the
-`WordFile` model below is the one statement of what a file may hold, and a file that breaks it fails on load with
-an error naming the file and the key. A list here is the concatenation of the same key's list in every file, in
-`WORD_FILES` order (English, signs, Chinese).
+`requests`, `negations`, `fund_nouns`, `markers`, `number_words`, `themes`, `labels`, and the plain words the
+stages compare rather than match: `bare_comparison`, `dates`, `units`, `names`, `figures`), each optional; the
+`WordFile` model below is the one statement of what a file may hold. The files are read by the generic word-file
+loader (`luodi.dialogue.words`: the `!re` tag, validation, caching), so a file that breaks the model fails on load
+with a `WordFileError` naming the file and the key. A list here is the concatenation of the same key's list in
+every file, in `WORD_FILES` order (English, signs, Chinese): `merged` gives it as regex alternatives, `plain` (and
+`plain_table`) as the words written, for the lists a stage compares words with (`word in DATE_WORDS["before"]`).
 
 How to add a word: put it in the list of its language ("earnings" under `columns: return:` in en.yaml). An entry
 is one of two kinds:
@@ -27,7 +30,7 @@ they are tried in the order written, so a longer phrase is listed before its sta
 What stays in Python is code and the patterns that are no word list: the horizon phrases, numbers, units and ranges
 (`HORIZON_PATTERNS`, `NUMBER`, `UNIT`, `BETWEEN`), what may stand between a negation and what it negates, which
 columns sort descending by nature, and the meaning of each key (which column a superlative ranks, which flag
-value a flag phrase states).
+value a flag phrase states, how much a unit scales a number).
 """
 
 from __future__ import annotations
@@ -37,10 +40,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar, get_args
 
-import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field
+
+from luodi.dialogue import words as word_loader
+from luodi.dialogue.words import Entry, Pattern, PlainWord, WordFileError, Words, WordSection, as_regex
+
+__all__ = ["Entry", "Pattern", "PlainWord", "WordFile", "WordFileError", "Words", "as_regex", "read_word_file"]
 
 WORDS_DIR = Path(__file__).with_name("words")
 WORD_FILES = ("en", "signs", "zh")  # the order the files' lists are joined in
@@ -90,43 +97,8 @@ PERCENT_COLUMNS = frozenset({"return_1m", "return_3m", "return_6m", "return_1y",
 
 # ------------------------------------------------------------------------------------------- the word files
 
-_REGEX_SYNTAX = re.compile(r"([.^$*+?{}\[\]\\|()])")
-
-
-def _plain_word(word: str) -> str:
-    if not word or word != word.strip():
-        raise ValueError(f"a plain word must be non-empty, without spaces around it: {word!r}")
-    return word
-
-
-class Pattern(BaseModel):
-    """An entry tagged `!re`: a regular-expression alternative, used as written."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    re: str
-
-    @field_validator("re")
-    @classmethod
-    def _compiles(cls, pattern: str) -> str:
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"not a regular expression ({error}): {pattern!r}") from error
-        return pattern
-
-
-Entry = Annotated[str, AfterValidator(_plain_word)] | Pattern
-Words = list[Entry]
-
-
-def as_regex(entry: Entry) -> str:
-    """The regular-expression alternative of an entry: a pattern as written, a plain word with its regex syntax
-    escaped (spaces are kept, so "standard deviation" is the same text either way)."""
-    return entry.re if isinstance(entry, Pattern) else _REGEX_SYNTAX.sub(r"\\\1", entry)
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Section(WordSection):
+    pass
 
 
 class Flags(_Section):
@@ -203,6 +175,67 @@ class Markers(_Section):
     future_ranking: Words = []
 
 
+class BareComparison(_Section):
+    """Words that may stand before a comparison with no column word ("and make it above 80%", "改成超过80%"),
+    which makes it a new bound for the figure spoken of last, and a correction's own words ("actually", "不对").
+    A message's words are compared one by one: English words whole, Chinese ones character by character, so
+    the Chinese entries are single characters."""
+
+    filler: list[PlainWord] = []
+    correction: list[PlainWord] = []
+
+
+class DateWords(_Section):
+    """Words said with a year or a month of inception ("before 2019", "2020年6月以后", "2019 or later"), by the
+    condition they make; `or_earlier` and `or_later` also count at the end of what is said ("2019年及以后")."""
+
+    before: list[PlainWord] = []
+    after: list[PlainWord] = []
+    since: list[PlainWord] = []
+    until: list[PlainWord] = []
+    during: list[PlainWord] = []
+    or_earlier: list[PlainWord] = []
+    or_later: list[PlainWord] = []
+
+
+class Units(_Section):
+    """Unit words by what they say of a number: a fund size ("larger than 100亿"), an amount of money (the
+    minimum purchase), a value with no comparator next to a column word ("0.15%的管理费"), a percentage (never a
+    value of a money or count column), a multiple of a return ("涨了一倍")."""
+
+    size: list[PlainWord] = []
+    money: list[PlainWord] = []
+    bare: list[PlainWord] = []
+    percent: list[PlainWord] = []
+    multiple: list[PlainWord] = []
+
+
+class NameWords(_Section):
+    """Words around managers' and companies' names: what follows a company's brand in its name (`suffixes`;
+    `resolved_suffixes` only when resolving a name the exact names missed, "Huasheng company"), the words that
+    end an English name (`filler`), English words and endings that describe rather than name (`ordinary`,
+    `ordinary_endings`), and Chinese characters: the common surnames, where a name starts when nothing else marks
+    it, and the characters a name slot may pick up from the words around it (`affixes`)."""
+
+    suffixes: list[PlainWord] = []
+    resolved_suffixes: list[PlainWord] = []
+    filler: list[PlainWord] = []
+    ordinary: list[PlainWord] = []
+    ordinary_endings: list[PlainWord] = []
+    surnames: str = ""
+    affixes: str = ""
+
+
+class FigureWords(_Section):
+    """Words of the figure-word model (`figure_words.py`): measures funds are judged by that the table has no
+    column for (in the order written), the filler words a comparison carries that say nothing about the figure,
+    and the Chinese characters stripped at either end of a Chinese run ("的管理成本" is "管理成本")."""
+
+    absent_measures: list[PlainWord] = []
+    filler: list[PlainWord] = []
+    edge_characters: str = ""
+
+
 class Labels(_Section):
     """How answers name each column and category."""
 
@@ -226,39 +259,39 @@ class WordFile(_Section):
     number_words: dict[str, int] = {}  # "three" -> 3, read as digits
     themes: dict[str, str] = {}  # themes fund names carry, one key per theme in every language
     labels: Labels = Field(default_factory=Labels)
-
-
-class WordFileError(ValueError):
-    """A word file that cannot be read or breaks the `WordFile` model; the message names the file and key."""
-
-
-class _WordLoader(yaml.SafeLoader):
-    """YAML with the `!re` tag: `!re 'returns?'` is the pattern entry {"re": "returns?"}."""
-
-
-_WordLoader.add_constructor("!re", lambda loader, node: {"re": loader.construct_scalar(node)})  # type: ignore[arg-type]
+    bare_comparison: BareComparison = Field(default_factory=BareComparison)
+    dates: DateWords = Field(default_factory=DateWords)
+    units: Units = Field(default_factory=Units)
+    names: NameWords = Field(default_factory=NameWords)
+    figures: FigureWords = Field(default_factory=FigureWords)
 
 
 def read_word_file(path: Path) -> WordFile:
-    try:
-        raw: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=_WordLoader)  # noqa: S506 (a SafeLoader)
-        return WordFile.model_validate(raw or {})
-    except yaml.YAMLError as error:
-        raise WordFileError(f"{path}: not valid YAML: {error}") from error
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
-        raise WordFileError(f"{path}: {problems}") from error
+    """One word file, validated by `WordFile` (`WordFileError` naming the file and the key otherwise)."""
+    return word_loader.read_word_file(path, WordFile)
 
 
 @cache
 def word_files() -> dict[str, WordFile]:
     """Every word file, read and validated once, in `WORD_FILES` order."""
-    return {name: read_word_file(WORDS_DIR / f"{name}.yaml") for name in WORD_FILES}
+    return {name: word_loader.load_word_file(WORDS_DIR, name, WordFile) for name in WORD_FILES}
 
 
 def merged(pick: Callable[[WordFile], Iterable[Entry]]) -> tuple[str, ...]:
     """One list from every word file, as regular-expression alternatives: `merged(lambda w: w.fund_nouns)`."""
     return tuple(as_regex(entry) for words in word_files().values() for entry in pick(words))
+
+
+def plain(pick: Callable[[WordFile], Iterable[str]]) -> tuple[str, ...]:
+    """One list of plain words from every word file, as written (for comparing, not matching): `plain(lambda w:
+    w.units.size)`."""
+    return tuple(word for words in word_files().values() for word in pick(words))
+
+
+def plain_table(pick: Callable[[WordFile], WordSection]) -> dict[str, tuple[str, ...]]:
+    """A section of plain word lists from every word file, key -> words: `plain_table(lambda w: w.dates)`."""
+    sections = [dict(pick(words)) for words in word_files().values()]
+    return {key: tuple(word for section in sections for word in section[key]) for key in sections[0]}
 
 
 K = TypeVar("K")
@@ -389,6 +422,27 @@ NEGATIONS = merged(lambda w: w.negations.before)
 POSTFIX_NEGATIONS = merged(lambda w: w.negations.after)  # "money market aside", "货币基金除外"
 SUPERLATIVE_ONLY = merged(lambda w: w.sorting.best_alone)
 FUND_NOUNS = merged(lambda w: w.fund_nouns)
+
+
+# words that may stand before a comparison with no column word, which then bounds the figure spoken of last
+BARE_COMPARISON_WORDS = frozenset(plain(lambda w: [*w.bare_comparison.filler, *w.bare_comparison.correction]))
+# year and month words by the condition they make: key of `dates` -> words
+DATE_WORDS: dict[str, tuple[str, ...]] = plain_table(lambda w: w.dates)
+SIZE_UNITS = plain(lambda w: w.units.size)
+MONEY_UNITS = plain(lambda w: w.units.money)
+BARE_UNITS = plain(lambda w: w.units.bare)
+PERCENT_UNITS = plain(lambda w: w.units.percent)
+MULTIPLE_UNITS = plain(lambda w: w.units.multiple)
+COMPANY_SUFFIXES = plain(lambda w: w.names.suffixes)
+RESOLVED_COMPANY_SUFFIXES = COMPANY_SUFFIXES + plain(lambda w: w.names.resolved_suffixes)
+NAME_FILLER = frozenset(plain(lambda w: w.names.filler))
+ORDINARY_NAME_WORDS = frozenset(plain(lambda w: w.names.ordinary))
+ORDINARY_NAME_ENDINGS = plain(lambda w: w.names.ordinary_endings)
+SURNAME_CHARACTERS = "".join(w.names.surnames for w in word_files().values())
+NAME_AFFIX_CHARACTERS = "".join(w.names.affixes for w in word_files().values())
+ABSENT_MEASURES = plain(lambda w: w.figures.absent_measures)  # measures the table has no column for
+FIGURE_FILLER = frozenset(plain(lambda w: w.figures.filler))
+FIGURE_EDGE_CHARACTERS = "".join(w.figures.edge_characters for w in word_files().values())
 
 
 @cache

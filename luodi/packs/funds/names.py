@@ -22,25 +22,7 @@ from luodi.packs.funds.vague import vague_words
 COMPANY_SCORE = 85.0  # rapidfuzz ratio for a company brand typo ("Huasehng")
 SUGGESTION_SCORE = 70.0
 # words that end a name: articles, pronouns, auxiliaries and question words a question wraps a name in
-FILLER = frozenset(
-    re.findall(
-        r"\S+",
-        """
-        a an the this that these those it its they them their there here i me my we our you your he she his her
-        is are was were be been being am do does did has have had will would can could should may might must
-        shall and or but nor so yet if then than as at by for from in into of on onto to up with within without
-        about all any some each every both few more most other such no not only own same very just also too
-        please show list find give get tell see want need like looking look search pick recommend which what who
-        whom whose where when why how one ones fund funds etf etfs product products portfolio portfolios house
-        managed manage manages managing run runs running handled issued offered launched sponsored provided
-        company companies firm manager managers named called name currently now today still ever i'm i'd i've
-        let's what's it's there's that's after before since until over under around near like across through
-        during among between against toward towards per via want wants wanted seeking searching interested good
-        great nice decent solid popular interesting chinese domestic local available current existing mutual
-        public active actively passive passively different similar various several many much
-        """,
-    )
-)
+FILLER = lx.NAME_FILLER
 EN_NAME = r"(?P<name>[a-z][a-z'-]*(?:\s+[a-z][a-z'-]*){0,2})"
 # slots that say a name follows: any text there that names nobody is asked about
 EN_EXPLICIT_SLOTS = (
@@ -58,10 +40,7 @@ EN_CAPITALIZED_BEFORE = (
     rf"(?<![a-z]){EN_NAME}\s+(?:funds?|fund (?:company|management)|asset management|amc|etfs?)(?![a-z])",
 )
 # the common Chinese surnames: where a name starts when nothing else marks its beginning ("找一下张三管理的")
-ZH_SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭"
-    "陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤欧阳司马上官诸葛"
-)
+ZH_SURNAMES = lx.SURNAME_CHARACTERS
 ZH_NAME_PREFIX = r"(?:基金经理|经理)(?:是|为|叫|名叫)?"
 ZH_SLOTS = (
     rf"{ZH_NAME_PREFIX}(?P<name>[\u4e00-\u9fff]{{2,3}}?)(?=管理|负责|掌管|执掌|在管|的|旗下|$|\s|[,，。?？])",
@@ -69,7 +48,7 @@ ZH_SLOTS = (
     r"(?P<name>[\u4e00-\u9fff]{2,6}?)(?=(?:基金管理公司|基金公司|资产管理公司|资管|公司|旗下))",
 )
 # characters a Chinese name slot may have picked up from the words around it
-ZH_AFFIXES = "由被是找看查要请让把和与跟及的给我帮想只那这些有哪"
+ZH_AFFIXES = lx.NAME_AFFIX_CHARACTERS
 # ordinary words a Chinese slot picks up before the word that marks it ("推荐几家大公司", "哪家公司旗下",
 # "由哪位经理管理"): what is left after them is the name, and nothing left (or one character) is no name
 ZH_ORDINARY = re.compile(
@@ -78,17 +57,8 @@ ZH_ORDINARY = re.compile(
 )
 # English words that describe a manager or company rather than name one ("run by Experienced managers"), and
 # the endings of English adjectives and nouns that no pinyin name has
-EN_ORDINARY = frozenset(
-    re.findall(
-        r"\S+",
-        """
-        experienced veteran star famous top big large small leading senior junior young old new seasoned skilled
-        professional reputable reliable trusted known foreign state top-rated best better good bad award-winning
-        quarter quarters first second third fourth
-        """,
-    )
-)
-EN_ORDINARY_ENDINGS = ("ed", "ly", "ful", "ous", "ive", "able", "ible", "less", "ness", "ment", "tion")
+EN_ORDINARY = lx.ORDINARY_NAME_WORDS
+EN_ORDINARY_ENDINGS = lx.ORDINARY_NAME_ENDINGS
 
 
 @dataclass(frozen=True)
@@ -130,7 +100,7 @@ class NameBook:
         keys: dict[str, str] = {}
         for english, chinese in self.directory.companies.items():
             brand = english.lower().removesuffix(" fund")
-            for suffix in ("", "fund", "funds", "fundmanagement", "assetmanagement", "amc", "company"):
+            for suffix in ("", *lx.RESOLVED_COMPANY_SUFFIXES):
                 keys[compact(brand + suffix)] = english
             keys[chinese] = english
             keys[chinese.removesuffix("基金")] = english

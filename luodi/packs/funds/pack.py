@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from luodi.assistants.components import Components
-from luodi.dialogue.scenario import Scenario, ScenarioSetup
+from luodi.dialogue.scenario import Scenario, ScenarioProvider, ScenarioSetup
 from luodi.pack import Pack
 
 
@@ -25,7 +25,7 @@ PACK = Pack(
     name="funds",
     description="Fund screening: plain-language questions answered with exact filters over a fund database.",
     root=Path(__file__).parent,
-    components=Components(scenarios={"funds": _funds}),
+    components=Components(scenarios={"funds": ScenarioProvider(_funds, understanders=("rules", "trained", "llm"))}),
     requires=("sklearn", "sentence_transformers"),
     commands=_commands,
 )

@@ -49,16 +49,8 @@ from luodi.packs.funds.values import (
 )
 
 WINDOW = 40
-# words that may precede a comparison with no column word ("and make it above 80%", "改成超过80%")
-ELLIPSIS_WORDS = {
-    *("and", "but", "or", "make", "it", "only", "those", "ones", "them", "with", "now", "then", "instead", "change"),
-    *("set", "to", "the", "a", "just", "also", "should", "be", "is", "are", "at", "want", "need", "keep"),
-    *("condition", "threshold", "limit", "bar", "filter", "please", "that", "this", "one", "what", "about", "how"),
-    *"改成为并且而再要只同时还但换设置把条件它这个那",
-    # a correction's own words: "actually make it under 0.4%", "no wait, 不对，应该是低于0.4%"
-    *("actually", "no", "sorry", "oops", "wait", "rather", "i", "meant", "mean", "oh", "ok", "okay", "hmm"),
-    *"不对是其实应该错了",
-}
+# words that may precede a comparison with no column word ("and make it above 80%", "改成超过80%"): words/*.yaml
+ELLIPSIS_WORDS = lx.BARE_COMPARISON_WORDS
 
 
 @dataclass
@@ -155,7 +147,7 @@ class RuleUnderstander:
         names: dict[str, str] = {}
         for english, chinese in self.directory.companies.items():
             brand = english.lower().removesuffix(" fund")
-            for suffix in ("", " fund", " funds", " fund management", " asset management", " amc"):
+            for suffix in ("", *(f" {suffix}" for suffix in lx.COMPANY_SUFFIXES)):
                 names[brand + suffix] = english
             names[chinese] = english
             names[chinese.removesuffix("基金") + "基金公司"] = english
@@ -293,7 +285,7 @@ class RuleUnderstander:
         """ "can I buy with 10 yuan", "10元就能买": the minimum purchase is at most that amount."""
         for pattern in BUY_WITH:
             for match in text.finditer(pattern):
-                if (match.group("unit") or "元") in ("元", "yuan", "rmb", "cny", "块"):
+                if (match.group("unit") or "元") in lx.MONEY_UNITS:
                     value = scaled("min_purchase_cny", float(match.group("num")), match.group("unit") or "")
                     reading.conditions.append(Condition(column="min_purchase_cny", op="le", value=value))
                     text.consume(*match.span())

@@ -43,7 +43,7 @@ def _value_patterns() -> list[tuple[str, re.Pattern[str]]]:
 
 VALUE_PATTERNS = _value_patterns()
 # units that make a number next to a column word its value with no comparator ("起购金额1万元", "0.15%的管理费")
-BARE_UNITS = ("%", "亿", "亿元", "万", "万元", "元", "yuan", "rmb", "cny", "块")
+BARE_UNITS = lx.BARE_UNITS
 RANGE_PATTERNS = [pattern for op, pattern in VALUE_PATTERNS if op == "between"]
 
 
@@ -208,9 +208,9 @@ def parse_number(text: str | None) -> float | None:
 def column_of_unit(unit: str) -> str | None:
     """A number's unit can name its column when no column word does: "larger than 100亿" is a size."""
     unit = unit.strip()
-    if unit in ("亿", "亿元", "万亿", "billion", "bn", "million", "mn") or unit.strip("()").startswith("100m"):
+    if unit in lx.SIZE_UNITS or unit.strip("()").startswith("100m"):
         return "size_cny_100m"
-    if unit in ("元", "yuan", "rmb", "cny", "块"):
+    if unit in lx.MONEY_UNITS:
         return "min_purchase_cny"
     return None
 
@@ -228,7 +228,7 @@ def scaled(column: str, number: float, unit: str) -> float:
         return abs(number)  # drawdowns are stored as positive percentages
     if re.fullmatch(r"bps?|basis points?|个?基点", unit):
         return number / 100
-    if unit in ("倍", "x") and column.startswith("return_"):
+    if unit in lx.MULTIPLE_UNITS and column.startswith("return_"):
         return number * 100  # "涨了一倍" is a 100% gain
     return number
 
@@ -238,7 +238,7 @@ NOT_PERCENT = ("nav", "size_cny_100m", "min_purchase_cny", "risk_level")
 
 
 def unit_fits(column: str, unit: str) -> bool:
-    return not (column in NOT_PERCENT and unit.strip() in ("%", "percent", "pct"))
+    return not (column in NOT_PERCENT and unit.strip() in lx.PERCENT_UNITS)
 
 
 def make_condition(

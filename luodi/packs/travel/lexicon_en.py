@@ -15,10 +15,10 @@ from functools import lru_cache
 
 from luodi.dialogue.normalizers import NameMatcher, impossible_date, normalize_count, normalize_day
 from luodi.packs.travel.reading import DONTCARE, Reading
-from luodi.packs.travel.wordlists import alternation, word_lists
+from luodi.packs.travel.wordlists import alternation, english_hotel_words
 
-_WORDS = word_lists("en")  # the plain word lists: words/en.yaml
-_NOT_NAME_STARTS = frozenset(_WORDS["not_name_starts"])
+_WORDS = english_hotel_words()  # the plain word lists: words/en.yaml
+_NOT_NAME_STARTS = frozenset(_WORDS.not_name_starts)
 
 _OTHER_DOMAINS = {
     "restaurant": r"restaurants?|food|eat|dine|dining|dinner|lunch|breakfast place|cuisine|table for|meals?"
@@ -39,8 +39,8 @@ _DOMAIN_PATTERNS = {"hotel": re.compile(rf"\b(?:{_HOTEL})\b")} | {
 }
 _CLAUSE_SPLIT = re.compile(r"(?<=[.?!;])\s+|\s+(?:and )?also\s+|\s+then\s+|\s*,\s*(?:and|but)\s+")
 
-AREA_WORDS: dict[str, str] = _WORDS["area_words"]
-PRICE_WORDS: dict[str, str] = _WORDS["price_words"]
+AREA_WORDS: dict[str, str] = _WORDS.area_words
+PRICE_WORDS: dict[str, str] = _WORDS.price_words
 _TYPE_GUESTHOUSE = re.compile(r"\b(?:guest ?houses?|bed and breakfasts?|b ?& ?b)\b")
 _TYPE_HOTEL = re.compile(r"\b(?:(?:type|kind) of hotel|(?:regular|proper|normal|real) hotel"
                          r"|(?:it is|is|it 's|how about) a hotel|^(?:yes ,? )?a hotel\b"
@@ -55,7 +55,7 @@ _COUNT = r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a 
 _PEOPLE = re.compile(rf"\b({_COUNT})\s+(?:people|peop\w*|persons?|guests?|adults?|of us|ppl|individuals)\b"
                      rf"|\b(?:party|group|family) of ({_COUNT})\b|\bfor ({_COUNT})(?: ?,| and| for| starting| from"
                      rf"| on| beginning| arriving|$)")
-_ALONE = re.compile(rf"\b(?:{alternation(_WORDS['alone'])})\b")
+_ALONE = re.compile(rf"\b(?:{alternation(_WORDS.alone)})\b")
 _STAY = re.compile(rf"\b({_COUNT}|single)\s+(?:nights?|days?)\b")
 _BARE_NUMBER = re.compile(rf"^\s*(?:(?:it|that|it 's|it is|make it|just|for|we have|there are|there will be)\s+)?"
                           rf"({_COUNT}|zero)\s*(?:please|,|\.|$)")
@@ -117,8 +117,8 @@ _NO_BOOKING = re.compile(r"\b(?:(?:do not|do n't|don't|no) need (?:a |to )?(?:bo
 _CANCEL = re.compile(r"\b(?:cancel|never ?mind|forget it|forget about)\b")
 _HAND_OFF = re.compile(r"\b(?:human|real person|an agent|live agent|representative|operator|speak to (?:a|someone)"
                        r"|talk to (?:a|someone))\b")
-_AFFIRM = re.compile(rf"^\s*(?:{alternation(_WORDS['affirm_starts'])})\b")
-_DENY = re.compile(rf"^\s*(?:{alternation(_WORDS['deny_starts'])})\b")
+_AFFIRM = re.compile(rf"^\s*(?:{alternation(_WORDS.affirm_starts)})\b")
+_DENY = re.compile(rf"^\s*(?:{alternation(_WORDS.deny_starts)})\b")
 _OFFERS_BOOKING = re.compile(r"\b(?:book|reserve|reservation)\b[^.?!]*\?|\bshall i\b|\bwould you like me to\b")
 _ASKED = {"area": r"area|part of (?:town|the city)|side of town|where", "pricerange": r"price|budget|cost",
           "stars": r"stars?|rating", "type": r"guest ?house|type|kind of|hotel or",

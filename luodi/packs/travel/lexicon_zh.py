@@ -25,32 +25,32 @@ from luodi.dialogue.normalizers import (
     normalize_rating,
 )
 from luodi.packs.travel.reading import Reading
-from luodi.packs.travel.wordlists import alternation, word_lists
+from luodi.packs.travel.wordlists import alternation, chinese_hotel_words
 
-_WORDS = word_lists("zh")  # the plain word lists: words/zh.yaml
+_WORDS = chinese_hotel_words()  # the plain word lists: words/zh.yaml
 
 _SENTENCE_SPLIT = re.compile(r"[。！？!?；;]|另外|然后|还有")
-_HEADS = [(domain, re.compile(alternation(nouns))) for domain, nouns in _WORDS["head_nouns"].items()]
-_TYPE = re.compile(rf"({alternation(_WORDS['hotel_types'])})型?")
+_HEADS = [(domain, re.compile(alternation(nouns))) for domain, nouns in _WORDS.head_nouns.items()]
+_TYPE = re.compile(rf"({alternation(_WORDS.hotel_types)})型?")
 _RATING = re.compile(
     r"(?:评分|评价|分数)[^，。,]{0,6}?([0-9.一二三四五]+(?:\.\d)?)\s*(?:分(以上|及以上|上)?|(以上|及以上))"
 )
-_PRICE_CUE = re.compile(alternation(_WORDS["price_cues"]))
+_PRICE_CUE = re.compile(alternation(_WORDS.price_cues))
 _NEARBY_CUE = re.compile(r"周边|附近|旁边|周围|离.{1,12}近")
-_REQUEST = re.compile(alternation(_WORDS["request_cues"]))
+_REQUEST = re.compile(alternation(_WORDS.request_cues))
 _BOOK = re.compile(r"预订|预定|订(?:一|个|两|间|房|下|了)|帮我订|订这|订那")
 _STAYING = re.compile(r"入住|住")
 _DAY = re.compile(rf"(?:周|星期|礼拜)[一二三四五六日天]|今天|今晚|明天|明晚|后天"
                   rf"|[0-9{CHINESE_NUMERAL}]+月[0-9{CHINESE_NUMERAL}]+[日号]|[0-9{CHINESE_NUMERAL}]+[日号]")
 _PEOPLE = re.compile(rf"([0-9{CHINESE_NUMERAL}]+)\s*(?:个人|人|位|口人|个大人)")
 _NIGHTS = re.compile(rf"([0-9{CHINESE_NUMERAL}]+)\s*(?:晚|夜|个晚上)")
-_SEARCH = re.compile(alternation(_WORDS["search_cues"]))
+_SEARCH = re.compile(alternation(_WORDS.search_cues))
 _CHOICE = re.compile(r"就去|就选|就住|就定|就它|那就|决定|选择|我觉得.{0,20}(?:不错|挺好|可以)|听你的")
-_THIS_ONE = re.compile(alternation(_WORDS["this_one"]))
-_ASKS_ONE = re.compile(alternation(_WORDS["asks_one"]))
-_HAND_OFF = re.compile(alternation(_WORDS["hand_off"]))
-_AFFIRM = re.compile(rf"^(?:{alternation(_WORDS['affirm_starts'])})")
-_DENY = re.compile(rf"^(?:{alternation(_WORDS['deny_starts'])})")
+_THIS_ONE = re.compile(alternation(_WORDS.this_one))
+_ASKS_ONE = re.compile(alternation(_WORDS.asks_one))
+_HAND_OFF = re.compile(alternation(_WORDS.hand_off))
+_AFFIRM = re.compile(rf"^(?:{alternation(_WORDS.affirm_starts)})")
+_DENY = re.compile(rf"^(?:{alternation(_WORDS.deny_starts)})")
 _ATTRIBUTES = {"地址": r"地址|在哪", "电话": r"电话|联系方式", "酒店类型": r"什么类型|哪种类型|类型",
                "价格": r"多少钱|价格|价位", "评分": r"评分|几分", "酒店设施": r"设施|wifi|早餐|停车",
                "周边景点": r"周边.{0,4}景点|附近.{0,4}景点", "周边餐馆": r"周边.{0,4}餐|附近.{0,4}餐",

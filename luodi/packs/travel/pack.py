@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
+
 from luodi.assistants.components import Components
 from luodi.dialogue.commands import Command
 from luodi.dialogue.spec import ScenarioSpec
-from luodi.dialogue.understanding import Understander, UnderstanderSetup
+from luodi.dialogue.understanding import Understander, UnderstanderProvider, UnderstanderSetup
 from luodi.pack import Pack
 
 
@@ -21,6 +23,18 @@ def _hotel_understander(spec: ScenarioSpec, setup: UnderstanderSetup) -> Underst
     return understander
 
 
+def _build_multiwoz(engine: Engine, data_file: Path) -> None:
+    from luodi.packs.travel.database import build_multiwoz
+
+    build_multiwoz(engine, data_file)
+
+
+def _build_crosswoz(engine: Engine, data_file: Path) -> None:
+    from luodi.packs.travel.database import build_crosswoz
+
+    build_crosswoz(engine, data_file)
+
+
 def _commands() -> None:
     import luodi.packs.travel.cli  # noqa: F401
 
@@ -29,7 +43,10 @@ PACK = Pack(
     name="travel",
     description="Hotel customer service: search, details and bookings with approval, in English and Chinese.",
     root=Path(__file__).parent,
-    components=Components(understanders={"hotel": _hotel_understander}),
+    components=Components(
+        understanders={"hotel": UnderstanderProvider(_hotel_understander, kinds=("rules", "trained", "llm"))},
+        builders={"multiwoz-hotels": _build_multiwoz, "crosswoz-hotels": _build_crosswoz},
+    ),
     requires=("sklearn",),
     commands=_commands,
 )

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from luodi.dialogue.engine import LAST_REPLY as LAST_REPLY  # the state's extras key: the last reply's text
 from luodi.dialogue.normalizers import NameMatcher
 from luodi.dialogue.records import spec_data_file
 from luodi.dialogue.spec import EntitySpec, ScenarioSpec, SlotSpec, TaskSpec, load_scenario
 
-LAST_REPLY = "last_reply"  # the state's extras key holding the text of the last reply
 PACK_DIR = Path(__file__).parent
 DATA_DIR = PACK_DIR / "data"
 SHIPPED_DATABASES = {"en": DATA_DIR / "multiwoz_hotel_db.json", "zh": DATA_DIR / "crosswoz_hotel_db.json"}

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from luodi.assistants.grounded import GroundedOptions, assistant_skills
-from luodi.config import AssistantConfig
+from luodi.assistants.grounded import GroundedAssistant, GroundedOptions, assistant_skills, open_knowledge
+from luodi.config import AssistantConfig, load_settings
 from luodi.knowledge.base import KnowledgeBase
 from luodi.pack import components_of, installed_packs
-from luodi.packs.filings.assistant import FilingsAssistant, FilingsKnowledgeBase, filings_config
+from luodi.packs.filings.assistant import filings_config
 from luodi.packs.filings.extractor import STATEMENTS
 
 STATEMENT = """Acme Corp
@@ -53,16 +53,21 @@ def test_without_the_statements_extractor_no_statement_facts_are_stored(tmp_path
     assert statement_facts(plain) == {}
     extracted = ingested(KnowledgeBase(tmp_path / "statements", [STATEMENTS]), filing)
     assert statement_facts(extracted)[("gross_profit", 2023)] == 550 and statement_facts(extracted)[("revenue", 2022)]
-    assert statement_facts(ingested(FilingsKnowledgeBase(tmp_path / "filings"), filing)) == statement_facts(extracted)
+    filings = open_knowledge("filings", filings_config(), load_settings(), components_of(installed_packs()),
+                             tmp_path / "filings")
+    assert statement_facts(ingested(filings, filing)) == statement_facts(extracted)
 
 
 def test_the_filings_skills_answer_only_over_extracted_statements(tmp_path: Path, filing: Path) -> None:
     question = "What is Acme's FY2023 gross margin?"
     config = AssistantConfig(base_model="none", kind="grounded")
-    extracted = FilingsAssistant("filings", config, ingested(FilingsKnowledgeBase(tmp_path / "a"), filing), None)
+    components = components_of(installed_packs())
+    skills = assistant_skills(filings_config(), components)
+    filings = open_knowledge("filings", filings_config(), load_settings(), components, tmp_path / "a")
+    extracted = GroundedAssistant("filings", config, ingested(filings, filing), None, skills=skills)
     answer = extracted.answer(question)
     assert answer.text.startswith("44.00%") and answer.state["skill"] == "financial_metric"  # 550 / 1,250
-    plain = FilingsAssistant("filings", config, ingested(KnowledgeBase(tmp_path / "b"), filing), None)
+    plain = GroundedAssistant("filings", config, ingested(KnowledgeBase(tmp_path / "b"), filing), None, skills=skills)
     assert plain.answer(question).abstained
 
 
@@ -71,6 +76,6 @@ def test_the_shipped_filings_assistant_lists_todays_skills_and_the_statements_ex
     assert options.skills == ("cash_flow_sections", "metric_stability", "quarter_metric", "financial_metric",
                               "statement_line_item", "calculation", "date_arithmetic", "table_aggregate",
                               "filing_passages")
-    assert options.extractors == ("statements",)
+    assert options.extractors == ("cover_page", "statements")
     served = assistant_skills(filings_config(), components_of(installed_packs()))  # as `luodi serve` resolves them
     assert [skill.name for skill in served] == list(options.skills)

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from luodi.config import AssistantConfig, shared_data_dir
-from luodi.packs.filings.assistant import FilingsAssistant as GroundedAssistant
-from luodi.packs.filings.assistant import FilingsKnowledgeBase as KnowledgeBase
+from luodi.config import load_settings, shared_data_dir
+from luodi.packs.filings.assistant import filings_assistant
 from luodi.packs.filings.evaluation import document_metadata, is_numeric_gold, numbers_agree, run
 
 PDFS = shared_data_dir() / "financebench" / "pdfs"
@@ -34,7 +33,8 @@ def test_eval_writes_one_graded_line_per_question(tmp_path: Path) -> None:
     source, excerpt = pdfium.PdfDocument(str(filing)), pdfium.PdfDocument.new()
     excerpt.import_pages(source, [55, 57, 59])
     excerpt.save(str(tmp_path / "3M_2018_10K.pdf"))
-    knowledge = KnowledgeBase(tmp_path / "kb")
+    assistant = filings_assistant(load_settings(), tmp_path / "kb", model="none")
+    knowledge = assistant.knowledge
     catalogue = [{"doc_name": "3M_2018_10K", "company": "3M", "doc_period": 2018, "doc_type": "10k"}]
     knowledge.ingest([tmp_path / "3M_2018_10K.pdf"], document_metadata(catalogue))
     questions = [
@@ -45,7 +45,6 @@ def test_eval_writes_one_graded_line_per_question(tmp_path: Path) -> None:
         {"financebench_id": "c", "doc_name": "3M_2018_10K", "answer": "Mostly in Asia",
          "question": "Where did 3M open new factories in 2018?"},
     ]
-    assistant = GroundedAssistant("fb", AssistantConfig(base_model="none"), knowledge, None)
     tally = run(assistant, questions, "single", tmp_path / "answers.jsonl")
     lines = [json.loads(line) for line in (tmp_path / "answers.jsonl").read_text().splitlines()]
     assert [line["grade"] for line in lines] == ["correct", "incorrect", "abstained"]  # 8.74 vs a wrong gold 9.00

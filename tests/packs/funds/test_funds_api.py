@@ -15,8 +15,10 @@ from sqlalchemy import Engine, text
 from luodi.packs.funds.database import default_path, open_engine
 from tests.conftest import LiveServer
 
+# the shipped kind (a pack's scenario on the scenario kind) and, for the trained one, the `kind: funds` alias
 ASSISTANTS = {
-    "funds": {"kind": "funds", "base_model": "smollm2-135m", "options": {"understander": "rules"}},
+    "funds": {"kind": "scenario", "base_model": "smollm2-135m",
+              "options": {"scenario": "funds", "understander": "rules"}},
     "funds-trained": {"kind": "funds", "base_model": "smollm2-135m", "options": {"understander": "trained"}},
 }
 

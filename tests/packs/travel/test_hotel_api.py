@@ -13,15 +13,10 @@ import openai
 import pytest
 from sqlalchemy import func, select, text
 
-from luodi.config import shared_data_dir
 from luodi.dialogue.records import ScenarioDatabase
 from tests.conftest import LiveServer
 
-# the hotel databases are built from the shared MultiWOZ and CrossWOZ files, as the other data tests are
-pytestmark = pytest.mark.skipif(
-    not (shared_data_dir() / "multiwoz" / "hotel_db.json").exists(), reason="shared data missing"
-)
-
+# the hotel databases ship inside the travel pack: these tests need no shared data
 ASSISTANTS = {
     "hotel": {"kind": "scenario", "base_model": "smollm2-135m", "options": {"scenario": "travel/hotel_en.yaml"}},
     "hotel-zh": {"kind": "scenario", "base_model": "smollm2-135m", "options": {"scenario": "travel/hotel_zh.yaml"}},

@@ -1,0 +1,75 @@
+"""The cover-page reader: the shipped `filings` knowledge base names a filing's company from its cover page (a
+company the caller states wins); a knowledge base without the reader names none, and both find the fiscal year."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from luodi.assistants.grounded import open_knowledge
+from luodi.config import load_settings
+from luodi.knowledge.base import KnowledgeBase
+from luodi.knowledge.store import DocumentRecord
+from luodi.pack import components_of, installed_packs
+from luodi.packs.filings.assistant import filings_config
+from luodi.packs.filings.cover import registrant
+
+COVER = """UNITED STATES SECURITIES AND EXCHANGE COMMISSION
+FORM 10-K
+ANNUAL REPORT PURSUANT TO SECTION 13 OR 15(d) OF THE SECURITIES EXCHANGE ACT OF 1934
+For the fiscal year ended September 30, 2023
+Commission file number 1-1234
+Acme   Widgets,  Inc.
+(Exact name of registrant as specified in its charter)
+Delaware
+"""
+STATEMENT = """CONSOLIDATED STATEMENTS OF INCOME
+(in millions)
+2023 2022
+Net sales 1,250 1,100
+Cost of sales 700 650
+Gross profit 550 450
+Selling, general and administrative expenses 150 120
+Operating income 400 330
+Income before income taxes 380 312
+Provision for income taxes 80 52
+Net income 300 260
+"""
+
+
+@pytest.fixture
+def filing(tmp_path: Path) -> Path:
+    path = tmp_path / "ACME_2023_10K.md"
+    path.write_text(COVER + "\n" + STATEMENT, encoding="utf-8")
+    return path
+
+
+def filings_knowledge(directory: Path) -> KnowledgeBase:
+    return open_knowledge("filings", filings_config(), load_settings(), components_of(installed_packs()), directory)
+
+
+def record_of(knowledge: KnowledgeBase, filing: Path, **stated: object) -> DocumentRecord:
+    knowledge.ingest([filing], metadata_for=lambda _: dict(stated))
+    [record] = knowledge.store.documents()
+    return record
+
+
+def test_the_registrant_is_the_line_above_its_caption_on_the_first_two_pages() -> None:
+    assert registrant([COVER]) == "Acme Widgets, Inc."
+    assert registrant(["an index", "a title page", COVER]) == ""  # the cover is looked for on the first two pages
+    assert registrant([STATEMENT]) == ""
+
+
+def test_the_filings_knowledge_base_names_the_company_from_the_cover(tmp_path: Path, filing: Path) -> None:
+    knowledge = filings_knowledge(tmp_path / "filings")
+    record = record_of(knowledge, filing)
+    assert (record.company, record.period_year) == ("Acme Widgets, Inc.", 2023)
+    facts = {(s.fact.key, s.fact.year): s.fact.value for s in knowledge.store.facts(record.doc_id)}
+    assert facts[("gross_profit", 2023)] == 550 and facts[("revenue", 2022)] == 1100
+
+
+def test_a_stated_company_wins_and_a_plain_knowledge_base_names_none(tmp_path: Path, filing: Path) -> None:
+    assert record_of(filings_knowledge(tmp_path / "stated"), filing, company="Acme").company == "Acme"
+    plain = record_of(KnowledgeBase(tmp_path / "plain"), filing)
+    assert (plain.company, plain.period_year) == ("", 2023)
