@@ -19,7 +19,9 @@ import yaml
 from sqlalchemy import select
 
 from luodi.api.app import create_app
+from luodi.assistants.base import Turn
 from luodi.config import DEFAULTS_FILE, Settings, load_settings
+from luodi.contracts import Answer, Message
 from luodi.gateway.tenants import Quotas, Tenant, create_key, create_tenant
 from luodi.platform import Platform
 from luodi.store import Store
@@ -150,3 +152,13 @@ def live(server_factory: Callable[..., LiveServer], closed_port: int) -> LiveSer
         extra_base_models={"down": {"kind": "openai", "base_url": f"http://127.0.0.1:{closed_port}/v1", "model": "x"}},
         extra_assistants={"unreachable": {"base_model": "down"}},
     )
+
+
+def ask_platform(platform: Platform, assistant: str, message: str, max_tokens: int | None = None) -> Answer:
+    """One question to an assistant through the platform's own journey (admit, complete), from a new tenant."""
+    with platform.store.transaction() as session:
+        _, secret = create_key(session, create_tenant(session, f"guest-{assistant}-{uuid.uuid4().hex[:6]}"))
+    caller = platform.authenticate(secret)
+    admission = platform.admit(caller, assistant, stream=False)
+    turn = Turn([Message(role="user", content=message)], caller.tenant_id, max_tokens=max_tokens)
+    return platform.complete(admission, turn)

@@ -7,12 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from luodi.assistants.base import Turn
 from luodi.config import load_settings
-from luodi.contracts import Answer, Message
-from luodi.gateway.tenants import create_key, create_tenant
+from luodi.contracts import Answer
 from luodi.platform import Platform
-from tests.conftest import write_config
+from tests.conftest import ask_platform, write_config
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +24,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
 
 
 def ask(platform: Platform, assistant: str, message: str) -> Answer:
-    with platform.store.transaction() as session:
-        _, secret = create_key(session, create_tenant(session, f"newcomer-{assistant}"))
-    caller = platform.authenticate(secret)
-    admission = platform.admit(caller, assistant, stream=False)
-    turn = Turn([Message(role="user", content=message)], caller.tenant_id, max_tokens=8)
-    return platform.complete(admission, turn)
+    return ask_platform(platform, assistant, message, max_tokens=8)
 
 
 def test_the_five_demo_assistants_are_served(platform: Platform) -> None:

@@ -11,14 +11,12 @@ from typing import Any
 
 import pytest
 
-from luodi.assistants.base import Turn
 from luodi.config import load_settings
-from luodi.contracts import Answer, Message
-from luodi.gateway.tenants import create_key, create_tenant
+from luodi.contracts import Answer
 from luodi.packs.travel.specs import SHIPPED_DATABASES
 from luodi.packs.travel.trained import TrainedHotelUnderstander
 from luodi.platform import Platform
-from tests.conftest import write_config
+from tests.conftest import ask_platform, write_config
 
 
 @pytest.fixture()
@@ -33,11 +31,7 @@ def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Platfo
 
 
 def ask(platform: Platform, assistant: str, message: str) -> Answer:
-    with platform.store.transaction() as session:
-        _, secret = create_key(session, create_tenant(session, f"guest-{assistant}"))
-    caller = platform.authenticate(secret)
-    admission = platform.admit(caller, assistant, stream=False)
-    return platform.complete(admission, Turn([Message(role="user", content=message)], caller.tenant_id))
+    return ask_platform(platform, assistant, message)
 
 
 def shipped_hotels(language: str) -> list[dict[str, Any]]:
