@@ -11,8 +11,13 @@ from luodi.api.schemas import MAX_STOP_SEQUENCES, ChatCompletionRequest, ChatMes
 from luodi.contracts import FunctionCall, Message, Sampling, ToolCallRequest, ToolSpec
 from luodi.errors import RequestValidationFailed
 
+# OpenAI parameters no backend here honours, with the value that asks nothing (so a client's default passes)
+UNHONOURED = {"frequency_penalty": 0, "presence_penalty": 0, "logit_bias": {}, "prediction": None, "audio": None,
+              "modalities": ["text"]}
+
 
 def sampling_of(body: ChatCompletionRequest) -> Sampling:
+    _refuse_unhonoured(body)
     tools = _tools(body)
     json_schema, json_object = _response_format(body)
     top_logprobs = body.top_logprobs or 0
@@ -30,6 +35,14 @@ def sampling_of(body: ChatCompletionRequest) -> Sampling:
         top_logprobs=top_logprobs,
         n=body.n,
     )
+
+
+def _refuse_unhonoured(body: ChatCompletionRequest) -> None:
+    for name, harmless in UNHONOURED.items():
+        value = (body.model_extra or {}).get(name, harmless)
+        if value not in (harmless, None):
+            raise RequestValidationFailed(f"{name} is not supported by Luodi's models; leave it out (or at its "
+                                          f"default, {harmless!r})", param=name)
 
 
 def _stop(body: ChatCompletionRequest) -> list[str]:
