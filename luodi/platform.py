@@ -201,14 +201,16 @@ class Platform:
         except SETUP_PROBLEMS as exc:
             raise AssistantCannotStart.because(name, exc) from exc
 
-    def admit(self, caller: Caller, assistant_name: str, stream: bool, user: str | None = None) -> Admission:
+    def admit(
+        self, caller: Caller, assistant_name: str, stream: bool, user: str | None = None, id_prefix: str = "chatcmpl-"
+    ) -> Admission:
         """Check the quotas and open the usage record, or raise TooManyRequests (recorded as rejected); build the
         assistant, or raise BackendUnavailable or AssistantCannotStart (recorded as failed). `user` is the caller's
-        end user, recorded with the call."""
+        end user, recorded with the call; the call's id starts with `id_prefix` (OpenAI's: chatcmpl-, cmpl-)."""
         config = self.settings.assistants.get(assistant_name)
         if config is None:
             raise UnknownAssistant(f"the model {assistant_name!r} does not exist; GET /v1/models lists them")
-        request_id = "chatcmpl-" + uuid.uuid4().hex
+        request_id = id_prefix + uuid.uuid4().hex
         with self.store.transaction() as session:
             rejection: TooManyRequests | None = None
             allowance = Allowance()

@@ -12,13 +12,21 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from luodi.api.chat import response_headers
 from luodi.api.deps import CallerDep, PlatformDep
 from luodi.api.errors import error_body
 from luodi.api.schemas import CompletionChoice, CompletionRequest, TextCompletion, Usage
 from luodi.assistants.base import AnswerDelta, Turn
 from luodi.assistants.text import TextContinuation
 from luodi.contracts import Answer, Message, Sampling
-from luodi.errors import BackendFailedMidAnswer, BackendUnavailable, InvalidRequest, ModelNotFound, UnsupportedParameter
+from luodi.errors import (
+    BackendFailedMidAnswer,
+    BackendUnavailable,
+    InvalidRequest,
+    LuodiError,
+    ModelNotFound,
+    UnsupportedParameter,
+)
 from luodi.gateway.tenants import Caller
 from luodi.platform import Admission, Platform
 
@@ -31,14 +39,18 @@ def completions(body: CompletionRequest, who: CallerDep, platform: PlatformDep) 
     prompt = _prompt(body)
     _refuse_unsupported(body)
     _check_model(platform, body.model)
-    admission = platform.admit(who, body.model, body.stream, user=body.user)
+    admission = platform.admit(who, body.model, body.stream, user=body.user, id_prefix="cmpl-")
     backend = platform.backends.get(admission.config.base_model)
     admission = replace(admission, assistant=TextContinuation(body.model, admission.config, backend))
     turn = _turn(body, who, admission.request_id, prompt)
-    headers = admission.allowance.headers()
+    headers = response_headers(admission)  # x-request-id is the completion's id, as for chat
     if body.stream:
         return _stream_response(platform, admission, turn, body, headers)
-    answers = platform.complete_choices(admission, turn)
+    try:
+        answers = platform.complete_choices(admission, turn)
+    except LuodiError as exc:
+        exc.request_id = admission.request_id  # the error names the call the ledger recorded
+        raise
     return JSONResponse(_completion(admission, body.model, answers).model_dump(), headers=headers)
 
 
@@ -97,11 +109,12 @@ def _turn(body: CompletionRequest, who: Caller, request_id: str, prompt: str) ->
     )
 
 
-def _usage(answers: list[Answer]) -> Usage:
-    """The tokens of all choices together: what the ledger bills (each choice reads the prompt again)."""
+def _usage(admission: Admission, answers: list[Answer]) -> Usage:
+    """The tokens of all choices together and what the ledger billed for them (each choice reads the prompt again)."""
     prompt = sum(a.usage.prompt_tokens for a in answers)
     completion = sum(a.usage.completion_tokens for a in answers)
-    return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
+    cost = None if admission.cost_usd is None else float(admission.cost_usd)
+    return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion, cost_usd=cost)
 
 
 def _luodi(admission: Admission) -> dict[str, Any]:
@@ -120,7 +133,7 @@ def _completion(admission: Admission, model: str, answers: list[Answer]) -> Text
         created=int(time.time()),
         model=model,
         choices=[CompletionChoice(index=i, text=a.text, finish_reason=a.finish_reason) for i, a in enumerate(answers)],
-        usage=_usage(answers),
+        usage=_usage(admission, answers),
         luodi=_luodi(admission),
     )
 
@@ -156,7 +169,7 @@ def _sse_events(
                 yield event([{"index": 0, "text": pending.text, "logprobs": None, "finish_reason": finish}])
             if final is not None:
                 if include_usage:
-                    yield event([], usage=_usage([final]).model_dump(), luodi=_luodi(admission))
+                    yield event([], usage=_usage(admission, [final]).model_dump(), luodi=_luodi(admission))
                 break
             pending = next(rest, None)
     except (BackendUnavailable, InvalidRequest) as exc:

@@ -40,6 +40,10 @@ def tool_words() -> dict[str, str]:
     return {str(k): str(v) for k, v in words.items()}
 
 
+_LOOSE_CHAR = 'char ::= [^"\\\\]'
+_JSON_CHAR = 'char ::= [^"\\\\\\x00-\\x1F\\x7F]'
+
+
 @dataclass(frozen=True)
 class ParsedReply:
     text: str
@@ -62,6 +66,12 @@ class OutputPlan:
     # --- the grammar ----------------------------------------------------------------------------------------
     def gbnf(self) -> str | None:
         """A llama.cpp grammar allowing exactly the replies of this plan (None: any text)."""
+        grammar = self._gbnf()
+        # llama.cpp's JSON grammar lets a string hold raw control characters (a newline, a tab), which JSON forbids:
+        # the reply would then fail the very check it was constrained for
+        return None if grammar is None else grammar.replace(_LOOSE_CHAR, _JSON_CHAR)
+
+    def _gbnf(self) -> str | None:
         from llama_cpp.llama_grammar import json_schema_to_gbnf
 
         if self.mode == "text":

@@ -241,6 +241,15 @@ def test_text_completion_continues_the_prompt_as_written_and_is_metered(live: Li
     assert record.cost_nano_usd > 0
 
 
+def test_a_text_completion_names_its_id_and_cost_as_chat_does(live: LiveServer) -> None:
+    raw = live.client(live.new_key()).completions.with_raw_response.create(model="general", prompt=PROMPT,
+                                                                         max_tokens=4, temperature=0)
+    reply = raw.parse()
+    assert reply.id.startswith("cmpl-") and raw.headers["x-request-id"] == reply.id
+    record = usage_of(live, reply.id)
+    assert reply.usage is not None and (reply.usage.model_extra or {})["cost_usd"] == record.cost_nano_usd / 1e9
+
+
 def test_streamed_text_completion_matches_and_bills_the_same(live: LiveServer) -> None:
     client = live.client(live.new_key())
     plain = client.completions.create(model="general", prompt=PROMPT, max_tokens=10)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +28,9 @@ class Terminal:
     def __init__(self, argv: list[str]) -> None:
         self.pid, self.fd = os.forkpty()
         if self.pid == 0:  # the child: the terminal is its controlling tty, as in a shell
+            # a shell starts background jobs with SIGINT ignored, and an ignored signal survives exec: give the chat
+            # the terminal's usual Ctrl-C whatever ran these tests
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.execvpe(argv[0], argv, {**os.environ, "COLUMNS": "100", "TERM": "xterm"})
         self.screen = ""
 
