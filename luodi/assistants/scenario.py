@@ -151,7 +151,7 @@ def _answer(result: TurnResult) -> Answer:
 
 def spec_understander(spec: ScenarioSpec, components: Components) -> UnderstanderProvider:
     """The understander provider a spec names under `nlu.understander`: a pack's, or the built-in `nlu` adapter."""
-    named = str(spec.nlu.get("understander", ""))
+    named = spec.nlu.understander
     provider = components.understanders.get(named)
     if provider is None and named == NLU_UNDERSTANDER:  # built in: a trained NLU model read as commands, for any spec
         from luodi.nlu.commands import nlu_understander

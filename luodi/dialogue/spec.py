@@ -5,15 +5,20 @@ writing one of these (plus data, and an understander or NLU examples); the engin
 How to write one: see `tests/packs/warehouse/warehouse.yaml` for a small spec, and the travel pack for a full
 one. Every task names an action of the registry (`luodi.dialogue.actions`); a `write_record` task says
 which table and fields it writes under `record:`. Templates are looked up per task first
-(`confirm_<task>`), then shared (`confirm`)."""
+(`confirm_<task>`), then shared (`confirm`).
+
+The `nlu:` section is an `NluSpec`: the keys the generic code reads (which understander, the trained model, how
+its intents and span labels map to tasks, commands and slots, the example utterances it is trained on, how users
+name the entities), typed, so that a wrongly typed key fails when the spec loads, naming the key. A pack may add
+keys of its own there: it declares them as a `PackNluKeys` model and reads them with `spec.nlu.pack_keys(Model)`."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from luodi.errors import Misconfigured
 
@@ -72,6 +77,80 @@ class DatabaseSpec(BaseModel):
     data: str = ""  # the data file: beside the spec if it is there (a pack ships it), else in the shared data folder
 
 
+class NameLexiconSpec(BaseModel):
+    """How users name the scenario's entities (`nlu.names`), for fuzzy matching of names."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+    generic_words: list[str] = Field(default_factory=list)  # words that are not part of a name's distinctive core
+    ambiguous_short_names: list[str] = Field(default_factory=list)  # short forms too common to count as a name
+    aliases: dict[str, str] = Field(default_factory=dict)  # alias -> the full name
+
+
+class TableValuesSpec(BaseModel):
+    """Slot values read from a column of a JSON list of records or a CSV file, relative to the YAML file."""
+
+    table: str
+    column: str
+
+
+class MultiIntentSpec(BaseModel):
+    """How generated training utterances combine several intents (`nlu.multi_intent`)."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+    share: float = 0.5  # fraction of generated utterances with more than one intent
+    max_intents: int = 2
+    joiners: list[str] = Field(default_factory=lambda: ["and", "and also", "then"])
+
+
+class PackNluKeys(BaseModel):
+    """What a pack's own keys of a spec's `nlu:` section derive from: declare them as fields, read them with
+    `spec.nlu.pack_keys(TheModel)`; the section's other keys are ignored."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+
+PackKeys = TypeVar("PackKeys", bound=PackNluKeys)
+
+
+class NluSpec(BaseModel):
+    """How the scenario's messages are understood (`nlu:` in YAML); see `luodi.nlu.commands` for the mapping keys
+    and `luodi.nlu.scenario_data` for the training examples. Keys not listed here are a pack's own."""
+
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+    understander: str = ""  # the understander provider: a pack's, or "nlu" (the built-in trained-model adapter)
+    model: str | None = None  # the trained model directory, relative to the spec file
+    intent_tasks: dict[str, str | None] = Field(default_factory=dict)  # intent -> task (None: ignored)
+    intent_commands: dict[str, str | None] = Field(default_factory=dict)  # intent -> affirm, deny, ...
+    slots: dict[str, str | None] = Field(default_factory=dict)  # span label -> slot (None: ignored)
+    names: NameLexiconSpec = Field(default_factory=NameLexiconSpec)
+    intents: dict[str, list[str]] = Field(default_factory=dict)  # intent -> annotated example utterances
+    slot_values: dict[str, list[str] | TableValuesSpec] = Field(default_factory=dict)  # span label -> values
+    multi_intent: MultiIntentSpec = Field(default_factory=MultiIntentSpec)
+
+    @field_validator("intents", mode="before")
+    @classmethod
+    def _no_examples_is_none(cls, intents: object) -> object:
+        """An intent listed without examples (`intent:` alone in YAML) has none."""
+        return {k: v or [] for k, v in intents.items()} if isinstance(intents, dict) else intents
+
+    @field_validator("intent_tasks", "intent_commands", "slots", mode="after")
+    @classmethod
+    def _empty_target_is_none(cls, mapping: dict[str, str | None]) -> dict[str, str | None]:
+        """A name mapped to "" is mapped to nothing, like one mapped to null."""
+        return {name: target or None for name, target in mapping.items()}
+
+    def pack_keys(self, keys: type[PackKeys]) -> PackKeys:
+        """A pack's own keys of this section, read as the pack's model of them; a wrong one is a `ScenarioError`
+        naming the key."""
+        try:
+            return keys.model_validate(self.model_extra or {})
+        except ValidationError as exc:
+            raise ScenarioError(f"nlu: {exc}") from exc
+
+
 class ScenarioSpec(BaseModel):
     name: str
     description: str = ""
@@ -82,7 +161,7 @@ class ScenarioSpec(BaseModel):
     tasks: dict[str, TaskSpec]
     default_task: str
     templates: dict[str, dict[str, str]] = Field(default_factory=dict)  # language -> template name -> text
-    nlu: dict[str, Any] = Field(default_factory=dict)
+    nlu: NluSpec = Field(default_factory=NluSpec)
     source: Path | None = None
 
     @model_validator(mode="after")

@@ -84,11 +84,8 @@ class NluMapping:
 
     @classmethod
     def of(cls, spec: ScenarioSpec) -> NluMapping:
-        mapping = cls(
-            intent_tasks=_mapping(spec, "intent_tasks"),
-            intent_commands=_mapping(spec, "intent_commands"),
-            span_slots=_mapping(spec, "slots"),
-        )
+        nlu = spec.nlu
+        mapping = cls(intent_tasks=nlu.intent_tasks, intent_commands=nlu.intent_commands, span_slots=nlu.slots)
         mapping.check(spec)
         return mapping
 
@@ -117,13 +114,6 @@ class NluMapping:
         if label in self.span_slots:
             return self.span_slots[label]
         return label if label in spec.slots else None
-
-
-def _mapping(spec: ScenarioSpec, key: str) -> dict[str, str | None]:
-    raw = spec.nlu.get(key) or {}
-    if not isinstance(raw, dict):
-        raise ScenarioError(f"scenario {spec.name!r}: nlu.{key} should map names to names, got {raw!r}")
-    return {str(name): (str(target) if target else None) for name, target in raw.items()}
 
 
 # ---------------------------------------------------------------- values
@@ -247,12 +237,9 @@ class NluCommandAdapter:
 def entity_matcher(spec: ScenarioSpec, names: Sequence[str]) -> NameMatcher:
     """Fuzzy matching to the known names, with the spec's `nlu.names` (aliases, generic_words,
     ambiguous_short_names: the shape the travel pack's specs use)."""
-    lexicon = spec.nlu.get("names") or {}
-    aliases = {str(alias): str(name) for alias, name in (lexicon.get("aliases") or {}).items() if name in names}
-    return NameMatcher(
-        names, aliases, generic_words=[str(w) for w in lexicon.get("generic_words") or []],
-        ambiguous=[str(w) for w in lexicon.get("ambiguous_short_names") or []],
-    )
+    lexicon = spec.nlu.names
+    aliases = {alias: name for alias, name in lexicon.aliases.items() if name in names}
+    return NameMatcher(names, aliases, generic_words=lexicon.generic_words, ambiguous=lexicon.ambiguous_short_names)
 
 
 # ---------------------------------------------------------------- the factory
@@ -261,7 +248,7 @@ def entity_matcher(spec: ScenarioSpec, names: Sequence[str]) -> NameMatcher:
 def known_names(spec: ScenarioSpec) -> list[str]:
     """The entity names the spec's NLU examples draw from (`nlu.slot_values` of the labels of the entity slot)."""
     entity_slot = spec.entity_slot
-    if entity_slot is None or spec.source is None or not spec.nlu.get("intents"):
+    if entity_slot is None or spec.source is None or not spec.nlu.intents:
         return []
     from luodi.nlu.scenario_data import load_scenario_nlu
 
@@ -274,11 +261,11 @@ def model_directory(spec: ScenarioSpec, setup: UnderstanderSetup) -> Path:
     """The assistant's `model` option as given, else the spec's `nlu.model` relative to the spec file."""
     if setup.model:
         return Path(setup.model)
-    named = spec.nlu.get("model")
+    named = spec.nlu.model
     if not named:
         raise ScenarioError(f"scenario {spec.name!r} names no trained model: give nlu.model in its YAML or the "
                             "assistant's options.model")
-    return (spec.source.parent if spec.source else Path.cwd()) / str(named)
+    return (spec.source.parent if spec.source else Path.cwd()) / named
 
 
 def nlu_understander(spec: ScenarioSpec, setup: UnderstanderSetup) -> NluCommandAdapter:

@@ -24,6 +24,9 @@ nlu:
 Generation takes an example of an intent, replaces each marked value by a random value of the same slot (a
 slot without a value list keeps the example's value), and for multi-intent utterances joins two or more such
 utterances of different intents. Tokens are split on whitespace, as in the seq.in format.
+
+The section is read as a `luodi.dialogue.spec.NluSpec` (the keys above, typed); a wrongly typed key is an
+`NluDataError` naming it.
 """
 
 from __future__ import annotations
@@ -32,13 +35,15 @@ import csv
 import json
 import random
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
+from luodi.dialogue.spec import NluSpec, TableValuesSpec
 from luodi.nlu.data import OUTSIDE, NluDataError, NluExample
 
 _ANNOTATION = re.compile(r"\[([^\[\]]+)\]\(([^()\s]+)\)")
@@ -154,40 +159,39 @@ class ScenarioNlu:
         return generated
 
 
-def _slot_values(spec: dict[str, Any], base: Path, where: str) -> dict[str, list[str]]:
+def _slot_values(spec: Mapping[str, list[str] | TableValuesSpec], base: Path, where: str) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {}
     for slot, source in spec.items():
-        if isinstance(source, list):
-            values[slot] = [str(v) for v in source if str(v).strip()]
-        elif isinstance(source, dict) and "table" in source and "column" in source:
-            table = base / str(source["table"])
+        if isinstance(source, TableValuesSpec):
+            table = base / source.table
             if not table.is_file():
                 raise NluDataError(f"{where}: slot {slot!r}: table file {table} not found")
-            values[slot] = _table_values(table, str(source["column"]))
+            values[slot] = _table_values(table, source.column)
         else:
-            raise NluDataError(f"{where}: slot {slot!r}: give a list of values or {{table: FILE, column: NAME}}")
+            values[slot] = [v for v in source if v.strip()]
     return values
 
 
 def load_scenario_nlu(path: str | Path) -> ScenarioNlu:
     path = Path(path)
     spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    nlu = spec.get("nlu") if isinstance(spec, dict) else None
-    if not isinstance(nlu, dict) or not isinstance(nlu.get("intents"), dict):
+    raw = spec.get("nlu") if isinstance(spec, dict) else None
+    if not isinstance(raw, dict) or not isinstance(raw.get("intents"), dict):
         raise NluDataError(f"{path}: needs an `nlu.intents` mapping of intent -> example utterances")
+    try:
+        nlu = NluSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise NluDataError(f"{path}: {exc}") from exc
     templates = [
-        Template(str(intent), parse_annotated(str(utterance), f"{path}: intent {intent!r}"))
-        for intent, utterances in nlu["intents"].items()
-        for utterance in utterances or []
+        Template(intent, parse_annotated(utterance, f"{path}: intent {intent!r}"))
+        for intent, utterances in nlu.intents.items()
+        for utterance in utterances
     ]
     if not templates:
         raise NluDataError(f"{path}: no example utterances under nlu.intents")
-    style = nlu.get("multi_intent") or {}
-    multi = MultiIntentStyle(
-        share=float(style.get("share", 0.5)), max_intents=int(style.get("max_intents", 2)),
-        joiners=tuple(style.get("joiners", MultiIntentStyle.joiners)),
-    )
-    return ScenarioNlu(path, templates, _slot_values(nlu.get("slot_values") or {}, path.parent, str(path)), multi)
+    style = nlu.multi_intent
+    multi = MultiIntentStyle(share=style.share, max_intents=style.max_intents, joiners=tuple(style.joiners))
+    return ScenarioNlu(path, templates, _slot_values(nlu.slot_values, path.parent, str(path)), multi)
 
 
 @dataclass(frozen=True)

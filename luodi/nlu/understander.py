@@ -19,6 +19,7 @@ from typing import Any
 import torch
 import yaml
 
+from luodi.dialogue.spec import NluSpec
 from luodi.nlu.data import slot_spans
 from luodi.nlu.model import JointNluModel, ModelSettings, encode_batch, load_model
 
@@ -119,7 +120,7 @@ def scenario_understander(scenario_yaml: str | Path) -> TrainedUnderstander:
     """The trained understander a scenario names in `nlu.model`."""
     path = Path(scenario_yaml)
     spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    model = (spec.get("nlu") or {}).get("model") if isinstance(spec, dict) else None
+    model = NluSpec.model_validate(spec.get("nlu") or {}).model if isinstance(spec, dict) else None
     if not model:
         raise ValueError(f"{path}: names no trained understander (nlu.model: <model directory>)")
     return understander_for(path.parent / str(model))

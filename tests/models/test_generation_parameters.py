@@ -39,7 +39,9 @@ def model() -> EmbeddedLlama:
 
 
 def ask(text: str, **fields: object) -> GenerationRequest:
-    return GenerationRequest(messages=[Message(role="user", content=text)], **{"max_tokens": 12, **fields})
+    """Seeded unless a test says otherwise: only a seeded request promises the same text every time (an unseeded one
+    reuses llama.cpp's prefix cache, and a near-tie may then go the other way)."""
+    return GenerationRequest(messages=[Message(role="user", content=text)], **{"max_tokens": 12, "seed": 0, **fields})
 
 
 def streamed(model: EmbeddedLlama, request: GenerationRequest) -> list[StreamChunk]:
@@ -212,3 +214,17 @@ def test_tool_calls_and_results_stay_in_the_prompt(which: str, request: pytest.F
         tokens, _ = backend._prompt(llama, generation, plan_for(generation))
         prompt = llama.detokenize(tokens, special=True).decode()
     assert "18 degrees and sunny" in prompt and '{"name": "get_weather", "arguments": {"city": "Paris"}}' in prompt
+
+
+def test_only_a_seeded_request_reads_its_prompt_afresh(model: EmbeddedLlama, monkeypatch: pytest.MonkeyPatch) -> None:
+    # an unseeded turn keeps llama.cpp's prefix cache (a conversation's next turn reads only its new tokens); a
+    # seeded one pays for reading it again, so that the same seed writes the same text
+    [llama] = list(model._pool._free)  # parallel=1: the one context
+    model.generate(ask("Name a colour.", max_tokens=2, seed=None))  # the cache now holds this prompt
+    resets: list[int] = []
+    original = llama.reset
+    monkeypatch.setattr(llama, "reset", lambda: (resets.append(1), original())[1])
+    model.generate(ask("Name a colour.", max_tokens=2, seed=None))
+    assert resets == []
+    model.generate(ask("Name a colour.", max_tokens=2, seed=5))
+    assert resets

@@ -14,7 +14,7 @@ from luodi.assistants.components import Components
 from luodi.assistants.scenario import task_stack_scenario
 from luodi.dialogue.commands import Affirm, Command, SetSlot, StartTask
 from luodi.dialogue.scenario import ScenarioSetup
-from luodi.dialogue.spec import ScenarioError, ScenarioSpec, load_scenario
+from luodi.dialogue.spec import NluSpec, ScenarioError, ScenarioSpec, load_scenario
 from luodi.dialogue.state import DialogueState
 from luodi.dialogue.understanding import UnderstanderSetup
 from luodi.models.base import BaseModelBackend
@@ -117,7 +117,7 @@ def test_an_empty_message_is_not_sent_to_the_model(spec: ScenarioSpec) -> None:
 def test_a_mapping_to_what_the_spec_lacks_is_refused(spec: ScenarioSpec) -> None:
     for mapping in ({"intent_tasks": {"find": "find_taxi"}}, {"slots": {"price": "budget"}},
                     {"intent_commands": {"yes": "approve"}}):
-        broken = spec.model_copy(update={"nlu": {**spec.nlu, **mapping}})
+        broken = spec.model_copy(update={"nlu": spec.nlu.model_copy(update=mapping)})
         with pytest.raises(ScenarioError, match="nlu mapping"):
             NluCommandAdapter(broken, FakeModel(predicted()))
 
@@ -132,7 +132,7 @@ def test_the_model_directory_is_the_setup_s_else_the_spec_s_beside_its_file(spec
     assert beside == DATA / "models" / "tiny-restaurants-nlu"
     with pytest.raises(ScenarioError, match="does not exist"):
         nlu_understander(spec, UnderstanderSetup("rules", _no_base_model))
-    unnamed = spec.model_copy(update={"nlu": {"understander": "nlu"}})
+    unnamed = spec.model_copy(update={"nlu": NluSpec(understander="nlu")})
     with pytest.raises(ScenarioError, match="names no trained model"):
         model_directory(unnamed, UnderstanderSetup("rules", _no_base_model))
 

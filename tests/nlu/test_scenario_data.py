@@ -56,3 +56,10 @@ def test_mix_reaches_the_requested_share_and_reports_it() -> None:
     assert "30.0%" in report.summary()
     with pytest.raises(ValueError):
         mix_examples(general, scenario, industry_share=1.0, seed=0)
+
+
+def test_a_wrongly_typed_nlu_key_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("nlu:\n  intents: {look: [find a cup]}\n  multi_intent: {max_intents: many}\n", encoding="utf-8")
+    with pytest.raises(NluDataError, match=r"(?s)broken\.yaml.*multi_intent\.max_intents"):
+        load_scenario_nlu(path)

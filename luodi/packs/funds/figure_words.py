@@ -36,42 +36,13 @@ from luodi.packs.funds.normalize import normalize
 from luodi.packs.funds.values import TIME_UNIT, unit_fits
 
 ABSENT = "absent"
-# the family's plain words, which the lexicon reads; "return" keeps the horizon said next to it
-PLAIN_WORDS: dict[str, tuple[str, str]] = {
-    "return": ("return", "收益"),
-    "sharpe_3y": ("sharpe ratio", "夏普比率"),
-    "max_drawdown_3y": ("max drawdown", "最大回撤"),
-    "volatility_3y": ("volatility", "波动率"),
-    "size_cny_100m": ("size", "规模"),
-    "custody_fee": ("custody fee", "托管费"),
-    "purchase_fee": ("purchase fee", "申购费"),
-    "management_fee": ("management fee", "管理费"),
-    "min_purchase_cny": ("minimum purchase", "起购金额"),
-    "nav": ("nav", "单位净值"),
-    "risk_level": ("risk level", "风险等级"),
-}
+# the family's plain words, which the lexicon reads; "return" keeps the horizon said next to it: words/*.yaml
+# `figures.plain_words`, family -> (English, Chinese)
+PLAIN_WORDS: dict[str, tuple[str, str]] = lx.FIGURE_PLAIN_WORDS
 FAMILIES = (*PLAIN_WORDS, ABSENT)
 # what each figure is, as a glossary defines it: the model's view of a column beyond the lexicon's words
-DEFINITIONS: dict[str, tuple[str, ...]] = {
-    "return": ("cumulative return over a period", "how much the fund's value went up or down over the period",
-               "performance of the fund", "区间累计收益率", "基金在一段时间内的涨跌幅"),
-    "sharpe_3y": ("excess return per unit of risk", "risk-adjusted performance measure",
-                  "夏普比率：每承担一单位风险获得的超额收益", "风险调整后收益"),
-    "max_drawdown_3y": ("largest decline from a peak to a later low", "the biggest loss from the highest point",
-                        "最大回撤：从最高点到之后最低点的最大跌幅", "净值从高点回落的最大幅度"),
-    "volatility_3y": ("annualised standard deviation of returns", "how much returns fluctuate",
-                      "波动率：收益率的年化标准差", "收益的起伏程度"),
-    "size_cny_100m": ("total net assets of the fund", "amount of money the fund manages",
-                      "基金资产净值总额", "基金管理的资金量"),
-    "custody_fee": ("annual fee paid to the custodian bank", "托管费：每年付给托管银行的费用"),
-    "purchase_fee": ("one-off fee charged when buying the fund", "申购费：买入基金时一次性收取的费用"),
-    "management_fee": ("annual fee paid to the fund company for managing the fund",
-                       "管理费：每年付给基金公司的管理费用", "每年的管理费用"),
-    "min_purchase_cny": ("smallest amount of money accepted for a first purchase",
-                         "起购金额：首次购买所需的最低金额"),
-    "nav": ("net asset value per unit", "value of one fund unit", "单位净值：每份基金份额的净资产价值"),
-    "risk_level": ("risk rating from 1 (lowest) to 5 (highest)", "风险等级：1（最低）到5（最高）"),
-}
+# (words/*.yaml `figures.definitions`)
+DEFINITIONS: dict[str, tuple[str, ...]] = lx.FIGURE_DEFINITIONS
 # measures funds are judged by that the table does not have: words/*.yaml `figures`
 ABSENT_MEASURES = lx.ABSENT_MEASURES
 CHAR_FEATURES = 2**14

@@ -229,11 +229,15 @@ class NameWords(_Section):
 class FigureWords(_Section):
     """Words of the figure-word model (`figure_words.py`): measures funds are judged by that the table has no
     column for (in the order written), the filler words a comparison carries that say nothing about the figure,
-    and the Chinese characters stripped at either end of a Chinese run ("的管理成本" is "管理成本")."""
+    the Chinese characters stripped at either end of a Chinese run ("的管理成本" is "管理成本"), each family's
+    plain words in this language (what a guess is replaced with; a family has them in English and in Chinese),
+    and each family's definitions as a glossary gives them."""
 
     absent_measures: list[PlainWord] = []
     filler: list[PlainWord] = []
     edge_characters: str = ""
+    plain_words: dict[Family, PlainWord] = {}
+    definitions: dict[Family, list[PlainWord]] = {}
 
 
 class Labels(_Section):
@@ -443,6 +447,15 @@ NAME_AFFIX_CHARACTERS = "".join(w.names.affixes for w in word_files().values())
 ABSENT_MEASURES = plain(lambda w: w.figures.absent_measures)  # measures the table has no column for
 FIGURE_FILLER = frozenset(plain(lambda w: w.figures.filler))
 FIGURE_EDGE_CHARACTERS = "".join(w.figures.edge_characters for w in word_files().values())
+# family -> (English, Chinese) plain words, in en.yaml's order; family -> definitions, English then Chinese
+FIGURE_PLAIN_WORDS: dict[str, tuple[str, str]] = {
+    family: (english, word_files()["zh"].figures.plain_words[family])
+    for family, english in word_files()["en"].figures.plain_words.items()
+}
+FIGURE_DEFINITIONS: dict[str, tuple[str, ...]] = {
+    family: tuple(text for w in word_files().values() for text in w.figures.definitions.get(family, []))
+    for family in dict.fromkeys(f for w in word_files().values() for f in w.figures.definitions)
+}
 
 
 @cache

@@ -203,9 +203,10 @@ def default_figure_model() -> Path:
 
 
 def _model_key(*settings: object) -> str:
-    from luodi.packs.funds import dialogue, lexicon, markers, understanding
+    from luodi.packs.funds import commands, conditions, dialogue, entities, lexicon, markers, reading, understanding
 
-    sources = [Path(m.__file__ or "").read_bytes() for m in (understanding, lexicon, markers, dialogue)]
+    readers = (understanding, entities, conditions, commands, reading, lexicon, markers, dialogue)
+    sources = [Path(m.__file__ or "").read_bytes() for m in readers]
     sources += [(lexicon.WORDS_DIR / f"{name}.yaml").read_bytes() for name in lexicon.WORD_FILES]  # the word lists
     return fingerprint(*(p.read_bytes() for p in QUESTION_SETS), Path(__file__).read_bytes(), *sources, *settings)
 

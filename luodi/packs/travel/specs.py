@@ -20,12 +20,18 @@ from pathlib import Path
 from luodi.dialogue.engine import LAST_REPLY as LAST_REPLY  # the state's extras key: the last reply's text
 from luodi.dialogue.normalizers import NameMatcher
 from luodi.dialogue.records import spec_data_file
-from luodi.dialogue.spec import EntitySpec, ScenarioSpec, SlotSpec, TaskSpec, load_scenario
+from luodi.dialogue.spec import EntitySpec, PackNluKeys, ScenarioSpec, SlotSpec, TaskSpec, load_scenario
 
 PACK_DIR = Path(__file__).parent
 DATA_DIR = PACK_DIR / "data"
 SHIPPED_DATABASES = {"en": DATA_DIR / "multiwoz_hotel_db.json", "zh": DATA_DIR / "crosswoz_hotel_db.json"}
 SPEC_FILES = {"en": PACK_DIR / "hotel_en.yaml", "zh": PACK_DIR / "hotel_zh.yaml"}
+
+
+class HotelNluKeys(PackNluKeys):
+    """The travel pack's own key of a spec's `nlu:` section."""
+
+    database: str | None = None  # the hotel database the names come from, relative to the YAML
 
 
 @dataclass(frozen=True)
@@ -40,11 +46,11 @@ class NameLexicon:
 
     @classmethod
     def of(cls, spec: ScenarioSpec) -> NameLexicon:
-        names = spec.nlu.get("names") or {}
+        names = spec.nlu.names
         return cls(
-            generic_words=tuple(names.get("generic_words", ())),
-            ambiguous_short_names=tuple(names.get("ambiguous_short_names", ())),
-            aliases=tuple(sorted((names.get("aliases") or {}).items())),
+            generic_words=tuple(names.generic_words),
+            ambiguous_short_names=tuple(names.ambiguous_short_names),
+            aliases=tuple(sorted(names.aliases.items())),
         )
 
 
@@ -62,9 +68,9 @@ def database_path(spec: ScenarioSpec, explicit: str | Path | None = None) -> Pat
     folder), else the database of the scenario's language shipped with the pack."""
     if explicit:
         return Path(explicit)
-    named = spec.nlu.get("database")
+    named = spec.nlu.pack_keys(HotelNluKeys).database
     if named and spec.source is not None:
-        return Path(spec.source).parent / str(named)
+        return Path(spec.source).parent / named
     if spec.database.data and (bound := spec_data_file(spec)).is_file():
         return bound
     shipped = SHIPPED_DATABASES[language_of(spec)]
