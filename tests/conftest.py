@@ -23,6 +23,8 @@ from luodi.assistants.base import Turn
 from luodi.config import DEFAULTS_FILE, Settings, load_settings
 from luodi.contracts import Answer, Message
 from luodi.gateway.tenants import Quotas, Tenant, create_key, create_tenant
+from luodi.ledger.audit import records_for
+from luodi.ledger.usage import UsageRecord
 from luodi.platform import Platform
 from luodi.store import Store
 
@@ -162,3 +164,18 @@ def ask_platform(platform: Platform, assistant: str, message: str, max_tokens: i
     admission = platform.admit(caller, assistant, stream=False)
     turn = Turn([Message(role="user", content=message)], caller.tenant_id, max_tokens=max_tokens)
     return platform.complete(admission, turn)
+
+
+def usage_of(live: LiveServer, request_id: str) -> UsageRecord:
+    """The usage record the ledger wrote for one call."""
+    with live.platform.store.transaction() as session:
+        record = session.scalar(select(UsageRecord).where(UsageRecord.request_id == request_id))
+    assert record is not None, f"no usage record for {request_id}"
+    return record
+
+
+def audit_of(live: LiveServer, request_id: str) -> dict[str, Any]:
+    """The payload of the one audit record of a call."""
+    with live.platform.store.transaction() as session:
+        [record] = records_for(session, request_id)
+    return dict(record["payload"])

@@ -12,14 +12,7 @@ from sqlalchemy import select
 from luodi.ledger.audit import records_for
 from luodi.ledger.audit import verify as verify_chain
 from luodi.ledger.usage import UsageRecord
-from tests.conftest import LiveServer
-
-
-def usage_of(live: LiveServer, request_id: str) -> UsageRecord:
-    with live.platform.store.transaction() as session:
-        record = session.scalar(select(UsageRecord).where(UsageRecord.request_id == request_id))
-    assert record is not None, f"no usage record for {request_id}"
-    return record
+from tests.conftest import LiveServer, usage_of
 
 
 def test_completion_through_the_sdk_is_metered_and_audited(live: LiveServer) -> None:

@@ -21,9 +21,8 @@ from pydantic import BaseModel, SecretStr
 from sqlalchemy import select
 
 from luodi.gateway.tenants import Tenant
-from luodi.ledger.audit import records_for
 from luodi.ledger.usage import UsageRecord
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, audit_of, usage_of
 
 MAX_TOKENS = 40
 
@@ -48,19 +47,6 @@ def get_time(zone: str) -> str:
 
 
 TOOLS = {"get_weather": get_weather, "get_time": get_time}
-
-
-def usage_of(live: LiveServer, request_id: str) -> UsageRecord:
-    with live.platform.store.transaction() as session:
-        record = session.scalar(select(UsageRecord).where(UsageRecord.request_id == request_id))
-    assert record is not None, f"no usage record for {request_id}"
-    return record
-
-
-def audit_of(live: LiveServer, request_id: str) -> dict[str, Any]:
-    with live.platform.store.transaction() as session:
-        [record] = records_for(session, request_id)
-    return dict(record["payload"])
 
 
 def chat_openai(live: LiveServer, key: str, **options: Any) -> ChatOpenAI:

@@ -27,17 +27,10 @@ from luodi.knowledge import embedding
 from luodi.ledger.audit import records_for
 from luodi.ledger.usage import UsageRecord
 from luodi.models.completion import TextRequest, complete_text
-from tests.conftest import LiveServer, free_port, write_config
+from tests.conftest import LiveServer, free_port, usage_of, write_config
 
 MINILM = "all-minilm-l6-v2"
 SENTENCES = ["A cat sits on the mat.", "A kitten rests on a rug.", "Quarterly revenue rose by ten percent."]
-
-
-def usage_of(live: LiveServer, request_id: str) -> UsageRecord:
-    with live.platform.store.transaction() as session:
-        record = session.scalar(select(UsageRecord).where(UsageRecord.request_id == request_id))
-    assert record is not None, f"no usage record for {request_id}"
-    return record
 
 
 def root(live: LiveServer) -> str:

@@ -10,11 +10,8 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from sqlalchemy import select
 
-from luodi.ledger.audit import records_for
-from luodi.ledger.usage import UsageRecord
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, audit_of, usage_of
 
 HI = [{"role": "user", "content": "hi"}]
 
@@ -41,19 +38,6 @@ TIME_TOOL: dict[str, Any] = {
         "parameters": {"type": "object", "properties": {"zone": {"type": "string"}}, "required": ["zone"]},
     },
 }
-
-
-def usage_of(live: LiveServer, request_id: str) -> UsageRecord:
-    with live.platform.store.transaction() as session:
-        record = session.scalar(select(UsageRecord).where(UsageRecord.request_id == request_id))
-    assert record is not None, f"no usage record for {request_id}"
-    return record
-
-
-def audit_of(live: LiveServer, request_id: str) -> dict[str, Any]:
-    with live.platform.store.transaction() as session:
-        [record] = records_for(session, request_id)
-    return dict(record["payload"])
 
 
 def ask(client: openai.OpenAI, **arguments: Any) -> Any:
