@@ -102,6 +102,11 @@ def components_of(packs: Iterable[Pack]) -> Components:
     return merged
 
 
+def installed_components(extra: Iterable[str] = ()) -> Components:
+    """What the installed packs contribute, as the platform gathers it (with the names skipped packs would give)."""
+    return find_packs(extra).components()
+
+
 def scenario_path(option: str) -> Path:
     """A spec named as in an assistant's options (`warehouse/warehouse.yaml`), resolved over the installed packs."""
-    return components_of(installed_packs()).spec_path(option)
+    return installed_components().spec_path(option)

@@ -19,14 +19,14 @@ def _knowledge(assistant: str, config_file: Path | None, directory: Path | None)
     for a name that is not a configured grounded assistant, one without extractors."""
     from luodi.assistants.grounded import open_knowledge
     from luodi.config import AssistantConfig, load_settings
-    from luodi.pack import components_of, installed_packs
+    from luodi.pack import installed_components
 
     settings = load_settings(config_file)
     configured = settings.assistants.get(assistant)
     if configured is None or configured.kind != "grounded":
         folder = (configured.options if configured else {}).get("knowledge_dir")
         configured = AssistantConfig(base_model="", kind="grounded", options={"knowledge_dir": folder})
-    return open_knowledge(assistant, configured, settings, components_of(installed_packs(settings.packs)), directory)
+    return open_knowledge(assistant, configured, settings, installed_components(settings.packs), directory)
 
 
 @app.command("ingest")

@@ -11,7 +11,7 @@ from luodi.config import AssistantConfig, load_settings, shared_data_dir
 from luodi.contracts import Message
 from luodi.grounding.compose import ABSTAIN_TEXT
 from luodi.knowledge.base import KnowledgeBase
-from luodi.pack import components_of, installed_packs
+from luodi.pack import installed_components
 from luodi.packs.filings.assistant import filings_config
 
 FILING = shared_data_dir() / "financebench" / "pdfs" / "3M_2018_10K.pdf"
@@ -28,7 +28,7 @@ def knowledge(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     excerpt.import_pages(source, [0, 55, 57, 59])  # cover, income statement, balance sheet, cash flows
     excerpt.save(str(folder / "3M_2018_10K_excerpt.pdf"))
     (folder / "travel.md").write_text("# Travel policy\n\nEconomy class is booked for flights under six hours.\n")
-    kb = open_knowledge("filings", filings_config(), load_settings(), components_of(installed_packs()), folder / "kb")
+    kb = open_knowledge("filings", filings_config(), load_settings(), installed_components(), folder / "kb")
     kb.ingest([folder / "3M_2018_10K_excerpt.pdf", folder / "travel.md"],
               metadata_for=lambda p: {"company": "3M"} if p.suffix == ".pdf" else {})
     return kb
@@ -36,7 +36,7 @@ def knowledge(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
 
 def assistant(knowledge: KnowledgeBase, backend=None) -> GroundedAssistant:
     return GroundedAssistant("filings", AssistantConfig(base_model="smollm2-135m", kind="grounded"), knowledge, backend,
-                             skills=assistant_skills(filings_config(), components_of(installed_packs())))
+                             skills=assistant_skills(filings_config(), installed_components()))
 
 
 def ask(grounded: GroundedAssistant, question: str):

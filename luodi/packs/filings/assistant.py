@@ -12,7 +12,7 @@ from luodi.assistants.base import AssistantContext
 from luodi.assistants.grounded import GroundedAssistant, grounded_assistant
 from luodi.config import DEFAULTS_FILE, AssistantConfig, ConfigError, Settings, load_settings
 from luodi.models.registry import BackendRegistry
-from luodi.pack import components_of, installed_packs
+from luodi.pack import installed_components
 
 ASSISTANT = "filings"
 
@@ -34,5 +34,5 @@ def filings_assistant(settings: Settings, knowledge_dir: Path, model: str | None
     config = config.model_copy(update={"options": {**config.options, "knowledge_dir": str(knowledge_dir)},
                                        "base_model": model or config.base_model})
     context = AssistantContext(settings=settings, backends=BackendRegistry(settings),
-                               components=components_of(installed_packs(settings.packs)))
+                               components=installed_components(settings.packs))
     return grounded_assistant(name, config, context)

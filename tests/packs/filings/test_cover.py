@@ -11,7 +11,7 @@ from luodi.assistants.grounded import open_knowledge
 from luodi.config import load_settings
 from luodi.knowledge.base import KnowledgeBase
 from luodi.knowledge.store import DocumentRecord
-from luodi.pack import components_of, installed_packs
+from luodi.pack import installed_components
 from luodi.packs.filings.assistant import filings_config
 from luodi.packs.filings.cover import registrant
 
@@ -46,7 +46,7 @@ def filing(tmp_path: Path) -> Path:
 
 
 def filings_knowledge(directory: Path) -> KnowledgeBase:
-    return open_knowledge("filings", filings_config(), load_settings(), components_of(installed_packs()), directory)
+    return open_knowledge("filings", filings_config(), load_settings(), installed_components(), directory)
 
 
 def record_of(knowledge: KnowledgeBase, filing: Path, **stated: object) -> DocumentRecord:

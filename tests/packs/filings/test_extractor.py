@@ -10,7 +10,7 @@ import pytest
 from luodi.assistants.grounded import GroundedAssistant, GroundedOptions, assistant_skills, open_knowledge
 from luodi.config import AssistantConfig, load_settings
 from luodi.knowledge.base import KnowledgeBase
-from luodi.pack import components_of, installed_packs
+from luodi.pack import installed_components
 from luodi.packs.filings.assistant import filings_config
 from luodi.packs.filings.extractor import STATEMENTS
 
@@ -53,7 +53,7 @@ def test_without_the_statements_extractor_no_statement_facts_are_stored(tmp_path
     assert statement_facts(plain) == {}
     extracted = ingested(KnowledgeBase(tmp_path / "statements", [STATEMENTS]), filing)
     assert statement_facts(extracted)[("gross_profit", 2023)] == 550 and statement_facts(extracted)[("revenue", 2022)]
-    filings = open_knowledge("filings", filings_config(), load_settings(), components_of(installed_packs()),
+    filings = open_knowledge("filings", filings_config(), load_settings(), installed_components(),
                              tmp_path / "filings")
     assert statement_facts(ingested(filings, filing)) == statement_facts(extracted)
 
@@ -61,7 +61,7 @@ def test_without_the_statements_extractor_no_statement_facts_are_stored(tmp_path
 def test_the_filings_skills_answer_only_over_extracted_statements(tmp_path: Path, filing: Path) -> None:
     question = "What is Acme's FY2023 gross margin?"
     config = AssistantConfig(base_model="none", kind="grounded")
-    components = components_of(installed_packs())
+    components = installed_components()
     skills = assistant_skills(filings_config(), components)
     filings = open_knowledge("filings", filings_config(), load_settings(), components, tmp_path / "a")
     extracted = GroundedAssistant("filings", config, ingested(filings, filing), None, skills=skills)
@@ -77,5 +77,5 @@ def test_the_shipped_filings_assistant_lists_todays_skills_and_the_statements_ex
                               "statement_line_item", "calculation", "date_arithmetic", "table_aggregate",
                               "filing_passages")
     assert options.extractors == ("cover_page", "statements")
-    served = assistant_skills(filings_config(), components_of(installed_packs()))  # as `luodi serve` resolves them
+    served = assistant_skills(filings_config(), installed_components())  # as `luodi serve` resolves them
     assert [skill.name for skill in served] == list(options.skills)
