@@ -50,10 +50,11 @@ class Wording:
 
     def say(self, template: str, **values: Any) -> str:
         """The spec's template, else the engine's own reply of that name (luodi/dialogue/replies.yaml)."""
-        own = default_replies().get(self.language, default_replies()["en"])
-        text = own[template] if template in own and not self.has(template) else self.spec.template(self.language,
-                                                                                                    template)
-        return text.format_map(Blank(values))
+        replies = default_replies()
+        own = replies.get(self.language, replies["en"])
+        if self.has(template) or template not in own:
+            return self.spec.template(self.language, template).format_map(Blank(values))
+        return own[template].format_map(Blank(values))
 
     def has(self, template: str) -> bool:
         return template in self.spec.templates.get(self.language, {})
