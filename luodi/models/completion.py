@@ -1,17 +1,17 @@
 """Legacy text completion (OpenAI's `POST /v1/completions`): the prompt continued as it is, with no chat template,
-on the embedded llama.cpp model. Usage is the model's own token count, streamed or not."""
+on the embedded llama.cpp model, sampled and counted by the same loop as a chat reply (`EmbeddedLlama.continue_text`),
+so usage is the tokens the model read and wrote, streamed or not."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from pydantic import BaseModel, Field
 
-from luodi.contracts import Generation, TokenUsage
+from luodi.contracts import Generation, GenerationRequest
 from luodi.errors import UnsupportedParameter
 from luodi.models.base import BaseModelBackend, StreamChunk
-from luodi.models.embedded import EmbeddedLlama, _as_backend_error
+from luodi.models.embedded import EmbeddedLlama, gathered
 
 
 class TextRequest(BaseModel):
@@ -33,50 +33,17 @@ def _embedded(backend: BaseModelBackend) -> EmbeddedLlama:
     return backend
 
 
-def _arguments(request: TextRequest) -> dict[str, Any]:
-    return {
-        "prompt": request.prompt,
-        "max_tokens": request.max_tokens,
-        "temperature": request.temperature,
-        "top_p": request.top_p,
-        "stop": request.stop or None,
-        "seed": request.seed,
-    }
+def _request(request: TextRequest) -> GenerationRequest:
+    # no repeat penalty: a continuation is the model's own text, as llama.cpp's completion writes it
+    return GenerationRequest(messages=[], max_tokens=request.max_tokens, temperature=request.temperature,
+                             top_p=request.top_p, stop=request.stop, seed=request.seed, repeat_penalty=1.0)
 
 
 def complete_text(backend: BaseModelBackend, request: TextRequest) -> Generation:
     model = _embedded(backend)
-    with model._context() as llama:
-        try:
-            reply = llama.create_completion(**_arguments(request))
-        except ValueError as exc:
-            raise _as_backend_error(model.name, exc) from exc
-    choice = reply["choices"][0]
-    usage = reply["usage"]
-    return Generation(
-        text=choice["text"] or "",
-        finish_reason=choice.get("finish_reason") or "stop",
-        usage=TokenUsage(prompt_tokens=usage["prompt_tokens"], completion_tokens=usage["completion_tokens"]),
-    )
+    return gathered(model.name, model.continue_text(request.prompt, _request(request)), with_logprobs=False)
 
 
 def stream_text(backend: BaseModelBackend, request: TextRequest) -> Iterator[StreamChunk]:
-    """The continuation piece by piece; the last chunk carries finish_reason and the usage llama.cpp counted."""
-    model = _embedded(backend)
-    with model._context() as llama:
-        prompt_tokens = len(llama.tokenize(request.prompt.encode("utf-8"), add_bos=True, special=True))
-        produced: list[str] = []
-        try:
-            for piece in llama.create_completion(stream=True, **_arguments(request)):
-                choice = piece["choices"][0]
-                text = choice.get("text") or ""
-                produced.append(text)
-                if choice.get("finish_reason"):
-                    completion = len(llama.tokenize("".join(produced).encode("utf-8"), add_bos=False, special=True))
-                    usage = TokenUsage(prompt_tokens=prompt_tokens, completion_tokens=completion)
-                    yield StreamChunk(text, finish_reason=choice["finish_reason"], usage=usage)
-                    return
-                if text:
-                    yield StreamChunk(text)
-        except ValueError as exc:
-            raise _as_backend_error(model.name, exc) from exc
+    """The continuation piece by piece; the last chunk carries finish_reason and the tokens the model wrote."""
+    return _embedded(backend).continue_text(request.prompt, _request(request))

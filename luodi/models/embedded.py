@@ -202,50 +202,72 @@ class EmbeddedLlama:
 
     def generate(self, request: GenerationRequest) -> Generation:
         """The stream, gathered: a reply and its usage are the same whichever way they are asked for."""
-        texts: list[str] = []
-        logprobs: list[TokenLogprob] = []
-        calls: list[ToolCallRequest] = []
-        for chunk in self.stream(request):
-            texts.append(chunk.text)
-            logprobs.extend(chunk.logprobs or [])
-            calls.extend(chunk.function_calls)
-            if chunk.finish_reason is not None:
-                return Generation(
-                    text="".join(texts),
-                    finish_reason=chunk.finish_reason,
-                    usage=chunk.usage or TokenUsage(),
-                    function_calls=calls,
-                    logprobs=logprobs if request.logprobs else None,
-                )
-        raise BackendUnavailable(f"{self.name}: the reply ended without a finish")
+        return gathered(self.name, self.stream(request), request.logprobs)
 
     def stream(self, request: GenerationRequest) -> Iterator[StreamChunk]:
         plan = plan_for(request)
         _check_sampling(request)
-        grammar = _grammar(plan)
         with self._context() as llama:
             prompt, stops = self._prompt(llama, request, plan)
-            tally = _Tally(prompt_tokens=len(prompt), limit=min(request.max_tokens, llama.n_ctx() - len(prompt)))
-            penalty = request.repeat_penalty
-            if penalty is None:
-                penalty = self.repeat_penalty if plan.mode == "text" else 1.0  # JSON repeats its punctuation
-            try:
-                pieces = _pieces(llama, prompt, request, grammar, [*request.stop, *stops], penalty, tally)
-                yield from _deliver(pieces, plan, tally)
-            except ValueError as exc:
-                raise _as_backend_error(self.name, exc) from exc
+            yield from self._write(llama, prompt, stops, request, plan)
+
+    def continue_text(self, text: str, request: GenerationRequest) -> Iterator[StreamChunk]:
+        """Legacy text completion: `text` continued as written, with no chat template (`request.messages` is not
+        read), sampled and counted exactly as a chat reply is."""
+        plan = plan_for(request)
+        _check_sampling(request)
+        with self._context() as llama:
+            prompt = llama.tokenize(text.encode("utf-8"), add_bos=True, special=True)
+            self._check_fits(llama, prompt, "the prompt")
+            yield from self._write(llama, prompt, [], request, plan)
+
+    def _write(
+        self, llama: Any, prompt: list[int], stops: list[str], request: GenerationRequest, plan: OutputPlan
+    ) -> Iterator[StreamChunk]:
+        tally = _Tally(prompt_tokens=len(prompt), limit=min(request.max_tokens, llama.n_ctx() - len(prompt)))
+        penalty = request.repeat_penalty
+        if penalty is None:
+            penalty = self.repeat_penalty if plan.mode == "text" else 1.0  # JSON repeats its punctuation
+        try:
+            pieces = _pieces(llama, prompt, request, _grammar(plan), [*request.stop, *stops], penalty, tally)
+            yield from _deliver(pieces, plan, tally)
+        except ValueError as exc:
+            raise _as_backend_error(self.name, exc) from exc
+
+    def _check_fits(self, llama: Any, tokens: list[int], what: str) -> None:
+        if len(tokens) >= llama.n_ctx():
+            raise PromptTooLong(
+                f"{what} is too long for base model {self.name!r}: {len(tokens)} tokens, and its context "
+                f"window holds {llama.n_ctx()}"
+            )
 
     def _prompt(self, llama: Any, request: GenerationRequest, plan: OutputPlan) -> tuple[list[int], list[str]]:
         """The prompt's tokens, rendered by the model's chat template, and the template's own stop strings."""
         rendered = self._formatter(messages=conversation(request.messages, plan.system_addition()))
         tokens = llama.tokenize(rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True)
-        if len(tokens) >= llama.n_ctx():
-            raise PromptTooLong(
-                f"the conversation is too long for base model {self.name!r}: {len(tokens)} tokens, and its context "
-                f"window holds {llama.n_ctx()}"
-            )
+        self._check_fits(llama, tokens, "the conversation")
         stop = rendered.stop
         return tokens, [] if stop is None else [stop] if isinstance(stop, str) else list(stop)
+
+
+def gathered(name: str, chunks: Iterator[StreamChunk], with_logprobs: bool) -> Generation:
+    """A whole reply from its stream: the text, the calls and log-probabilities, the last chunk's finish and usage."""
+    texts: list[str] = []
+    logprobs: list[TokenLogprob] = []
+    calls: list[ToolCallRequest] = []
+    for chunk in chunks:
+        texts.append(chunk.text)
+        logprobs.extend(chunk.logprobs or [])
+        calls.extend(chunk.function_calls)
+        if chunk.finish_reason is not None:
+            return Generation(
+                text="".join(texts),
+                finish_reason=chunk.finish_reason,
+                usage=chunk.usage or TokenUsage(),
+                function_calls=calls,
+                logprobs=logprobs if with_logprobs else None,
+            )
+    raise BackendUnavailable(f"{name}: the reply ended without a finish")
 
 
 def chat_formatter(llama: Any) -> Any:
