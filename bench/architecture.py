@@ -37,12 +37,12 @@ PACKS = "luodi.packs"
 # lowest first; a name covers the module and everything under it (the bare package `luodi` only its __init__)
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("foundation", frozenset({"luodi", "luodi.contracts", "luodi.errors", "luodi.config", "luodi.store",
-                              "luodi.modules"})),
+                              "luodi.modules", "luodi.workers"})),
     ("core services", frozenset({"luodi.models", "luodi.gateway", "luodi.ledger", "luodi.governance",
                                  "luodi.tools"})),
     ("generic layers", frozenset({"luodi.knowledge", "luodi.grounding", "luodi.dialogue", "luodi.nlu",
                                   "luodi.assistants"})),
-    ("composition", frozenset({"luodi.pack", "luodi.platform", "luodi.api"})),
+    ("composition", frozenset({"luodi.pack", "luodi.catalog", "luodi.platform", "luodi.api"})),
     ("packs and cli", frozenset({PACKS, "luodi.cli", "luodi.__main__"})),
 )
 FORBIDDEN_TO_PACKS = ("luodi.api", "luodi.platform")

@@ -92,6 +92,30 @@ class OperatorKeyRequired(PermissionDenied):
 
 
 # --- what they ask for -----------------------------------------------------------------------------------
+class ExpiredKey(Unauthorized):
+    """The API key's expiry time has passed."""
+
+    code = "expired_api_key"
+
+
+class AssistantNotAllowed(PermissionDenied):
+    """The API key is limited to other assistants."""
+
+    code = "assistant_not_allowed"
+
+
+class AdminKeyRequired(PermissionDenied):
+    """Managing a tenant (assistants, knowledge bases, keys, settings) needs its admin key."""
+
+    code = "admin_key_required"
+
+
+class PlatformKeyRequired(PermissionDenied):
+    """Managing tenants, or reading another tenant's ledger, needs the platform admin's key."""
+
+    code = "platform_key_required"
+
+
 class InvalidRequest(LuodiError):
     """A request Luodi cannot serve as sent; the message says which part is wrong."""
 

@@ -27,6 +27,7 @@ from luodi.assistants.base import (
     check_options,
 )
 from luodi.assistants.components import Components
+from luodi.catalog import Catalog, Resolved
 from luodi.config import AssistantConfig, Settings
 from luodi.contracts import Answer, TokenUsage
 from luodi.errors import (
@@ -35,6 +36,7 @@ from luodi.errors import (
     ApprovalError,
     ApprovalNotFound,
     AssistantCannotStart,
+    AssistantNotAllowed,
     BackendUnavailable,
     InvalidRequest,
     LuodiError,
@@ -50,12 +52,15 @@ from luodi.gateway.quotas import Allowance, check_quotas
 from luodi.gateway.tenants import Caller, authenticate
 from luodi.governance import approvals
 from luodi.knowledge.embedders import Embedder, build_embedder
-from luodi.ledger import audit, usage
+from luodi.knowledge.jobs import IngestionWorker
+from luodi.knowledge.uploads import VectorStoreFile
+from luodi.ledger import audit, usage, webhooks
 from luodi.models.prices import call_cost
 from luodi.models.registry import BackendRegistry
 from luodi.modules import import_if_present
 from luodi.pack import find_packs
 from luodi.store import Store
+from luodi.workers import Worker
 
 log = logging.getLogger("luodi.platform")
 
@@ -89,6 +94,7 @@ class Admission:
     assistant: Assistant
     config: AssistantConfig
     stream: bool
+    defined_by: str | None = None  # the tenant whose own assistant it is; None for the catalogue's
     started: float = field(default_factory=time.perf_counter)
     allowance: Allowance = field(default_factory=Allowance)  # what the key's quotas leave: rate-limit headers
     user: str | None = None  # the caller's end user (OpenAI's `user`)
@@ -151,11 +157,27 @@ class Platform:
         self._lock = threading.Lock()
         self.listeners: list[CallListener] = []  # told of every call the ledger closes
         self._embedders: dict[str, Embedder] = {}
+        self.workers: list[Worker] = []  # started by a serving process (`start_workers`), never by the CLI
+        self.workers.append(webhooks.WebhookDispatcher(self.store))
         load_assistant_kinds()
         found = find_packs(settings.packs)
         self.packs = found.served
         self.components = found.components()
         self.settings = self.settings.model_copy(update={"assistants": served_assistants(settings, self.components)})
+        self.catalog = Catalog(self.settings, self.components)
+        self.ingestion = IngestionWorker(self.store, {e.name: e for e in self.components.extractors},
+                                         on_finished=self._ingestion_ended,
+                                         stale_after=self.settings.ingestion_claim_timeout_seconds)
+        self.workers.append(self.ingestion)
+
+    # --- background work -----------------------------------------------------------------------------------
+    def start_workers(self) -> None:
+        for worker in self.workers:
+            worker.start()
+
+    def stop_workers(self) -> None:
+        for worker in self.workers:
+            worker.stop()
 
     # --- gateway -------------------------------------------------------------------------------------------
     def authenticate(self, secret: str | None) -> Caller:
@@ -167,23 +189,50 @@ class Platform:
             raise Unauthorized("the API key is not valid or has been revoked")
         return caller
 
-    def clarifies_empty_messages(self, name: str) -> bool:
-        config = self.settings.assistants.get(name)
-        return config is not None and config.kind in CLARIFYING_KINDS
+    def resolve(self, tenant_id: str | None, name: str) -> Resolved:
+        """The assistant a tenant means by `name`: the catalogue's, or its own (read afresh: every replica serves
+        the latest definition); UnknownAssistant when it has none by that name."""
+        if name in self.settings.assistants or tenant_id is None:
+            return self.catalog.resolve(None, tenant_id, name)  # the catalogue's: no database read
+        with self.store.transaction() as session:
+            return self.catalog.resolve(session, tenant_id, name)
 
-    def assistant(self, name: str) -> Assistant:
-        config = self.settings.assistants.get(name)
-        if config is None:
-            raise UnknownAssistant(f"the model {name!r} does not exist; GET /v1/models lists the assistants")
-        built = self._assistants.get(name)
-        if built is not None:
-            return built
+    def clarifies_empty_messages(self, name: str, tenant_id: str | None = None) -> bool:
+        try:
+            return self.resolve(tenant_id, name).config.kind in CLARIFYING_KINDS
+        except UnknownAssistant:
+            return False
+
+    def assistant(self, name: str, tenant_id: str | None = None) -> Assistant:
+        """The built assistant the tenant (or, without one, the catalogue) means by `name`."""
+        return self.built(self.resolve(tenant_id, name))
+
+    def built(self, resolved: Resolved) -> Assistant:
+        key = resolved.cache_key
+        found = self._assistants.get(key)
+        if found is not None:
+            return found
         with self._lock:  # one lock per assistant: building one (training a model, say) does not stall the others
-            building = self._building.setdefault(name, threading.Lock())
+            building = self._building.setdefault(key, threading.Lock())
         with building:
-            if name not in self._assistants:
-                self._assistants[name] = self._build(name, config)
-            return self._assistants[name]
+            if key not in self._assistants:
+                self._forget_earlier_revisions(resolved)
+                self._assistants[key] = self._build(resolved.name, resolved.config)
+            return self._assistants[key]
+
+    def _forget_earlier_revisions(self, resolved: Resolved) -> None:
+        if resolved.tenant_id is None:
+            return
+        stem = resolved.cache_key.rpartition("@")[0] + "@"
+        for key in [k for k in self._assistants if k.startswith(stem)]:
+            self._assistants.pop(key, None)
+            self._building.pop(key, None)
+
+    def forget_assistant(self, tenant_id: str, name: str) -> None:
+        """Drop this process's built copies of a tenant's assistant (deleted, or redefined)."""
+        stem = f"{tenant_id}/{name}@"
+        for key in [k for k in self._assistants if k.startswith(stem)]:
+            self._assistants.pop(key, None)
 
     def _build(self, name: str, config: AssistantConfig) -> Assistant:
         """The assistant, or AssistantCannotStart naming it and the cause; a backend that is down stays
@@ -201,23 +250,32 @@ class Platform:
         except SETUP_PROBLEMS as exc:
             raise AssistantCannotStart.because(name, exc) from exc
 
+    @staticmethod
+    def not_allowed(caller: Caller, name: str) -> AssistantNotAllowed | None:
+        """The refusal of a call to an assistant (or embedding model) the caller's key is not limited to."""
+        if caller.may_call(name):
+            return None
+        allowed = ", ".join(sorted(caller.allowed_assistants or ())) or "none"
+        return AssistantNotAllowed(f"this API key may not call {name!r}; it may call: {allowed}", param="model")
+
     def admit(
         self, caller: Caller, assistant_name: str, stream: bool, user: str | None = None, id_prefix: str = "chatcmpl-"
     ) -> Admission:
-        """Check the quotas and open the usage record, or raise TooManyRequests (recorded as rejected); build the
+        """Check the key may call the assistant (or raise AssistantNotAllowed) and the quotas (or raise
+        TooManyRequests), both recorded as rejected, and open the usage record; build the
         assistant, or raise BackendUnavailable or AssistantCannotStart (recorded as failed). `user` is the caller's
         end user, recorded with the call; the call's id starts with `id_prefix` (OpenAI's: chatcmpl-, cmpl-)."""
-        config = self.settings.assistants.get(assistant_name)
-        if config is None:
-            raise UnknownAssistant(f"the model {assistant_name!r} does not exist; GET /v1/models lists them")
+        resolved = self.resolve(caller.tenant_id, assistant_name)
+        config = resolved.config
         request_id = id_prefix + uuid.uuid4().hex
         with self.store.transaction() as session:
-            rejection: TooManyRequests | None = None
+            rejection: LuodiError | None = self.not_allowed(caller, assistant_name)
             allowance = Allowance()
-            try:
-                allowance = check_quotas(session, caller)
-            except TooManyRequests as exc:
-                rejection = exc
+            if rejection is None:
+                try:
+                    allowance = check_quotas(session, caller)
+                except TooManyRequests as exc:
+                    rejection = exc
             usage.open_record(
                 session,
                 request_id,
@@ -242,13 +300,14 @@ class Platform:
             rejection.request_id = request_id
             raise rejection
         try:
-            assistant = self.assistant(assistant_name)
+            assistant = self.built(resolved)
         except (BackendUnavailable, AssistantCannotStart) as exc:
             outcome = OUTCOME_BACKEND_ERROR if isinstance(exc, BackendUnavailable) else OUTCOME_CANNOT_START
             self._record_failure(request_id, caller, assistant_name, config, None, outcome, str(exc), 0.0)
             exc.request_id = request_id
             raise
-        return Admission(request_id, caller, assistant, config, stream, allowance=allowance, user=user)
+        return Admission(request_id, caller, assistant, config, stream, resolved.tenant_id, allowance=allowance,
+                         user=user)
 
     # --- assistant ------------------------------------------------------------------------------------------
     def complete(self, admission: Admission, turn: Turn) -> Answer:
@@ -332,7 +391,7 @@ class Platform:
             result: dict[str, Any] = {}
             status: approvals.ApprovalStatus = "rejected"
             if approve:
-                assistant = self.assistant(row.assistant)
+                assistant = self.built(self.catalog.resolve(session, row.tenant_id, row.assistant))
                 if not isinstance(assistant, ActingAssistant):
                     raise ApprovalCannotRun(f"assistant {row.assistant!r} cannot run actions")
                 result = assistant.execute(row.action, approvals.Approval.of(row).payload)
@@ -344,7 +403,20 @@ class Platform:
                 {"approval": row.id, "status": status, "operator": operator, "note": note, "result": result},
                 tenant_id=row.tenant_id,
             )
+            webhooks.notify(session, row.tenant_id, webhooks.APPROVAL_DECIDED,
+                            {"approval": row.id, "assistant": row.assistant, "action": row.action, "status": status,
+                             "operator": operator, "note": note, "result": result})
             return approvals.Approval.of(row)
+
+    # --- knowledge: ingestion jobs ----------------------------------------------------------------------------
+    def _ingestion_ended(self, session: Any, job: VectorStoreFile) -> None:
+        """Told in the transaction that ends a job: audited, and the tenant's webhooks notified."""
+        event = "ingestion.completed" if job.status == "completed" else "ingestion.failed"
+        payload = {"vector_store_id": job.vector_store_id, "file_id": job.file_id, "status": job.status,
+                   "pages": job.pages_total, "attempts": job.attempts,
+                   **({"error": {"code": job.error_code, "message": job.error_message}} if job.error_code else {})}
+        audit.append(session, event, payload, tenant_id=job.tenant_id)
+        webhooks.notify(session, job.tenant_id, event, payload)
 
     # --- ledger ---------------------------------------------------------------------------------------------
     def finish(self, admission: Admission, turn: Turn, answer: Answer, more: Sequence[Answer] = ()) -> Decimal:
@@ -512,14 +584,16 @@ class Platform:
         self, request_id: str, caller: Caller, name: str, config: AssistantConfig, user: str | None
     ) -> Allowance:
         """Check the quotas and open the usage record of a call that needs no assistant; raise TooManyRequests
-        (recorded as rejected, so raised once the transaction is committed) when a quota is used up."""
-        rejection: TooManyRequests | None = None
+        when a quota is used up, AssistantNotAllowed when the key is limited to other names (recorded as rejected,
+        so raised once the transaction is committed)."""
+        rejection: LuodiError | None = self.not_allowed(caller, name)
         allowance = Allowance()
         with self.store.transaction() as session:
-            try:
-                allowance = check_quotas(session, caller)
-            except TooManyRequests as exc:
-                rejection = exc
+            if rejection is None:
+                try:
+                    allowance = check_quotas(session, caller)
+                except TooManyRequests as exc:
+                    rejection = exc
             outcome = usage.OUTCOME_STARTED if rejection is None else usage.OUTCOME_REJECTED
             usage.open_record(session, request_id, caller.tenant_id, caller.key_id, name, config.base_model, False,
                               provider_share=config.base_model_share, outcome=outcome, end_user=user)

@@ -11,6 +11,8 @@ How to give a stage a table:
    `on_schema_created(seed)`; it runs in its own transaction after the tables are made, and must be idempotent.
 3. A stage built after the schema was made (conversation memory, built with its assistant) makes its own tables
    with `store.create_tables(Thing)`.
+4. A column added to a table in a later version must be nullable or carry a `server_default`: `create_schema`
+   adds the columns an existing database lacks (the only migration Luodi makes; it never drops or alters).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -75,6 +77,31 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+def add_missing_columns(engine: Engine, tables: list[Table]) -> list[str]:
+    """Add to existing tables the columns a later version declared (nullable or with a server default);
+    returns "table.column" of each one added."""
+    inspector = inspect(engine)
+    added: list[str] = []
+    for table in tables:
+        if not inspector.has_table(table.name):
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            if not column.nullable and column.server_default is None:
+                raise RuntimeError(f"{table.name}.{column.name} is new and NOT NULL without a server default")
+            ddl = f'ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(engine.dialect)}'
+            default = getattr(column.server_default, "arg", None)
+            if default is not None:
+                compiled = default.compile(dialect=engine.dialect) if hasattr(default, "compile") else default
+                ddl += f" DEFAULT {compiled}"
+            with engine.begin() as connection:
+                connection.execute(text(ddl))
+            added.append(f"{table.name}.{column.name}")
+    return added
+
+
 class Store:
     """An engine and its sessions; one per process and database URL."""
 
@@ -86,6 +113,7 @@ class Store:
     def create_schema(self) -> None:
         """Create the tables of every stage imported so far (those missing), then run their seeds."""
         Base.metadata.create_all(self.engine)
+        add_missing_columns(self.engine, Base.metadata.sorted_tables)
         for seed in _SEEDS:
             try:
                 with self.transaction() as session:
@@ -95,7 +123,9 @@ class Store:
 
     def create_tables(self, *models: type[Base]) -> None:
         """Create these tables if they are missing: for a stage built after `create_schema`."""
-        Base.metadata.create_all(self.engine, tables=[cast(Table, model.__table__) for model in models])
+        tables = [cast(Table, model.__table__) for model in models]
+        Base.metadata.create_all(self.engine, tables=tables)
+        add_missing_columns(self.engine, tables)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -109,3 +139,9 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def unix_time(moment: datetime) -> int:
+    """Seconds since the epoch; SQLite hands back naive datetimes, which were stored in UTC."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return int(aware.timestamp())

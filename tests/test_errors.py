@@ -20,9 +20,11 @@ from luodi.assistants.base import ASSISTANT_KINDS, Assistant, AssistantContext, 
 from luodi.config import AssistantConfig, ConfigError, load_settings
 from luodi.dialogue.spec import ScenarioError
 from luodi.dialogue.words import WordFileError
-from luodi.gateway.tenants import GatewayError
+from luodi.gateway.assistants import AssistantExists, AssistantNotFound, AssistantRefused
+from luodi.gateway.tenants import GatewayError, KeyNotFound, TenantExists, TenantNotFound
 from luodi.grounding.skills import UnknownSkill
 from luodi.knowledge.extractors import UnknownExtractor
+from luodi.knowledge.uploads import FileNotFound, UploadRefused, VectorStoreNotFound
 from luodi.ledger.audit import records_for
 from luodi.ledger.usage import UsageRecord
 from luodi.nlu.data import NluDataError
@@ -81,6 +83,19 @@ EXPECTED: dict[type[errors.LuodiError], tuple[int, str, str | None, str | None]]
     UnknownSkill: (500, "server_error", "misconfigured", None),
     UnknownExtractor: (500, "server_error", "misconfigured", None),
     GatewayError: (400, REQUEST, "invalid_request", None),
+    KeyNotFound: (404, REQUEST, "key_not_found", None),
+    TenantNotFound: (404, REQUEST, "tenant_not_found", None),
+    TenantExists: (409, REQUEST, "tenant_exists", None),
+    errors.ExpiredKey: (401, "authentication_error", "expired_api_key", None),
+    errors.AssistantNotAllowed: (403, "permission_error", "assistant_not_allowed", None),
+    errors.AdminKeyRequired: (403, "permission_error", "admin_key_required", None),
+    errors.PlatformKeyRequired: (403, "permission_error", "platform_key_required", None),
+    AssistantNotFound: (404, REQUEST, "assistant_not_found", None),
+    AssistantExists: (409, REQUEST, "assistant_exists", None),
+    AssistantRefused: (400, REQUEST, "invalid_assistant", None),
+    FileNotFound: (404, REQUEST, "file_not_found", None),
+    VectorStoreNotFound: (404, REQUEST, "vector_store_not_found", None),
+    UploadRefused: (400, REQUEST, "invalid_file", None),
 }
 
 

@@ -34,9 +34,9 @@ router = APIRouter()
 def chat_completions(
     body: ChatCompletionRequest, who: CallerDep, platform: PlatformDep
 ) -> JSONResponse | StreamingResponse:
-    if not body.messages[-1].text().strip() and not platform.clarifies_empty_messages(body.model):
+    if not body.messages[-1].text().strip() and not platform.clarifies_empty_messages(body.model, who.tenant_id):
         raise RequestValidationFailed("the last message is empty: there is nothing to answer", param="messages")
-    _check_token_limit(platform, body)
+    _check_token_limit(platform, body, who.tenant_id)
     if body.stream and body.n > 1:
         raise UnsupportedParameter("n > 1 is not streamed: send stream: false for several choices", param="n")
     sampling, messages = sampling_of(body), messages_of(body)
@@ -66,12 +66,12 @@ def response_headers(admission: Admission) -> dict[str, str]:
     return {REQUEST_ID_HEADER: admission.request_id, **admission.allowance.headers()}
 
 
-def _check_token_limit(platform: Platform, body: ChatCompletionRequest) -> None:
+def _check_token_limit(platform: Platform, body: ChatCompletionRequest, tenant_id: str) -> None:
     """`max_tokens` beyond an embedded model's whole context window can never be written: a 400 naming the limit."""
     limit = body.token_limit
-    config = platform.settings.assistants.get(body.model)
-    if limit is None or config is None:
+    if limit is None:
         return
+    config = platform.resolve(tenant_id, body.model).config
     base_model = platform.settings.base_models.get(config.base_model)
     if base_model is not None and base_model.kind == "embedded" and limit > base_model.context_tokens:
         param = "max_completion_tokens" if body.max_completion_tokens else "max_tokens"

@@ -24,7 +24,6 @@ from luodi.errors import (
     BackendUnavailable,
     InvalidRequest,
     LuodiError,
-    ModelNotFound,
     UnsupportedParameter,
 )
 from luodi.gateway.tenants import Caller
@@ -38,7 +37,7 @@ router = APIRouter()
 def completions(body: CompletionRequest, who: CallerDep, platform: PlatformDep) -> JSONResponse | StreamingResponse:
     prompt = _prompt(body)
     _refuse_unsupported(body)
-    _check_model(platform, body.model)
+    _check_model(platform, body.model, who.tenant_id)
     admission = platform.admit(who, body.model, body.stream, user=body.user, id_prefix="cmpl-")
     backend = platform.backends.get(admission.config.base_model)
     admission = replace(admission, assistant=TextContinuation(body.model, admission.config, backend))
@@ -82,10 +81,8 @@ def _refuse_unsupported(body: CompletionRequest) -> None:
             raise UnsupportedParameter(f"{param} is not supported by text completions in Luodi", param=param)
 
 
-def _check_model(platform: Platform, model: str) -> None:
-    config = platform.settings.assistants.get(model)
-    if config is None:
-        raise ModelNotFound(f"the model {model!r} does not exist; GET /v1/models lists them", param="model")
+def _check_model(platform: Platform, model: str, tenant_id: str) -> None:
+    config = platform.resolve(tenant_id, model).config
     base = platform.settings.base_models[config.base_model]
     if config.kind not in TEXT_KINDS or base.kind != "embedded":
         raise UnsupportedParameter(

@@ -11,19 +11,23 @@ from luodi.api.errors import REQUEST_ID_HEADER, error_response
 from luodi.errors import RequestTooLarge
 
 MAX_BODY_BYTES = 512 * 1024
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # a file upload (`POST /v1/files`): a long annual report is 5-20 MB
+UPLOAD_PATH = "/v1/files"
 
 
 class BodySizeLimit:
-    """Refuses request bodies over the limit with 413 before anything parses them."""
+    """Refuses request bodies over the limit with 413 before anything parses them; file uploads have their own."""
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, upload_limit: int = MAX_UPLOAD_BYTES) -> None:
         self.app = app
         self.limit = limit
+        self.upload_limit = upload_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.upload_limit if scope["path"] == UPLOAD_PATH else self.limit
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -33,8 +37,9 @@ class BodySizeLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
-                error = RequestTooLarge(f"request body is over {self.limit // 1024} KiB; send shorter messages")
+            if size > limit:
+                hint = "upload a smaller file" if limit == self.upload_limit else "send shorter messages"
+                error = RequestTooLarge(f"request body is over {limit // 1024} KiB; {hint}")
                 await error_response(error)(scope, receive, send)
                 return
             chunks.append(chunk)

@@ -12,12 +12,14 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from luodi.assistants.base import AnswerDelta, AssistantContext, KindOptions, Turn, assistant_kind, stream_whole_answer
 from luodi.assistants.components import Components
 from luodi.assistants.refusals import refuse_unsupported
-from luodi.config import AssistantConfig, Settings
+from luodi.config import AssistantConfig
 from luodi.contracts import Answer, Check, Citation, Evidence, ToolCall, Verification
-from luodi.errors import NeedsSkippedPack
+from luodi.errors import Misconfigured, NeedsSkippedPack
 from luodi.grounding.builtin import DEFAULT_SKILLS, GENERIC_SKILLS
 from luodi.grounding.compose import ABSTAIN_TEXT
 from luodi.grounding.skills import Draft, Scope, Skill, SkillRegistry
@@ -25,6 +27,7 @@ from luodi.grounding.verify import Verified, repair
 from luodi.knowledge.base import KnowledgeBase
 from luodi.knowledge.extractors import resolve_extractors
 from luodi.knowledge.search import SearchFilter
+from luodi.knowledge.store import KnowledgeStore
 from luodi.models.base import BackendUnavailable, BaseModelBackend
 
 
@@ -133,7 +136,10 @@ def _abstain(
 
 
 class GroundedOptions(KindOptions):
-    knowledge_dir: str | None = None  # default: data_dir/knowledge/<assistant>
+    # where the knowledge is: the tenant's vector stores it names, else a folder of its own (`knowledge_dir`),
+    # else the platform database's knowledge base of this assistant
+    vector_store_ids: tuple[str, ...] = ()
+    knowledge_dir: str | None = None
     phrase_with_model: bool = True  # let the base model phrase verified drafts (templates otherwise)
     skills: tuple[str, ...] = DEFAULT_SKILLS  # tried in this order; the generic ones and the packs'
     extractors: tuple[str, ...] = ()  # run on every document the knowledge base ingests; none by default
@@ -146,9 +152,19 @@ class GroundedOptions(KindOptions):
         resolve_extractors(self.extractors, components.extractors)
 
 
-def knowledge_directory(name: str, config: AssistantConfig, settings: Settings) -> Path:
-    configured = GroundedOptions.of(config).knowledge_dir
-    return Path(configured) if configured else settings.data_dir / "knowledge" / name
+ASSISTANT_KB_PREFIX = "assistant:"  # the platform database's knowledge base of a configured assistant
+
+
+def knowledge_store(name: str, config: AssistantConfig, engine: Engine | None, directory: Path | None = None
+                    ) -> KnowledgeStore:
+    """Where an assistant's knowledge is (see GroundedOptions); `directory` overrides."""
+    options = GroundedOptions.of(config)
+    folder = directory or (Path(options.knowledge_dir) if options.knowledge_dir else None)
+    if folder is not None:
+        return KnowledgeStore.in_directory(folder)
+    if engine is None:
+        raise Misconfigured(f"assistant {name!r} keeps its knowledge in the platform database; open it with one")
+    return KnowledgeStore(engine, list(options.vector_store_ids) or [ASSISTANT_KB_PREFIX + name])
 
 
 def assistant_skills(config: AssistantConfig, components: Components) -> tuple[Skill, ...]:
@@ -156,18 +172,19 @@ def assistant_skills(config: AssistantConfig, components: Components) -> tuple[S
     return SkillRegistry((*GENERIC_SKILLS, *components.skills)).resolve(GroundedOptions.of(config).skills)
 
 
-def open_knowledge(name: str, config: AssistantConfig, settings: Settings, components: Components,
+def open_knowledge(name: str, config: AssistantConfig, components: Components, engine: Engine | None = None,
                    directory: Path | None = None) -> KnowledgeBase:
-    """An assistant's knowledge base (its configured folder unless `directory` is given), running the extractors
-    its options name; an unknown name is refused."""
-    extractors = resolve_extractors(GroundedOptions.of(config).extractors, components.extractors)
-    return KnowledgeBase(directory or knowledge_directory(name, config, settings), extractors)
+    """An assistant's knowledge base (see `knowledge_store`), running the extractors its options name (an unknown
+    name is refused); knowledge read from vector stores keeps the facts their own extractors found."""
+    options = GroundedOptions.of(config)
+    extractors = () if options.vector_store_ids else resolve_extractors(options.extractors, components.extractors)
+    return KnowledgeBase(knowledge_store(name, config, engine, directory), extractors)
 
 
 def grounded_assistant(name: str, config: AssistantConfig, context: AssistantContext) -> GroundedAssistant:
     """The grounded kind's factory: skills and extractors named in the options, from `context.components`."""
     skills = assistant_skills(config, context.components)
-    knowledge = open_knowledge(name, config, context.settings, context.components)
+    knowledge = open_knowledge(name, config, context.components, context.store.engine if context.store else None)
     try:
         backend: BaseModelBackend | None = context.backends.get(config.base_model)
     except BackendUnavailable:
@@ -178,5 +195,5 @@ def grounded_assistant(name: str, config: AssistantConfig, context: AssistantCon
 
 build_grounded = assistant_kind("grounded", options=GroundedOptions)(grounded_assistant)
 
-__all__ = ["GroundedAssistant", "GroundedOptions", "build_grounded", "grounded_assistant", "knowledge_directory",
+__all__ = ["GroundedAssistant", "GroundedOptions", "build_grounded", "grounded_assistant", "knowledge_store",
            "open_knowledge"]

@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from luodi.assistants.base import (
     AnswerDelta,
     AssistantContext,
@@ -46,7 +48,7 @@ from luodi.dialogue.state import DialogueState
 from luodi.dialogue.understanding import UnderstanderProvider, UnderstanderSetup
 from luodi.errors import Misconfigured, NeedsSkippedPack
 from luodi.governance import approvals
-from luodi.ledger import audit
+from luodi.ledger import audit, webhooks
 from luodi.store import Store
 
 NLU_UNDERSTANDER = "nlu"
@@ -86,7 +88,13 @@ class PlatformDesk:
 
     def request(self, key: str, action: str, payload: dict[str, Any], summary: str) -> str:
         with self.store.transaction() as session:
+            same_key = approvals.ApprovalRequest.idempotency_key == key
+            is_new = session.scalar(select(approvals.ApprovalRequest.id).where(same_key)) is None  # not a replay
             filed = approvals.file_request(session, key, self.tenant_id, self.assistant, action, payload, summary)
+            if is_new:
+                webhooks.notify(session, self.tenant_id, webhooks.APPROVAL_FILED,
+                                {"approval": filed.id, "assistant": self.assistant, "action": action,
+                                 "summary": summary, "payload": payload, "status": filed.status})
             audit.append(
                 session,
                 "approval.requested",

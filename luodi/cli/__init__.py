@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from luodi.cli.groups import app
 from luodi.modules import import_if_present
 
-COMMAND_MODULES = ["serve", "tenants", "ledger", "approvals", "nlu", "knowledge", "packs"]
+COMMAND_MODULES = ["serve", "assistants", "kb", "tenants", "ledger", "approvals", "nlu", "knowledge", "packs"]
 PACK_COMMAND_GROUPS = frozenset({"eval", "train"})
 COMPLETION_VARIABLE = "_LUODI_COMPLETE"
 

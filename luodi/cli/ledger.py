@@ -1,4 +1,5 @@
-"""`luodi usage`, `luodi bill`, `luodi audit verify`: what was used, what it costs, and whether the record holds."""
+"""`luodi usage`, `luodi bill`, `luodi audit verify`, `luodi audit show`: what was used, what it costs, whether the
+record holds, and what it says of one request."""
 
 from __future__ import annotations
 
@@ -134,3 +135,87 @@ def audit_verify(config: ConfigOption = None) -> None:
         console.print(f"audit chain intact: {report.records} records, head {report.head_hash[:16]}…")
         return
     raise fail(f"audit chain broken at record {report.first_bad_seq}: {report.problem}")
+
+
+AUDIT_TEXT_CHARS = 200  # a message or an answer longer than this is cut, with an ellipsis, in `audit show`
+
+
+def _short(text: Any) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= AUDIT_TEXT_CHARS else flat[: AUDIT_TEXT_CHARS - 1] + "…"
+
+
+def _what_happened(payload: dict[str, Any]) -> list[str]:
+    """The assistant, outcome and end user of one record."""
+    lines = []
+    if payload.get("assistant"):
+        base = f" (base model {payload['base_model']})" if payload.get("base_model") else ""
+        lines.append(f"  assistant: {payload['assistant']}{base}")
+    if payload.get("outcome"):
+        lines.append(f"  outcome: {payload['outcome']}")
+    for field in ("reason", "error"):  # why a call was rejected, or failed
+        if payload.get(field):
+            lines.append(f"  {field}: {_short(payload[field])}")
+    if payload.get("user"):
+        lines.append(f"  end user: {payload['user']}")
+    return lines
+
+
+def _what_was_said(payload: dict[str, Any]) -> list[str]:
+    """The conversation sent, and the answer or the part of it delivered before a failure."""
+    lines = [f"    {m.get('role', '?')}: {_short(m.get('content', ''))}" for m in payload.get("messages") or []]
+    lines = ["  messages:", *lines] if lines else []
+    if "answer" in payload:
+        abstained = " (abstained)" if payload.get("abstained") else ""
+        lines.append(f"  answer{abstained}: {_short(payload['answer'])}")
+    if payload.get("partial_answer"):
+        lines.append(f"  partial answer: {_short(payload['partial_answer'])}")
+    return lines
+
+
+def _what_backs_it(payload: dict[str, Any]) -> list[str]:
+    """Citations, tool calls, functions the caller's tools were asked to run, and what the call cost."""
+    from luodi.cli.report import citation_lines, tool_call_lines
+
+    lines = []
+    if "citations" in payload:
+        cited = citation_lines(payload["citations"])
+        lines += ["  citations:", *("  " + line for line in cited)] if cited else ["  citations: none"]
+    if payload.get("tool_calls"):
+        lines += ["  tool calls:", *("  " + line for line in tool_call_lines(payload["tool_calls"]))]
+    if payload.get("function_calls"):
+        names = ", ".join(str(call.get("name", "?")) for call in payload["function_calls"])
+        lines.append(f"  function calls: {names}")
+    spent = payload.get("usage") or {}
+    if spent:
+        tokens = f"{spent.get('prompt_tokens', 0)} tokens in, {spent.get('completion_tokens', 0)} out"
+        cost = f", ${payload['cost_usd']}" if payload.get("cost_usd") is not None else ""
+        lines.append(f"  usage: {tokens}{cost}")
+    return lines
+
+
+def audit_summary(record: dict[str, Any]) -> list[str]:
+    """One audit record as a person reads it: what happened, what was said, and what backs the answer."""
+    payload = record["payload"] if isinstance(record["payload"], dict) else {}
+    heading = f"#{record['seq']} {record['event']}  {record['created_at']}"
+    return [heading, *_what_happened(payload), *_what_was_said(payload), *_what_backs_it(payload)]
+
+
+@audit_app.command("show")
+def audit_show(
+    request_id: Annotated[str, typer.Argument(help="the call's id: a response's `id` or its x-request-id header")],
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """One request's audit records: event, time, assistant, messages, answer, citations, tool calls, outcome."""
+    from luodi.ledger import audit
+
+    with database(settings_from(config)) as session:
+        found = audit.find_records(session, audit.AuditQuery(request_id=request_id))
+        records = [audit.record_data(record) for record in found]
+    if not records:
+        raise fail(f"no audit records for request {request_id!r}: the id is a response's `id` (x-request-id)")
+    if as_json:
+        typer.echo(to_json(records))
+        return
+    typer.echo("\n\n".join("\n".join(audit_summary(record)) for record in records))

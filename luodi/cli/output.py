@@ -5,8 +5,6 @@ under the record's own field names, for scripts."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +15,8 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
+
+from luodi.ledger.tabular import to_csv  # one CSV writer for the CLI and the HTTP API
 
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON (one object per record) instead of a table")]
 CsvOption = Annotated[bool, typer.Option("--csv", help="print CSV (a header row, then one row per record)")]
@@ -53,15 +53,6 @@ def output_format(as_json: bool, as_csv: bool) -> Literal["table", "json", "csv"
 
 def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, default=plain)
-
-
-def to_csv(records: Sequence[Record], fields: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for record in records:
-        writer.writerow({name: "" if record.get(name) is None else plain(record[name]) for name in fields})
-    return buffer.getvalue()
 
 
 def table(records: Sequence[Record], columns: Sequence[Column], title: str | None = None) -> Table:

@@ -5,8 +5,10 @@ openai, SQLAlchemy and the platform are imported inside the commands, so that `l
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -23,6 +25,9 @@ if TYPE_CHECKING:
     from luodi.platform import Platform
 
 DEMO_TENANT = "demo"
+# On a laptop the one user is the demo tenant's admin: the demo key defines assistants and feeds knowledge
+# bases (`luodi assistant create`, `luodi kb create`) as well as calling them. A key file already there is kept.
+DEMO_ROLE = "admin"
 STOPPED = "[stopped]"  # printed after an answer the user interrupted with Ctrl-C
 
 ApiKeyOption = Annotated[str | None, typer.Option("--api-key", help="default: $LUODI_API_KEY or the demo key")]
@@ -34,23 +39,51 @@ CitationsOption = Annotated[
 ]
 
 
-def ensure_demo_key(platform: Platform) -> None:
-    """First start: a demo tenant and key, written to the data directory so `chat` and `ask` just work."""
+def ensure_demo_key(platform: Platform) -> bool:
+    """First start: a demo tenant and its admin key, written to the data directory so `chat`, `ask`, `assistant`
+    and `kb` just work; True if they were made now (an existing key file is left as it is, whatever its role)."""
+    return _ensure_key_file(platform, DEMO_TENANT, DEMO_ROLE, demo_key_file(platform.settings))
+
+
+def admin_key_file(settings: Settings) -> Path:
+    return settings.data_dir / "admin.key"
+
+
+def ensure_platform_key(platform: Platform) -> bool:
+    """First start: the platform tenant and a platform admin key (to create tenants over HTTP), written to
+    admin.key in the data directory, readable by its owner only; True if it was made now."""
+    from luodi.gateway.tenants import PLATFORM, PLATFORM_TENANT
+
+    return _ensure_key_file(platform, PLATFORM_TENANT, PLATFORM, admin_key_file(platform.settings))
+
+
+def _ensure_key_file(platform: Platform, tenant_name: str, role: str, path: Path) -> bool:
+    """The tenant (made if missing) and, unless `path` holds one already, a new key of it written there (0600)."""
     from sqlalchemy import select
 
-    from luodi.gateway.tenants import Tenant, create_key, create_tenant
+    from luodi.gateway.tenants import Tenant, create_key, create_tenant, key_facts
     from luodi.ledger import audit
 
-    path = demo_key_file(platform.settings)
     with platform.store.transaction() as session:
-        if path.exists() and session.scalar(select(Tenant).where(Tenant.name == DEMO_TENANT)) is not None:
-            return
-        tenant = session.scalar(select(Tenant).where(Tenant.name == DEMO_TENANT)) or create_tenant(session, DEMO_TENANT)
-        key, secret = create_key(session, tenant, name="demo")
-        audit.append(session, "key.created", {"key_id": key.id, "prefix": key.display_prefix}, tenant_id=tenant.id)
+        tenant = session.scalar(select(Tenant).where(Tenant.name == tenant_name))
+        if path.exists() and tenant is not None:
+            return False
+        if tenant is None:
+            tenant = create_tenant(session, tenant_name)
+            audit.append(session, "tenant.created", {"name": tenant.name, "actor_key_id": None}, tenant_id=tenant.id)
+        key, secret = create_key(session, tenant, name=tenant_name, role=role)
+        audit.append(session, "key.created", {**key_facts(key), "actor_key_id": None}, tenant_id=tenant.id)
+    _write_secret(path, secret)
+    return True
+
+
+def _write_secret(path: Path, secret: str) -> None:
+    """Made with mode 0600 from the start, so the key is never readable by others, not even for a moment."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(secret + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(secret + "\n")
+    path.chmod(0o600)  # a file that was there already keeps its mode through O_CREAT
 
 
 @app.command()
@@ -70,6 +103,7 @@ def serve(
     with console.status("loading assistants and base models…"):
         platform = Platform(settings)
         ensure_demo_key(platform)
+        made_admin_key = ensure_platform_key(platform)
         for name in settings.assistants:
             try:
                 platform.assistant(name)
@@ -80,6 +114,8 @@ def serve(
         f"Luodi serving {', '.join(sorted(settings.assistants))} at http://{bind_host}:{bind_port}/v1 "
         f"(demo key in {demo_key_file(settings)})"
     )
+    if made_admin_key:
+        console.print(f"platform admin key (creates tenants, keep it private) written to {admin_key_file(settings)}")
     uvicorn.run(create_app(platform), host=bind_host, port=bind_port, log_level="warning")
 
 

@@ -9,29 +9,23 @@ cannot be read is reported by name and skipped; what is already indexed is untou
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from luodi.knowledge.chunking import chunk_page
 from luodi.knowledge.dedup import NearDuplicateIndex
 from luodi.knowledge.embedding import embed
 from luodi.knowledge.extractors import Extractor, Fact, SourceDocument, extract_all, read_metadata
 from luodi.knowledge.readers import SUPPORTED_SUFFIXES, ParsedDocument, UnreadableDocument, read_document
-from luodi.knowledge.store import (
-    DocumentRecord,
-    KnowledgeStore,
-    Passage,
-    insert_document,
-    insert_facts,
-    insert_passage,
-    insert_tables,
-)
+from luodi.knowledge.store import DocumentRecord, KnowledgeStore, Passage
 
 ProgressCallback = Callable[[Path, int, int], None]  # (file, files done, files total)
+PageProgress = Callable[[Path, int, int], None]  # (file, pages done, pages of the file), as its pages are embedded
 
 
 @dataclass
@@ -77,13 +71,14 @@ class Ingestor:
         paths: Iterable[Path],
         metadata_for: Callable[[Path], dict[str, Any]] | None = None,
         progress: ProgressCallback | None = None,
+        page_progress: PageProgress | None = None,
     ) -> IngestReport:
         report = IngestReport()
         started = time.perf_counter()
         files = collect_files(paths)
         for done, path in enumerate(files, start=1):
             try:
-                self._ingest_file(path, (metadata_for or (lambda _: {}))(path), report)
+                self._ingest_file(path, (metadata_for or (lambda _: {}))(path), report, page_progress)
             except (UnreadableDocument, OSError) as exc:
                 report.failed.append((path.name, str(exc)))
             if progress:
@@ -91,7 +86,8 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _ingest_file(self, path: Path, metadata: dict[str, Any], report: IngestReport) -> None:
+    def _ingest_file(self, path: Path, metadata: dict[str, Any], report: IngestReport,
+                     page_progress: PageProgress | None = None) -> None:
         doc_id = document_id(path)
         if self.store.has_document(doc_id):
             report.unchanged.append(path.name)
@@ -99,11 +95,12 @@ class Ingestor:
         document = read_document(path)
         record = self._describe(doc_id, path, document, metadata)
         passages, signatures = self._new_passages(doc_id, document, report)
-        vectors = embed([p.text for p in passages])
+        vectors = embedded_by_page(passages, len(document.pages), lambda done: page_progress and page_progress(
+            path, done, len(document.pages)))
         facts = extract_all(self.extractors, source_document(record, document.pages))
         try:
             self._commit(record, document, passages, vectors, signatures, facts)
-        except sqlite3.IntegrityError:  # another process ingested the same file meanwhile
+        except IntegrityError:  # another process ingested the same file meanwhile
             report.unchanged.append(path.name)
             return
         for passage, signature in zip(passages, signatures, strict=True):
@@ -118,7 +115,7 @@ class Ingestor:
         the format's reader found."""
         generic = DocumentRecord(
             doc_id=doc_id,
-            source=str(path),
+            source=str(stated.get("source") or path),  # an upload's own name, not where it was spooled
             title=str(stated.get("title") or document.title),
             company=str(stated.get("company") or ""),
             period_year=stated.get("period_year") or document.metadata.get("period_year"),
@@ -136,11 +133,10 @@ class Ingestor:
     def _commit(self, record: DocumentRecord, document: ParsedDocument, passages: list[Passage], vectors: Any,
                 signatures: list[Any], facts: list[Fact]) -> None:
         with self.store.transaction() as db:
-            insert_document(db, record, document.pages)
-            for passage, vector, signature in zip(passages, vectors, signatures, strict=True):
-                insert_passage(db, passage, vector, signature)
-            insert_facts(db, record.doc_id, facts)
-            insert_tables(db, record.doc_id, document.tables)
+            self.store.insert_document(db, record, document.pages)
+            self.store.insert_passages(db, passages, vectors, signatures)
+            self.store.insert_facts(db, record.doc_id, facts)
+            self.store.insert_tables(db, record.doc_id, document.tables)
 
     def _new_passages(
         self, doc_id: str, document: ParsedDocument, report: IngestReport
@@ -159,6 +155,23 @@ class Ingestor:
                 passages.append(Passage(passage_id, doc_id, number, chunk.start, chunk.end, chunk.text))
                 signatures.append(signature)
         return passages, signatures
+
+
+PAGES_PER_BATCH = 8  # embedded together: big enough to batch well, small enough to report progress often
+
+
+def embedded_by_page(passages: list[Passage], page_count: int, progress: Callable[[int], object]) -> Any:
+    """The passages' vectors, embedded a few pages at a time, telling `progress` how many pages are done."""
+    import numpy as np
+
+    batches: list[Any] = []
+    for first in range(1, page_count + 1, PAGES_PER_BATCH):
+        last = first + PAGES_PER_BATCH - 1
+        batch = [p.text for p in passages if first <= p.page <= last]
+        if batch:
+            batches.append(embed(batch))
+        progress(min(last, page_count))
+    return np.vstack(batches) if batches else np.zeros((0, 0), dtype=np.float32)
 
 
 def source_document(record: DocumentRecord, pages: list[str]) -> SourceDocument:

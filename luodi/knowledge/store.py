@@ -1,46 +1,105 @@
-"""The knowledge base on disk: one SQLite file holding documents, page texts, passages with their vectors,
-MinHash signatures, the facts its extractors read (see `extractors.py`) and tables.
+"""Where knowledge bases keep what they know: documents, page texts, passages with their vectors and MinHash
+signatures, the facts their extractors read (see `extractors.py`) and tables, all keyed by knowledge base.
 
-Why SQLite + numpy: it is embedded (no server to run on a laptop or in CI), transactional (an ingestion
-that fails half-way loses nothing already indexed), and a few tens of thousands of 384-d vectors are
-searched exactly by one matrix product in milliseconds. Its server counterpart is PostgreSQL + pgvector,
-which the platform already uses for its ledger: the same tables with a `vector(384)` column, so moving a
-KB is a table copy, not a re-design.
+They live in the platform database (SQLite embedded, PostgreSQL where several replicas serve), so every replica
+sees the same knowledge and a tenant's knowledge bases are rows of that database like its keys and its ledger.
+A knowledge base can also live in a SQLite file of its own (`KnowledgeStore.in_directory`: an assistant's
+`knowledge_dir`, an evaluation's fresh base); the tables are the same.
+
+Each knowledge base has a revision, raised in the same transaction that adds or removes a document: a search
+index compares it before each search and reloads when it moved, so a document is searchable by the very next
+request once committed, on every replica, and no process serves stale knowledge.
+
+Vectors are stored as float32 bytes and searched exactly by one matrix product (a few tens of thousands of
+384-d vectors take milliseconds); on PostgreSQL with pgvector they are also kept in a `vector(384)` column under an
+HNSW index and searched in the database (`vectors.py`).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import Session
 
+from luodi.knowledge import vectors
 from luodi.knowledge.extractors import Fact
+from luodi.store import Base, make_engine
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY, source TEXT, title TEXT, company TEXT, period_year INTEGER,
-    metadata TEXT, pages INTEGER
-);
-CREATE TABLE IF NOT EXISTS pages (doc_id TEXT, page INTEGER, text TEXT, PRIMARY KEY (doc_id, page));
-CREATE TABLE IF NOT EXISTS passages (
-    passage_id TEXT PRIMARY KEY, doc_id TEXT, page INTEGER, start INTEGER, end INTEGER, text TEXT,
-    vector BLOB, minhash BLOB
-);
-CREATE INDEX IF NOT EXISTS passages_doc ON passages (doc_id);
-CREATE TABLE IF NOT EXISTS facts (
-    doc_id TEXT, statement TEXT, key TEXT, label TEXT, year INTEGER, value REAL, scale REAL,
-    page INTEGER, start INTEGER, end INTEGER, period TEXT NOT NULL DEFAULT 'FY'
-);
-CREATE INDEX IF NOT EXISTS facts_doc ON facts (doc_id, key, year);
-CREATE TABLE IF NOT EXISTS tables (doc_id TEXT, number INTEGER, rows TEXT);
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
-"""
+DIRECTORY_KB = "default"  # the one knowledge base of a store in a directory of its own
+STORE_FILE = "knowledge.sqlite3"
+
+knowledge_bases = Table(
+    "kb_bases", Base.metadata,
+    Column("kb_id", String(64), primary_key=True),
+    Column("revision", Integer, nullable=False, default=0),
+    Column("extractors", Text, nullable=True),  # names and versions of the extractors the stored facts came from
+)
+documents = Table(
+    "kb_documents", Base.metadata,
+    Column("kb_id", String(64), primary_key=True),
+    Column("doc_id", String(64), primary_key=True),
+    Column("source", Text), Column("title", Text), Column("company", Text),
+    Column("period_year", Integer, nullable=True), Column("metadata", Text), Column("pages", Integer),
+)
+pages = Table(
+    "kb_pages", Base.metadata,
+    Column("kb_id", String(64), primary_key=True),
+    Column("doc_id", String(64), primary_key=True),
+    Column("page", Integer, primary_key=True),
+    Column("text", Text),
+)
+passages = Table(
+    "kb_passages", Base.metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),  # the order passages were added in
+    Column("kb_id", String(64), nullable=False),
+    Column("passage_id", String(128), nullable=False),
+    Column("doc_id", String(64), nullable=False),
+    Column("page", Integer), Column("start", Integer), Column("end", Integer), Column("text", Text),
+    Column("vector", LargeBinary), Column("minhash", LargeBinary),
+    UniqueConstraint("kb_id", "passage_id"),
+    Index("kb_passages_doc", "kb_id", "doc_id"),
+)
+facts = Table(
+    "kb_facts", Base.metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("kb_id", String(64), nullable=False), Column("doc_id", String(64), nullable=False),
+    Column("statement", Text), Column("key", Text), Column("label", Text), Column("year", Integer),
+    Column("value", Float), Column("scale", Float), Column("page", Integer), Column("start", Integer),
+    Column("end", Integer), Column("period", String(40), nullable=False, server_default="FY"),
+    Index("kb_facts_doc", "kb_id", "doc_id", "key"),
+)
+tables = Table(
+    "kb_tables", Base.metadata,
+    Column("kb_id", String(64), primary_key=True), Column("doc_id", String(64), primary_key=True),
+    Column("number", Integer, primary_key=True), Column("rows", Text),
+)
+KNOWLEDGE_TABLES = (knowledge_bases, documents, pages, passages, facts, tables)
 
 
 @dataclass(frozen=True)
@@ -70,128 +129,268 @@ class StoredFact:
     fact: Fact
 
 
+PASSAGE_COLUMNS = (passages.c.passage_id, passages.c.doc_id, passages.c.page, passages.c.start, passages.c.end,
+                   passages.c.text)
+DOCUMENT_COLUMNS = (documents.c.doc_id, documents.c.source, documents.c.title, documents.c.company,
+                    documents.c.period_year, documents.c.metadata, documents.c.pages)
+FACT_COLUMNS = (facts.c.doc_id, facts.c.statement, facts.c.key, facts.c.label, facts.c.year, facts.c.value,
+                facts.c.scale, facts.c.page, facts.c.start, facts.c.end, facts.c.period)
+
+
 class KnowledgeStore:
-    def __init__(self, directory: Path) -> None:
+    """What one or more knowledge bases hold, read together (an assistant may answer from several); written to
+    one of them, `writes_to` (the first by default)."""
+
+    def __init__(self, engine: Engine, kb_ids: Sequence[str], writes_to: str | None = None,
+                 owns_engine: bool = False) -> None:
+        if not kb_ids:
+            raise ValueError("a knowledge store reads at least one knowledge base")
+        self.engine = engine
+        self.kb_ids = tuple(dict.fromkeys(kb_ids))
+        self.writes_to = writes_to or self.kb_ids[0]
+        self._owns_engine = owns_engine  # opening writes nothing: a knowledge base's row is made by its first write
+        self._in_database: bool | None = None
+
+    @property
+    def searches_vectors_in_database(self) -> bool:
+        """PostgreSQL with pgvector: vectors are searched by the database's HNSW index, not loaded into memory."""
+        if self._in_database is None:
+            self._in_database = vectors.pgvector_ready(self.engine)
+        return self._in_database
+
+    def nearest(self, query: np.ndarray, doc_ids: Sequence[str] | None, depth: int) -> list[str]:
+        """Ids of the passages nearest the query vector (see `vectors.nearest`); only where
+        `searches_vectors_in_database`."""
+        return vectors.nearest(self.engine, query, self.kb_ids, doc_ids, depth)
+
+    @classmethod
+    def in_directory(cls, directory: Path) -> KnowledgeStore:
+        """The store of a knowledge base kept in a SQLite file of its own, in `directory`."""
         directory.mkdir(parents=True, exist_ok=True)
-        self.directory = directory
-        self._db = sqlite3.connect(str(directory / "knowledge.sqlite3"), check_same_thread=False)
-        self._db.executescript(SCHEMA)
-        # stores written before interim periods existed hold annual facts only
-        if "period" not in {r[1] for r in self._db.execute("PRAGMA table_info(facts)")}:
-            self._db.execute("ALTER TABLE facts ADD COLUMN period TEXT NOT NULL DEFAULT 'FY'")
+        engine = make_engine(f"sqlite:///{directory / STORE_FILE}")
+        Base.metadata.create_all(engine, tables=list(KNOWLEDGE_TABLES))
+        import_earlier_layout(engine)
+        return cls(engine, [DIRECTORY_KB], owns_engine=True)
 
     def close(self) -> None:
-        self._db.close()
+        if self._owns_engine:
+            self.engine.dispose()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._db:
-            yield self._db
+    def transaction(self) -> Iterator[Connection]:
+        """A connection whose writes commit together, with the written knowledge base's revision raised."""
+        _ = self.searches_vectors_in_database  # decided before the transaction: preparing it alters the table
+        with self.engine.begin() as connection:
+            ensure_knowledge_base(connection, self.writes_to)
+            yield connection
+            connection.execute(update(knowledge_bases).where(knowledge_bases.c.kb_id == self.writes_to)
+                               .values(revision=knowledge_bases.c.revision + 1))
+
+    def _read(self, query: Any) -> list[Any]:
+        with self.engine.connect() as connection:
+            return list(connection.execute(query))
+
+    def revision(self) -> tuple[int, ...]:
+        """What the index compares to know whether the knowledge it loaded is current."""
+        rows = dict(self._read(select(knowledge_bases.c.kb_id, knowledge_bases.c.revision)
+                               .where(knowledge_bases.c.kb_id.in_(self.kb_ids))))
+        return tuple(int(rows.get(kb_id, 0)) for kb_id in self.kb_ids)
 
     # documents
     def has_document(self, doc_id: str) -> bool:
-        return self._db.execute("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone() is not None
+        found = self._read(select(documents.c.doc_id).where(documents.c.kb_id == self.writes_to,
+                                                            documents.c.doc_id == doc_id))
+        return bool(found)
 
     def documents(self) -> list[DocumentRecord]:
-        rows = self._db.execute(
-            "SELECT doc_id, source, title, company, period_year, metadata, pages FROM documents ORDER BY source"
-        )
-        return [DocumentRecord(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6]) for r in rows]
+        rows = self._read(select(*DOCUMENT_COLUMNS).where(documents.c.kb_id.in_(self.kb_ids))
+                          .order_by(documents.c.source, documents.c.doc_id))
+        unique = {r[0]: r for r in rows}  # a document in two of the bases read is one document
+        return [DocumentRecord(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6]) for r in unique.values()]
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         return next((d for d in self.documents() if d.doc_id == doc_id), None)
 
     def page_text(self, doc_id: str, page: int) -> str | None:
-        row = self._db.execute("SELECT text FROM pages WHERE doc_id = ? AND page = ?", (doc_id, page)).fetchone()
-        return None if row is None else str(row[0])
+        rows = self._read(select(pages.c.text).where(pages.c.kb_id.in_(self.kb_ids), pages.c.doc_id == doc_id,
+                                                     pages.c.page == page).limit(1))
+        return None if not rows else str(rows[0][0])
 
     def pages(self, doc_id: str) -> list[str]:
-        rows = self._db.execute("SELECT text FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,))
+        kb_id = self._kb_of(doc_id)
+        rows = self._read(select(pages.c.text).where(pages.c.kb_id == kb_id, pages.c.doc_id == doc_id)
+                          .order_by(pages.c.page))
         return [str(r[0]) for r in rows]
 
-    def meta(self, name: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
-        return None if row is None else str(row[0])
+    def _kb_of(self, doc_id: str) -> str:
+        rows = self._read(select(documents.c.kb_id).where(documents.c.kb_id.in_(self.kb_ids),
+                                                          documents.c.doc_id == doc_id).limit(1))
+        return str(rows[0][0]) if rows else self.writes_to
 
-    def set_meta(self, name: str, value: str) -> None:
-        with self._db:
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+    def extractors_signature(self) -> str | None:
+        rows = self._read(select(knowledge_bases.c.extractors).where(knowledge_bases.c.kb_id == self.writes_to))
+        return None if not rows or rows[0][0] is None else str(rows[0][0])
+
+    def set_extractors_signature(self, signature: str) -> None:
+        with self.engine.begin() as connection:
+            ensure_knowledge_base(connection, self.writes_to)
+            connection.execute(update(knowledge_bases).where(knowledge_bases.c.kb_id == self.writes_to)
+                               .values(extractors=signature))
 
     # passages
     def passages(self) -> list[Passage]:
-        rows = self._db.execute("SELECT passage_id, doc_id, page, start, end, text FROM passages ORDER BY rowid")
-        return [Passage(*r) for r in rows]
+        return [Passage(*r) for r in self._read(select(*PASSAGE_COLUMNS)
+                                                .where(passages.c.kb_id.in_(self.kb_ids)).order_by(passages.c.seq))]
 
     def passage(self, passage_id: str) -> Passage | None:
-        row = self._db.execute(
-            "SELECT passage_id, doc_id, page, start, end, text FROM passages WHERE passage_id = ?", (passage_id,)
-        ).fetchone()
-        return None if row is None else Passage(*row)
+        rows = self._read(select(*PASSAGE_COLUMNS).where(passages.c.kb_id.in_(self.kb_ids),
+                                                         passages.c.passage_id == passage_id).limit(1))
+        return None if not rows else Passage(*rows[0])
 
     def passage_at(self, doc_id: str, page: int, offset: int) -> Passage | None:
-        row = self._db.execute(
-            "SELECT passage_id, doc_id, page, start, end, text FROM passages "
-            "WHERE doc_id = ? AND page = ? AND start <= ? AND end > ?",
-            (doc_id, page, offset, offset),
-        ).fetchone()
-        return None if row is None else Passage(*row)
+        rows = self._read(select(*PASSAGE_COLUMNS).where(
+            passages.c.kb_id.in_(self.kb_ids), passages.c.doc_id == doc_id, passages.c.page == page,
+            passages.c.start <= offset, passages.c.end > offset).limit(1))
+        return None if not rows else Passage(*rows[0])
+
+    def passages_with_vectors(self) -> tuple[list[Passage], np.ndarray]:
+        """Every passage read, in the order added, and their vectors as one matrix (one row each)."""
+        rows = self._read(select(*PASSAGE_COLUMNS, passages.c.vector)
+                          .where(passages.c.kb_id.in_(self.kb_ids)).order_by(passages.c.seq))
+        found = [Passage(*r[:6]) for r in rows]
+        if not rows:
+            return found, np.zeros((0, 0), dtype=np.float32)
+        return found, np.vstack([np.frombuffer(r[6], dtype=np.float32) for r in rows])
 
     def vectors(self) -> np.ndarray:
-        blobs = [r[0] for r in self._db.execute("SELECT vector FROM passages ORDER BY rowid")]
-        if not blobs:
-            return np.zeros((0, 0), dtype=np.float32)
-        return np.vstack([np.frombuffer(b, dtype=np.float32) for b in blobs])
+        return self.passages_with_vectors()[1]
 
     def minhashes(self) -> Iterator[tuple[str, np.ndarray]]:
-        for passage_id, blob in self._db.execute("SELECT passage_id, minhash FROM passages"):
+        rows = self._read(select(passages.c.passage_id, passages.c.minhash)
+                          .where(passages.c.kb_id == self.writes_to))
+        for passage_id, blob in rows:
             yield passage_id, np.frombuffer(blob, dtype=np.uint64)
 
     # facts and tables
     def facts(self, doc_id: str, key: str | None = None) -> list[StoredFact]:
-        query = ("SELECT doc_id, statement, key, label, year, value, scale, page, start, end, period FROM facts "
-                 "WHERE doc_id = ?")
-        arguments: tuple[Any, ...] = (doc_id,)
+        query = select(*FACT_COLUMNS).where(facts.c.kb_id == self._kb_of(doc_id), facts.c.doc_id == doc_id)
         if key is not None:
-            query += " AND key = ?"
-            arguments += (key,)
-        return [StoredFact(r[0], Fact(*r[1:])) for r in self._db.execute(query, arguments)]
+            query = query.where(facts.c.key == key)
+        return [StoredFact(r[0], Fact(*r[1:])) for r in self._read(query.order_by(facts.c.seq))]
 
     def tables(self, doc_id: str | None = None) -> list[tuple[str, int, list[list[str]]]]:
-        query, arguments = "SELECT doc_id, number, rows FROM tables", ()
+        query = select(tables.c.doc_id, tables.c.number, tables.c.rows).where(tables.c.kb_id.in_(self.kb_ids))
         if doc_id is not None:
-            query, arguments = query + " WHERE doc_id = ?", (doc_id,)  # type: ignore[assignment]
-        return [(r[0], r[1], json.loads(r[2])) for r in self._db.execute(query, arguments)]
+            query = query.where(tables.c.doc_id == doc_id)
+        return [(r[0], r[1], json.loads(r[2])) for r in self._read(query.order_by(tables.c.doc_id, tables.c.number))]
+
+    # writing, inside `transaction()`
+    def insert_document(self, db: Connection, record: DocumentRecord, texts: list[str]) -> None:
+        kb_id = self.writes_to
+        db.execute(insert(documents).values(
+            kb_id=kb_id, doc_id=record.doc_id, source=record.source, title=record.title, company=record.company,
+            period_year=record.period_year, metadata=json.dumps(record.metadata), pages=record.pages))
+        if texts:
+            db.execute(insert(pages), [{"kb_id": kb_id, "doc_id": record.doc_id, "page": number, "text": page}
+                                       for number, page in enumerate(texts, 1)])
+
+    def insert_passages(self, db: Connection, found: Sequence[Passage], vectors_: np.ndarray,
+                        signatures: Sequence[np.ndarray]) -> None:
+        rows = [{"kb_id": self.writes_to, "passage_id": p.passage_id, "doc_id": p.doc_id, "page": p.page,
+                 "start": p.start, "end": p.end, "text": p.text,
+                 "vector": np.asarray(v, dtype=np.float32).tobytes(), "minhash": s.astype(np.uint64).tobytes()}
+                for p, v, s in zip(found, vectors_, signatures, strict=True)]
+        if rows:
+            db.execute(insert(passages), rows)
+            if self.searches_vectors_in_database:
+                vectors.write_embeddings(db, self.writes_to, [p.passage_id for p in found], np.asarray(vectors_))
+
+    def insert_facts(self, db: Connection, doc_id: str, found: list[Fact]) -> None:
+        if found:
+            db.execute(insert(facts), [
+                {"kb_id": self.writes_to, "doc_id": doc_id, "statement": f.statement, "key": f.key,
+                 "label": f.label, "year": f.year, "value": f.value, "scale": f.scale, "page": f.page,
+                 "start": f.start, "end": f.end, "period": f.period} for f in found])
+
+    def replace_facts(self, db: Connection, doc_id: str, found: list[Fact]) -> None:
+        db.execute(delete(facts).where(facts.c.kb_id == self.writes_to, facts.c.doc_id == doc_id))
+        self.insert_facts(db, doc_id, found)
+
+    def insert_tables(self, db: Connection, doc_id: str, found: list[list[list[str]]]) -> None:
+        if found:
+            db.execute(insert(tables), [{"kb_id": self.writes_to, "doc_id": doc_id, "number": number,
+                                         "rows": json.dumps(rows)} for number, rows in enumerate(found)])
+
+    def remove_document(self, doc_id: str) -> bool:
+        """Take a document and all that was read of it out of the written knowledge base; False if absent."""
+        with self.transaction() as db:
+            removed = db.execute(delete(documents).where(documents.c.kb_id == self.writes_to,
+                                                         documents.c.doc_id == doc_id)).rowcount
+            for table in (pages, passages, facts, tables):
+                db.execute(delete(table).where(table.c.kb_id == self.writes_to, table.c.doc_id == doc_id))
+        return bool(removed)
+
+    def describe_document(self, doc_id: str, company: str | None, period_year: int | None,
+                          metadata: dict[str, Any]) -> bool:
+        """Correct what is known of a stored document (the caller's word wins over what was read); False if absent.
+        The facts stay as they were read."""
+        changes: dict[str, Any] = {"metadata": json.dumps(metadata)}
+        if company is not None:
+            changes["company"] = company
+        if period_year is not None:
+            changes["period_year"] = period_year
+        with self.transaction() as db:
+            updated = db.execute(update(documents).where(documents.c.kb_id == self.writes_to,
+                                                         documents.c.doc_id == doc_id).values(**changes)).rowcount
+        return bool(updated)
+
+    def passage_count(self) -> int:
+        rows = self._read(select(func.count()).select_from(passages).where(passages.c.kb_id.in_(self.kb_ids)))
+        return int(rows[0][0])
 
 
-def insert_document(db: sqlite3.Connection, record: DocumentRecord, pages: list[str]) -> None:
-    db.execute(
-        "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (record.doc_id, record.source, record.title, record.company, record.period_year,
-         json.dumps(record.metadata), record.pages),
-    )
-    db.executemany("INSERT INTO pages VALUES (?, ?, ?)", [(record.doc_id, i, t) for i, t in enumerate(pages, 1)])
+def document_record(db: Connection | Session, kb_id: str, doc_id: str) -> DocumentRecord | None:
+    """One stored document's record, read on a connection (or session) the caller already holds."""
+    row = db.execute(select(*DOCUMENT_COLUMNS).where(documents.c.kb_id == kb_id, documents.c.doc_id == doc_id)).first()
+    return None if row is None else DocumentRecord(row[0], row[1], row[2], row[3], row[4], json.loads(row[5] or "{}"),
+                                                   row[6])
 
 
-def insert_passage(db: sqlite3.Connection, passage: Passage, vector: np.ndarray, minhash: np.ndarray) -> None:
-    db.execute(
-        "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (passage.passage_id, passage.doc_id, passage.page, passage.start, passage.end, passage.text,
-         vector.astype(np.float32).tobytes(), minhash.astype(np.uint64).tobytes()),
-    )
+def ensure_knowledge_base(db: Connection, kb_id: str) -> None:
+    exists = db.execute(select(knowledge_bases.c.kb_id).where(knowledge_bases.c.kb_id == kb_id)).first()
+    if exists is None:
+        db.execute(insert(knowledge_bases).values(kb_id=kb_id, revision=0))
 
 
-def insert_facts(db: sqlite3.Connection, doc_id: str, facts: list[Fact]) -> None:
-    db.executemany(
-        "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(doc_id, f.statement, f.key, f.label, f.year, f.value, f.scale, f.page, f.start, f.end, f.period)
-         for f in facts],
-    )
+def drop_knowledge_base(engine: Engine, kb_id: str) -> None:
+    """Everything a knowledge base holds, and the base itself, removed in one transaction."""
+    with engine.begin() as db:
+        for table in (pages, passages, facts, tables, documents, knowledge_bases):
+            db.execute(delete(table).where(table.c.kb_id == kb_id))
 
 
-def replace_facts(db: sqlite3.Connection, doc_id: str, facts: list[Fact]) -> None:
-    db.execute("DELETE FROM facts WHERE doc_id = ?", (doc_id,))
-    insert_facts(db, doc_id, facts)
+EARLIER_TABLES = {"documents", "pages", "passages", "facts", "tables", "meta"}
 
 
-def insert_tables(db: sqlite3.Connection, doc_id: str, tables: list[list[list[str]]]) -> None:
-    db.executemany("INSERT INTO tables VALUES (?, ?, ?)", [(doc_id, i, json.dumps(t)) for i, t in enumerate(tables)])
+def import_earlier_layout(engine: Engine) -> None:
+    """A knowledge file written by an earlier version (tables without the knowledge base column) is copied into
+    the current tables once, so nothing ingested before is lost."""
+    present = set(inspect(engine).get_table_names())
+    if not {"documents", "passages"} <= present:
+        return
+    with engine.begin() as db:
+        if db.execute(select(func.count()).select_from(documents)).scalar():
+            return
+        kb = f"'{DIRECTORY_KB}'"
+        db.execute(text(f"INSERT INTO kb_documents SELECT {kb}, doc_id, source, title, company, period_year, "
+                        "metadata, pages FROM documents"))
+        db.execute(text(f"INSERT INTO kb_pages SELECT {kb}, doc_id, page, text FROM pages"))
+        db.execute(text(f"INSERT INTO kb_passages (kb_id, passage_id, doc_id, page, start, \"end\", text, vector, "
+                        f"minhash) SELECT {kb}, passage_id, doc_id, page, start, \"end\", text, vector, minhash "
+                        "FROM passages ORDER BY rowid"))
+        if "facts" in present:
+            db.execute(text(f"INSERT INTO kb_facts (kb_id, doc_id, statement, key, label, year, value, scale, page, "
+                            f"start, \"end\", period) SELECT {kb}, doc_id, statement, key, label, year, value, "
+                            "scale, page, start, \"end\", period FROM facts"))
+        if "tables" in present:
+            db.execute(text(f"INSERT INTO kb_tables SELECT {kb}, doc_id, number, rows FROM tables"))

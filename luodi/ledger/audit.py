@@ -4,6 +4,10 @@ Each record's hash covers its own content and the previous record's hash, so edi
 own hash and deleting one breaks the link of the next. The chain's head (last sequence number and hash) is
 kept in a one-row table that appenders lock, which serializes appends across processes and replicas and lets
 `verify` notice records cut off the end.
+
+The chain is one across tenants, so walking it reads every tenant's records: that is the platform admin's
+`verify`. `verify_tenant` checks one tenant's records where they stand (content, both links, no gap) reading
+only other records' hashes; `find_records` reads records back by tenant, request, event type and time.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Integer, String, Table, Text, bindparam, insert, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Integer, String, Table, Text, bindparam, exists, func, insert, select, update
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from luodi.store import Base, on_schema_created, utc_now
 
@@ -156,3 +161,120 @@ def _problem_with(record: AuditRecord, expected_seq: int, expected_prev: str) ->
 def records_for(session: Session, request_id: str) -> list[dict[str, Any]]:
     rows = session.scalars(select(AuditRecord).where(AuditRecord.request_id == request_id).order_by(AuditRecord.seq))
     return [{"seq": r.seq, "kind": r.kind, "created_at": r.created_at, "payload": json.loads(r.payload)} for r in rows]
+
+
+# --- reading records back (the HTTP API's GET /v1/audit, `luodi audit show`) ------------------------------
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which records: a tenant's (every tenant's when None), of one request or event type, created in
+    [since, until), after sequence number `after_seq`; at most `limit` of them, in chain order."""
+
+    tenant_id: str | None = None
+    request_id: str | None = None
+    event: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    after_seq: int = 0
+    limit: int = 100
+
+
+def _stamp(moment: datetime) -> str:
+    """A time as `created_at` is written (UTC, ISO 8601), so that the text columns compare in time order."""
+    return moment.astimezone(UTC).isoformat()
+
+
+def find_records(session: Session, query: AuditQuery) -> list[AuditRecord]:
+    statement = select(AuditRecord).where(AuditRecord.seq > query.after_seq)
+    if query.tenant_id is not None:
+        statement = statement.where(AuditRecord.tenant_id == query.tenant_id)
+    if query.request_id is not None:
+        statement = statement.where(AuditRecord.request_id == query.request_id)
+    if query.event is not None:
+        statement = statement.where(AuditRecord.kind == query.event)
+    if query.since is not None:
+        statement = statement.where(AuditRecord.created_at >= _stamp(query.since))
+    if query.until is not None:
+        statement = statement.where(AuditRecord.created_at < _stamp(query.until))
+    return list(session.scalars(statement.order_by(AuditRecord.seq).limit(query.limit)))
+
+
+def record_data(record: AuditRecord) -> dict[str, Any]:
+    """Everything a record holds, its payload parsed, under the names the API gives them (`kind` is the event)."""
+    return {
+        "seq": record.seq,
+        "event": record.kind,
+        "created_at": record.created_at,
+        "tenant_id": record.tenant_id,
+        "request_id": record.request_id,
+        "payload": json.loads(record.payload),
+        "prev_hash": record.prev_hash,
+        "hash": record.hash,
+    }
+
+
+# --- verifying one tenant's records within the shared chain ----------------------------------------------
+def verify_tenant(session: Session, tenant_id: str, batch: int = 2000) -> ChainReport:
+    """Check a tenant's records in place without reading anyone else's content: each one's content matches its
+    hash, it links to the record before it, the record after it links to it (or the head names it), and the
+    chain has no gap. A tenant's record altered, rehashed or removed is found (a removed one as a gap); the
+    report counts the tenant's records, and its `head_hash` is the hash of the tenant's last record."""
+    head = session.get(AuditHead, 1)
+    if head is None:
+        return ChainReport(0, GENESIS_HASH, first_bad_seq=1, problem="the audit chain has no head row")
+    before, after = aliased(AuditRecord), aliased(AuditRecord)
+    count, last_seq, last_hash = 0, 0, GENESIS_HASH
+    while True:
+        rows = session.execute(
+            select(AuditRecord, before.hash, after.prev_hash)
+            .outerjoin(before, before.seq == AuditRecord.seq - 1)
+            .outerjoin(after, after.seq == AuditRecord.seq + 1)
+            # records appended after the head was read are newer than this check
+            .where(AuditRecord.tenant_id == tenant_id, AuditRecord.seq > last_seq, AuditRecord.seq <= head.seq)
+            .order_by(AuditRecord.seq)
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        for record, hash_before, link_after in rows:
+            problem = _problem_in_place(record, hash_before, link_after, head)
+            if problem:
+                return ChainReport(count, last_hash, first_bad_seq=record.seq, problem=problem)
+            count, last_seq, last_hash = count + 1, record.seq, record.hash
+    missing = _first_missing_seq(session, head.seq)
+    if missing is not None:
+        return ChainReport(count, last_hash, first_bad_seq=missing,
+                           problem=f"record {missing} of the shared chain is missing: records were removed")
+    return ChainReport(count, last_hash)
+
+
+def _problem_in_place(record: AuditRecord, hash_before: str | None, link_after: str | None, head: AuditHead) -> str:
+    if _hash_of(record) != record.hash:
+        return f"record {record.seq} was altered: its content no longer matches its hash"
+    if record.seq > 1 and hash_before is None:
+        return f"record {record.seq - 1}, before record {record.seq}, is missing"
+    if record.prev_hash != (GENESIS_HASH if record.seq == 1 else hash_before):
+        return f"record {record.seq} does not link to the record before it"
+    if link_after is None and record.seq < head.seq:
+        return f"record {record.seq + 1}, after record {record.seq}, is missing"
+    if link_after is None and head.hash != record.hash:
+        return f"record {record.seq} is the last but the chain's head names another hash: it was replaced"
+    if link_after is not None and link_after != record.hash:
+        return f"the record after record {record.seq} does not link to it: record {record.seq} was replaced"
+    return ""
+
+
+def _first_missing_seq(session: Session, head_seq: int) -> int | None:
+    """The first sequence number up to the head with no record, or None when the chain has none missing."""
+    count, highest = session.execute(
+        select(func.count(), func.max(AuditRecord.seq)).where(AuditRecord.seq <= head_seq)
+    ).one()
+    if count == head_seq and (highest or 0) == head_seq:
+        return None
+    if session.get(AuditRecord, 1) is None:
+        return 1
+    following = aliased(AuditRecord)
+    gap_after = session.scalar(
+        select(func.min(AuditRecord.seq))
+        .where(AuditRecord.seq < head_seq, ~exists().where(following.seq == AuditRecord.seq + 1))
+    )
+    return int(gap_after) + 1 if gap_after is not None else (highest or 0) + 1

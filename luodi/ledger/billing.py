@@ -38,9 +38,29 @@ class Bill:
     def total_usd(self) -> Decimal:
         return sum((line.amount_usd for line in self.lines), Decimal(0))
 
+    @property
+    def provider_usd(self) -> Decimal:
+        """What goes to the base-model providers; `partner_usd` is the rest of `total_usd`."""
+        return sum((line.provider_usd for line in self.lines), Decimal(0))
+
+    @property
+    def partner_usd(self) -> Decimal:
+        return sum((line.partner_usd for line in self.lines), Decimal(0))
+
 
 def monthly_bills(session: Session, settings: Settings, month: str) -> list[Bill]:
     """One bill per tenant that made calls in `month` (YYYY-MM); rejected calls are not billed."""
+    return _bills(session, settings, month)
+
+
+def tenant_bill(session: Session, settings: Settings, month: str, tenant: Tenant) -> Bill:
+    """The tenant's bill for `month` (YYYY-MM): no lines when it made no billable call."""
+    found = _bills(session, settings, month, tenant.id)
+    return found[0] if found else Bill(tenant=tenant.name, month=month)
+
+
+def _bills(session: Session, settings: Settings, month: str, tenant_id: str | None = None) -> list[Bill]:
+    """The bills of `month`: every tenant's, or the one of `tenant_id`."""
     query = (
         select(
             Tenant.name,
@@ -56,6 +76,8 @@ def monthly_bills(session: Session, settings: Settings, month: str) -> list[Bill
         .group_by(Tenant.name, UsageRecord.assistant, UsageRecord.base_model)
         .order_by(Tenant.name, UsageRecord.assistant)
     )
+    if tenant_id is not None:
+        query = query.where(UsageRecord.tenant_id == tenant_id)
     bills: dict[str, Bill] = {}
     for tenant, assistant, base_model, calls, tokens, cost_nano, weighted in session.execute(query):
         amount = from_nano(int(cost_nano or 0))

@@ -3,17 +3,21 @@
 Money is kept as whole nano-dollars (1e-9 USD) in integers: an embedded model's call costs fractions of a
 micro-dollar, and floats would lose them in sums. Per key and month a running total is kept in the same
 transaction as the record, so quota checks read one row instead of summing a month.
+
+`find_usage` and `usage_totals` read records back (a tenant's, in a time range, of an assistant or a key), raw
+or totalled by day, assistant or key; `summarize` is the CLI's report across tenants.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     DateTime,
     Index,
     Integer,
@@ -283,4 +287,93 @@ def summarize(session: Session, since_day: str | None = None, tenant_id: str | N
             rejected=int(rejected or 0),
         )
         for name, assistant, day, count, prompt, completion, cost, errors, latency, rejected in session.execute(query)
+    ]
+
+
+# --- queries: one tenant's records, raw or totalled (the HTTP API's GET /v1/usage) ------------------------
+GROUPINGS = ("day", "assistant", "key")  # what usage can be totalled by
+
+
+@dataclass(frozen=True)
+class UsageQuery:
+    """Which usage records: those of a tenant (every tenant when None) started in [since, until), of one
+    assistant or key when named."""
+
+    tenant_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    assistant: str | None = None
+    key_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UsageTotal:
+    """The calls of one group (a day, an assistant or a key): admitted (`requests`, failed ones also counted in
+    `errors`) and apart from them those the quotas rejected."""
+
+    group: str
+    requests: int
+    rejected: int
+    errors: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: Decimal
+    mean_latency_ms: float
+
+
+def _conditions(query: UsageQuery) -> list[ColumnElement[bool]]:
+    # times compared in UTC: SQLite keeps them as UTC text and would compare another zone's clock time
+    conditions = []
+    if query.tenant_id is not None:
+        conditions.append(UsageRecord.tenant_id == query.tenant_id)
+    if query.since is not None:
+        conditions.append(UsageRecord.started_at >= query.since.astimezone(UTC))
+    if query.until is not None:
+        conditions.append(UsageRecord.started_at < query.until.astimezone(UTC))
+    if query.assistant is not None:
+        conditions.append(UsageRecord.assistant == query.assistant)
+    if query.key_id is not None:
+        conditions.append(UsageRecord.key_id == query.key_id)
+    return conditions
+
+
+def find_usage(session: Session, query: UsageQuery) -> list[UsageRecord]:
+    """The records themselves, rejected calls included, oldest first."""
+    statement = select(UsageRecord).where(*_conditions(query)).order_by(UsageRecord.started_at, UsageRecord.id)
+    return list(session.scalars(statement))
+
+
+def usage_totals(session: Session, query: UsageQuery, group_by: str) -> list[UsageTotal]:
+    """The records totalled per day, assistant or key (one of GROUPINGS), in the group's order."""
+    if group_by not in GROUPINGS:
+        raise ValueError(f"usage is grouped by one of {', '.join(GROUPINGS)}, not {group_by!r}")
+    group = {"day": UsageRecord.day, "assistant": UsageRecord.assistant, "key": UsageRecord.key_id}[group_by]
+    admitted = UsageRecord.outcome != OUTCOME_REJECTED
+    statement = (
+        select(
+            group,
+            func.sum(func.cast(admitted, Integer)),
+            func.sum(func.cast(~admitted, Integer)),
+            func.sum(func.cast(admitted & (UsageRecord.outcome != OUTCOME_OK), Integer)),
+            func.sum(UsageRecord.prompt_tokens),
+            func.sum(UsageRecord.completion_tokens),
+            func.sum(UsageRecord.cost_nano_usd),
+            func.avg(case((admitted, UsageRecord.latency_ms))),
+        )
+        .where(*_conditions(query))
+        .group_by(group)
+        .order_by(group)
+    )
+    return [
+        UsageTotal(
+            group=value,
+            requests=int(requests or 0),
+            rejected=int(rejected or 0),
+            errors=int(errors or 0),
+            prompt_tokens=int(prompt or 0),
+            completion_tokens=int(completion or 0),
+            cost_usd=from_nano(int(cost or 0)),
+            mean_latency_ms=float(latency or 0),
+        )
+        for value, requests, rejected, errors, prompt, completion, cost, latency in session.execute(statement)
     ]

@@ -28,7 +28,7 @@ def knowledge(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     excerpt.import_pages(source, [0, 55, 57, 59])  # cover, income statement, balance sheet, cash flows
     excerpt.save(str(folder / "3M_2018_10K_excerpt.pdf"))
     (folder / "travel.md").write_text("# Travel policy\n\nEconomy class is booked for flights under six hours.\n")
-    kb = open_knowledge("filings", filings_config(), load_settings(), installed_components(), folder / "kb")
+    kb = open_knowledge("filings", filings_config(), installed_components(), directory=folder / "kb")
     kb.ingest([folder / "3M_2018_10K_excerpt.pdf", folder / "travel.md"],
               metadata_for=lambda p: {"company": "3M"} if p.suffix == ".pdf" else {})
     return kb

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from luodi.assistants.base import AssistantContext
 from luodi.assistants.components import Components
@@ -17,7 +18,9 @@ from luodi.grounding.builtin import DEFAULT_SKILLS
 from luodi.grounding.skills import Draft, Scope, UnknownSkill
 from luodi.knowledge.base import KnowledgeBase
 from luodi.knowledge.extractors import UnknownExtractor
+from luodi.knowledge.store import knowledge_bases
 from luodi.models.registry import BackendRegistry
+from luodi.store import Store
 
 
 @dataclass
@@ -43,7 +46,9 @@ def config(**options: object) -> AssistantConfig:
 
 def context(tmp_path: Path, components: Components | None = None) -> AssistantContext:
     settings = Settings(data_dir=tmp_path)
-    return AssistantContext(settings=settings, backends=BackendRegistry(settings),
+    store = Store(settings.resolved_database_url)
+    store.create_schema()
+    return AssistantContext(settings=settings, backends=BackendRegistry(settings), store=store,
                             components=components or Components())
 
 
@@ -83,9 +88,11 @@ def test_the_factory_takes_the_listed_skills_from_the_generic_ones_and_the_packs
 
 def test_an_unknown_skill_is_refused_at_start_naming_it(tmp_path: Path) -> None:
     with pytest.raises(UnknownSkill, match=r"unknown skill\(s\) 'depot_hours'; .*calculation") as refused:
-        build_grounded("depot", config(skills=["calculation", "depot_hours"]), context(tmp_path))
+        build_grounded("depot", config(skills=["calculation", "depot_hours"]), built := context(tmp_path))
     assert isinstance(refused.value, ValueError)
-    assert not (tmp_path / "knowledge" / "depot").exists()  # refused before anything is opened
+    assert built.store is not None
+    with built.store.transaction() as session:  # refused before its knowledge base was opened
+        assert session.scalar(select(func.count()).select_from(knowledge_bases)) == 0
 
 
 def test_an_unknown_extractor_is_refused_at_start_naming_it(tmp_path: Path) -> None:

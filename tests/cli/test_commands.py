@@ -46,7 +46,7 @@ def test_tenants_keys_usage_bill_and_audit(config: Path) -> None:
     assert run(config, "key", "create", "acme", "--operator")[0] == 0
     code, listing = run(config, "key", "list", "acme")
     assert code == 0 and secret[:10] in listing and secret not in listing
-    assert listing.count("operator") == 1 and listing.count("client") == 1
+    assert listing.count("operator") == 1 and listing.count("member") == 1
     assert run(config, "key", "revoke", secret[:10])[0] == 0
     assert run(config, "usage")[0] == 0
     assert "YYYY-MM" in run(config, "bill", "--month", "2026-13")[1]

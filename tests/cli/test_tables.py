@@ -68,7 +68,7 @@ def test_json_and_csv_carry_the_same_records(config: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(run(config, "key", "list", "--csv"))))
     assert [k["id"] for k in keys] == [r["id"] for r in rows] and len(keys) == 2
     assert keys[0]["requests_per_minute"] == 1 and rows[0]["requests_per_minute"] == "1"
-    assert {k["role"] for k in keys} == {"client", "operator"}
+    assert {k["role"] for k in keys} == {"member", "operator"}
     usage = json.loads(run(config, "usage", "--json"))
     assert list(csv.DictReader(io.StringIO(run(config, "usage", "--csv")))) == [
         {name: str(value) for name, value in record.items()} for record in usage]

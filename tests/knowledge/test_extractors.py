@@ -53,7 +53,7 @@ def test_facts_are_extracted_again_when_the_extractors_change(tmp_path: Path, no
     assert len(stored(KnowledgeBase(tmp_path / "kb", [OpeningHours()]))) == 2  # from the stored pages
     assert len(stored(KnowledgeBase(tmp_path / "kb"))) == 2  # opened without extractors: left as they are
     reopened = KnowledgeBase(tmp_path / "kb", [OpeningHours(version="2")])
-    assert reopened.store.meta("extractors") == "hours@2"
+    assert reopened.store.extractors_signature() == "hours@2"
     assert [f.key for f in stored(reopened)] == ["opens_v2", "opens_v2"]  # the new version's facts replaced the old
 
 

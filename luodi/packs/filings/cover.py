@@ -16,6 +16,14 @@ from luodi.knowledge.extractors import DocumentMetadata, Fact, SourceDocument
 
 COVER_PAGES = 2  # the pages searched for the cover
 _REGISTRANT = re.compile(r"([^\n]{3,80})\n[^\n]*exact name of registrant", re.IGNORECASE)
+# the SEC form the cover page names ("FORM 10-K", "Form 10-Q", "FORM 8-K"), kept as the document's type
+_FORM = re.compile(r"\bFORM\s+(10-K(?:/A)?|10-Q(?:/A)?|8-K(?:/A)?|20-F|40-F|6-K|S-1|DEF 14A)\b", re.IGNORECASE)
+
+
+def form_type(pages: list[str]) -> str:
+    """The SEC form the cover page names, upper-cased ("10-K"); "" if none."""
+    match = _FORM.search("\n".join(pages[:COVER_PAGES]))
+    return match.group(1).upper() if match else ""
 
 
 def registrant(pages: list[str]) -> str:
@@ -27,13 +35,14 @@ def registrant(pages: list[str]) -> str:
 @dataclass(frozen=True)
 class CoverPageReader:
     name: str = "cover_page"
-    version: str = "1"
+    version: str = "2"
 
     def extract(self, document: SourceDocument) -> list[Fact]:
         return []
 
     def read_metadata(self, document: SourceDocument) -> DocumentMetadata:
-        return DocumentMetadata(company=registrant(document.pages))
+        form = form_type(document.pages)
+        return DocumentMetadata(company=registrant(document.pages), values={"document_type": form} if form else {})
 
 
 COVER_PAGE = CoverPageReader()

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from luodi.assistants.grounded import open_knowledge
-from luodi.config import load_settings
 from luodi.knowledge.base import KnowledgeBase
 from luodi.knowledge.store import DocumentRecord
 from luodi.pack import installed_components
@@ -46,7 +45,7 @@ def filing(tmp_path: Path) -> Path:
 
 
 def filings_knowledge(directory: Path) -> KnowledgeBase:
-    return open_knowledge("filings", filings_config(), load_settings(), installed_components(), directory)
+    return open_knowledge("filings", filings_config(), installed_components(), directory=directory)
 
 
 def record_of(knowledge: KnowledgeBase, filing: Path, **stated: object) -> DocumentRecord:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from luodi.assistants.grounded import GroundedAssistant, GroundedOptions, assistant_skills, open_knowledge
-from luodi.config import AssistantConfig, load_settings
+from luodi.config import AssistantConfig
 from luodi.knowledge.base import KnowledgeBase
 from luodi.pack import installed_components
 from luodi.packs.filings.assistant import filings_config
@@ -53,8 +53,8 @@ def test_without_the_statements_extractor_no_statement_facts_are_stored(tmp_path
     assert statement_facts(plain) == {}
     extracted = ingested(KnowledgeBase(tmp_path / "statements", [STATEMENTS]), filing)
     assert statement_facts(extracted)[("gross_profit", 2023)] == 550 and statement_facts(extracted)[("revenue", 2022)]
-    filings = open_knowledge("filings", filings_config(), load_settings(), installed_components(),
-                             tmp_path / "filings")
+    filings = open_knowledge("filings", filings_config(), installed_components(),
+                             directory=tmp_path / "filings")
     assert statement_facts(ingested(filings, filing)) == statement_facts(extracted)
 
 
@@ -63,7 +63,7 @@ def test_the_filings_skills_answer_only_over_extracted_statements(tmp_path: Path
     config = AssistantConfig(base_model="none", kind="grounded")
     components = installed_components()
     skills = assistant_skills(filings_config(), components)
-    filings = open_knowledge("filings", filings_config(), load_settings(), components, tmp_path / "a")
+    filings = open_knowledge("filings", filings_config(), components, directory=tmp_path / "a")
     extracted = GroundedAssistant("filings", config, ingested(filings, filing), None, skills=skills)
     answer = extracted.answer(question)
     assert answer.text.startswith("44.00%") and answer.state["skill"] == "financial_metric"  # 550 / 1,250
