@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     packs: list[str] = Field(default_factory=list)
     # the models POST /v1/embeddings serves, by the name a caller puts in `model`
     embedding_models: dict[str, EmbeddingModelConfig] = Field(default_factory=default_embedding_models)
+    # whether tenants' webhooks may reach loopback and private addresses; off, as a multi-tenant service needs
+    webhook_private_networks: bool = False
     # an ingestion job whose worker has not reported for this long is taken over (its server died mid-ingest)
     ingestion_claim_timeout_seconds: float = Field(default=15.0, gt=0.0)
     # the lowest base-model share a tenant may give its own assistants (the platform's cut of their revenue)

@@ -158,7 +158,8 @@ class Platform:
         self.listeners: list[CallListener] = []  # told of every call the ledger closes
         self._embedders: dict[str, Embedder] = {}
         self.workers: list[Worker] = []  # started by a serving process (`start_workers`), never by the CLI
-        self.workers.append(webhooks.WebhookDispatcher(self.store))
+        self.workers.append(webhooks.WebhookDispatcher(
+            self.store, private_networks=settings.webhook_private_networks))
         load_assistant_kinds()
         found = find_packs(settings.packs)
         self.packs = found.served

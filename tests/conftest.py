@@ -97,6 +97,7 @@ def write_config(
     config["data_dir"] = str(data_dir)
     config["database_url"] = database_url
     config["embedded_parallel"] = 1
+    config["webhook_private_networks"] = True  # the tests' webhook receivers listen on 127.0.0.1
     config["base_models"].update(extra_base_models or {})
     config["assistants"].update(extra_assistants or {})
     path.write_text(yaml.safe_dump(config), encoding="utf-8")

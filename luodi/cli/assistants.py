@@ -7,6 +7,7 @@ reads the value as YAML, so `--option phrase_with_model=false` is a boolean and 
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -166,7 +167,8 @@ def escaped(record: Record) -> Record:
 def _definition_grid(record: Record) -> Table:
     shown = {**record, "from": OWNERS.get(record["owned_by"], record["owned_by"]),
              "knowledge_bases": " ".join(record["knowledge_bases"]) or None,
-             "options": ", ".join(f"{key}={to_json(value)}" for key, value in record["options"].items()) or None}
+             "options": ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}"
+                                  for key, value in record["options"].items()) or None}
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")

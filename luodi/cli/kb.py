@@ -33,6 +33,7 @@ PURPOSE: Final[Literal["assistants"]] = "assistants"  # what OpenAI calls a file
 IN_PROGRESS, FAILED = "in_progress", "failed"
 FILE_ID_PREFIX = "file-"
 POLL_SECONDS = 0.5  # how often --wait asks the service where the reading is
+PASSAGE_INDENT = 4  # `kb search` prints each passage under its rank, score and source
 STOPPED_WAITING = 130  # the exit code after Ctrl-C, as a shell gives
 
 FilesArgument = Annotated[
@@ -124,8 +125,9 @@ def waited(client: openai.OpenAI, vector_store_id: str, names: dict[str, str]) -
     failed = [f for f in files if f.status == FAILED]
     console.print(f"{len(files) - len(failed)} of {len(files)} files completed")
     for file in failed:
-        reason = file.last_error.message if file.last_error else "no reason given"
-        errors.print(f"[bold red]failed:[/] {escape(names.get(file.id, file.id))}: {escape(reason)}")
+        name = names.get(file.id, file.id)
+        reason = (file.last_error.message if file.last_error else "no reason given").removeprefix(f"{name}: ")
+        errors.print(f"[bold red]failed:[/] {escape(name)}: {escape(reason)}")
     if failed:
         raise typer.Exit(code=1)
 
@@ -165,8 +167,9 @@ def kb_add(
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """Upload files into a knowledge base; --company and --period state what the documents would otherwise be read
-    for (their cover page or title)."""
+    """Upload files into a knowledge base, with the company and fiscal year they are of if given.
+
+    Without --company and --period, both are read from each document (its cover page or title)."""
     attributes: dict[str, str | float | bool] = {}
     if company is not None:
         attributes["company"] = company
@@ -243,8 +246,9 @@ def kb_files(
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """List a knowledge base's files: status, pages read, and the company, period and type read of each; the
-    failed ones with their reason below."""
+    """List a knowledge base's files: status, pages read, company, period and type; why any failed.
+
+    The table names the files and prints the failed ones' reasons below it; --json and --csv add their ids."""
     fmt = output_format(as_json, as_csv)
     client = _connect(config, url, api_key)
     with api_errors(str(client.base_url)):
@@ -327,6 +331,9 @@ def kb_search(
     api_key: ApiKeyOption = None,
 ) -> None:
     """Search a knowledge base as its assistants do: the passages found, best first, with their scores."""
+    from rich.padding import Padding
+    from rich.text import Text
+
     if not query.strip():
         raise fail("the query is empty")
     client = _connect(config, url, api_key)
@@ -338,8 +345,8 @@ def kb_search(
     if not found:
         console.print("nothing found")
     for rank, hit in enumerate(found, start=1):
-        page = (hit.attributes or {}).get("page")
-        where = f"{hit.filename}, page {page}" if page else hit.filename
+        page = (hit.attributes or {}).get("page")  # the SDK reads a number attribute as a float
+        where = f"{hit.filename}, page {int(page)}" if isinstance(page, int | float) else hit.filename
         console.print(f"[bold]{escape(f'[{rank}]')}[/] {hit.score:.3f}  {escape(where)}")
-        text = " ".join(part.text for part in hit.content)
-        console.print(f"    {escape(text)}", highlight=False)
+        text = " ".join(" ".join(part.text for part in hit.content).split())  # one paragraph, wrapped indented
+        console.print(Padding(Text(text), (0, 0, 0, PASSAGE_INDENT)))

@@ -55,9 +55,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 import uuid
 import weakref
@@ -139,6 +141,21 @@ def checked_url(url: str) -> str:
     if not parsed.host:
         raise InvalidRequest(f"url: {url!r} names no host", param="url")
     return url
+
+
+def private_address_of(url: str) -> str:
+    """Why a delivery to this URL is refused when private networks are off (its host resolves to a loopback,
+    private, link-local or otherwise non-public address, or does not resolve); "" when it may be sent."""
+    host = httpx.URL(url).host
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError as exc:
+        return f"the host {host!r} does not resolve ({exc})"
+    private = sorted(a for a in addresses if not ipaddress.ip_address(a.split("%")[0]).is_global)
+    if private:
+        return (f"refused: {host!r} resolves to {', '.join(private)}, not a public address "
+                "(the platform's webhook_private_networks setting is off)")
+    return ""
 
 
 def checked_events(events: Iterable[str]) -> list[str]:
@@ -296,6 +313,7 @@ class WebhookDispatcher(PollingWorker):
         timeout: float = 5.0,
         batch: int = 20,
         client: httpx.Client | None = None,
+        private_networks: bool = True,
     ) -> None:
         super().__init__(interval)
         if max_attempts < 1:
@@ -303,6 +321,8 @@ class WebhookDispatcher(PollingWorker):
         self.store = store
         self.base_delay, self.max_delay, self.max_attempts = base_delay, max_delay, max_attempts
         self.timeout, self.batch = timeout, batch
+        # off on a multi-tenant service: a tenant's webhook must not reach the platform's own network (SSRF)
+        self.private_networks = private_networks
         self._client = client
         self._owns_client = client is None
         # a claim holds a delivery this long: past the send's timeout, so no other replica takes it mid-send
@@ -347,6 +367,10 @@ class WebhookDispatcher(PollingWorker):
             "X-Luodi-Timestamp": timestamp,
             "X-Luodi-Signature": sign(claim.secret, timestamp, claim.body),
         }
+        if not self.private_networks:
+            refusal = private_address_of(claim.url)
+            if refusal:
+                return AttemptResult(None, refusal)
         try:
             response = self.client().post(claim.url, content=claim.body, headers=headers, timeout=self.timeout)
         except httpx.HTTPError as exc:

@@ -240,6 +240,19 @@ def test_an_unreachable_endpoint_is_an_attempt_that_failed_with_its_cause(
     assert audit_kinds(store, delivery_id) == ["webhook.failed_attempt"]
 
 
+def test_with_private_networks_off_a_webhook_to_the_platforms_own_network_is_never_sent(
+    store: Store, receive: Callable[..., Receiver], dispatchers: Callable[..., WebhookDispatcher]
+) -> None:
+    receiver = receive()
+    tenant = new_tenant(store)
+    register(store, tenant, receiver.url)  # 127.0.0.1: a tenant probing the platform's own services
+    [delivery_id] = notify(store, tenant)
+    assert dispatchers(private_networks=False, base_delay=60).run_once()
+    row = delivery(store, delivery_id)
+    assert receiver.requests == [] and "127.0.0.1" in row.last_error and "not a public address" in row.last_error
+    assert webhooks.private_address_of("http://93.184.215.14/hook") == ""  # a public address passes
+
+
 def test_a_rolled_back_transaction_delivers_nothing(
     store: Store, receive: Callable[..., Receiver], dispatchers: Callable[..., WebhookDispatcher]
 ) -> None:
