@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from luodi.cli.client import api_errors, call, http_client
+from luodi.cli.client import api_errors, call, escaped, http_client
 from luodi.cli.common import ConfigOption, console, fail, settings_from
 from luodi.cli.groups import app
 from luodi.cli.output import Column, CsvOption, JsonOption, Record, emit, output_format, to_json
@@ -157,11 +157,6 @@ def assistant_show(
         typer.echo(to_json(record))
         return
     console.print(_definition_grid(record))
-
-
-def escaped(record: Record) -> Record:
-    """The record with its text safe to print in a table (a "[...]" in a description is not rich markup)."""
-    return {field: escape(value) if isinstance(value, str) else value for field, value in record.items()}
 
 
 def _definition_grid(record: Record) -> Table:

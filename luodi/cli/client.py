@@ -72,6 +72,12 @@ def error_message(body: Any, fallback: str) -> str:
     return fallback
 
 
+def escaped(record: dict[str, Any]) -> dict[str, Any]:
+    """A record of the service's with its text safe to print in a rich table (a "[...]" in a name or description
+    is text, not markup)."""
+    return {field: escape(value) if isinstance(value, str) else value for field, value in record.items()}
+
+
 @contextmanager
 def api_errors(base_url: str) -> Iterator[None]:
     """The service's refusals and an unreachable service as one line and exit code 1."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 import typer
 from rich.markup import escape
 
-from luodi.cli.client import api_errors, openai_client
+from luodi.cli.client import api_errors, escaped, openai_client
 from luodi.cli.common import ConfigOption, console, errors, fail, settings_from
 from luodi.cli.groups import app
 from luodi.cli.output import Column, CsvOption, JsonOption, Record, emit, output_format, to_json
@@ -267,11 +267,6 @@ def _pages(record: Record) -> str | None:
     if record["pages_total"] is None:
         return None
     return f"{record['pages_done']}/{record['pages_total']}"
-
-
-def escaped(record: Record) -> Record:
-    """The record with its text safe to print in a table (a "[...]" in a file name is not rich markup)."""
-    return {field: escape(value) if isinstance(value, str) else value for field, value in record.items()}
 
 
 def _resolved_file(client: openai.OpenAI, vector_store_id: str, file: str) -> Record:

@@ -192,6 +192,7 @@ def drop(session: Session, store: VectorStore) -> None:
     """The store's rows; its knowledge base goes with `drop_knowledge_base` once this transaction commits."""
     for row in files_in(session, store.id):
         session.delete(row)
+    session.flush()  # the files' rows first: they refer to the store
     session.delete(store)
 
 

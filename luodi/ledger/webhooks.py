@@ -148,7 +148,7 @@ def private_address_of(url: str) -> str:
     private, link-local or otherwise non-public address, or does not resolve); "" when it may be sent."""
     host = httpx.URL(url).host
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
     except OSError as exc:
         return f"the host {host!r} does not resolve ({exc})"
     private = sorted(a for a in addresses if not ipaddress.ip_address(a.split("%")[0]).is_global)

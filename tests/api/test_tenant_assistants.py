@@ -222,3 +222,19 @@ def test_two_replicas_on_one_database_see_new_assistants_and_documents(
     assert found and found[0].filename == "policy.md"
     with first.platform.store.transaction() as session:  # ingested once, by one of the two workers
         assert session.scalar(select(func.count()).select_from(passages).where(passages.c.kb_id == store.id)) == 1
+
+
+def test_a_vector_store_deleted_with_its_files_takes_its_knowledge_along(served: LiveServer) -> None:
+    client, http = admin_of(served)
+    upload = client.files.create(file=("policy.md", POLICY), purpose="assistants")
+    store = client.vector_stores.create(name="short-lived", file_ids=[upload.id])
+    wait_ingested(client, store.id)
+    grounded(http, "uses-it", [store.id])
+    assert http.delete(f"/vector_stores/{store.id}").status_code == 409  # an assistant answers from it
+    http.delete("/assistants/uses-it")
+    assert client.vector_stores.delete(store.id).deleted
+    with pytest.raises(openai.NotFoundError):
+        client.vector_stores.retrieve(store.id)
+    with served.platform.store.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(passages).where(passages.c.kb_id == store.id)) == 0
+    assert client.files.retrieve(upload.id).filename == "policy.md"  # the upload itself stays
