@@ -34,6 +34,8 @@ def model_cards(platform: Platform, caller: Caller) -> dict[str, ModelCard]:
         if caller.may_call(name)
     }
     for name, embedding in sorted(settings.embedding_models.items()):
+        if not caller.may_call(name):
+            continue
         cards.setdefault(
             name,
             ModelCard(

@@ -169,7 +169,7 @@ def change_consent(body: ConsentChange, who: CallerDep, platform: PlatformDep) -
 
 
 # --- tenants (platform admin) ------------------------------------------------------------------------------------
-@router.post("/v1/tenants", response_model=TenantCreated, status_code=201)
+@router.post("/v1/tenants", response_model=TenantCreated)
 def new_tenant(body: TenantCreate, who: CallerDep, platform: PlatformDep) -> TenantCreated:
     require_platform_admin(who, "creating tenants")
     with platform.store.transaction() as session:
@@ -189,7 +189,7 @@ def list_tenants(who: CallerDep, platform: PlatformDep) -> TenantList:
 
 
 # --- keys (tenant admin) -----------------------------------------------------------------------------------------
-@router.post("/v1/keys", response_model=KeyCreated, status_code=201)
+@router.post("/v1/keys", response_model=KeyCreated)
 def new_key(body: KeyCreate, who: CallerDep, platform: PlatformDep) -> KeyCreated:
     require_tenant_admin(who, "creating keys")
     require_may_grant(who, body.role)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -238,3 +239,22 @@ def test_a_vector_store_deleted_with_its_files_takes_its_knowledge_along(served:
     with served.platform.store.transaction() as session:
         assert session.scalar(select(func.count()).select_from(passages).where(passages.c.kb_id == store.id)) == 0
     assert client.files.retrieve(upload.id).filename == "policy.md"  # the upload itself stays
+
+
+def test_a_key_limited_to_the_tenants_own_assistant_may_call_only_that_one(served: LiveServer) -> None:
+    client, http = admin_of(served)
+    assert http.post("/assistants", json={"name": "only-this", "base_model": "smollm2-135m"}).status_code == 200
+    made = http.post("/keys", json={"role": "member", "allowed_assistants": ["only-this"]})
+    assert made.status_code == 200, made.text
+    limited = served.client(made.json()["secret"])
+    assert limited.chat.completions.create(model="only-this", messages=[{"role": "user", "content": "Hi"}],
+                                           max_tokens=2).model == "only-this"
+    with pytest.raises(openai.PermissionDeniedError, match="only-this"):
+        limited.chat.completions.create(model="general", messages=[{"role": "user", "content": "Hi"}], max_tokens=2)
+    assert {m.id for m in limited.models.list().data} == {"only-this"}
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    expiring = served.client(http.post("/keys", json={"expires_at": soon}).json()["secret"])
+    assert expiring.models.list().data
+    time.sleep(2.5)
+    with pytest.raises(openai.AuthenticationError, match="expired"):
+        expiring.models.list()
