@@ -2,7 +2,7 @@
 every tenant) and the tenant's own (`luodi.gateway.assistants`), and the checks a tenant's definition passes.
 
 A name resolves to a `Resolved`: its configuration and the key its built assistant is kept under (the name for
-the catalogue; tenant, name and revision for a tenant's own, so an edit is served from the next call on).
+the catalogue; the row's id and revision for a tenant's own, so an edit is served from the next call on).
 """
 
 from __future__ import annotations
@@ -13,25 +13,32 @@ from pathlib import PurePosixPath
 
 from sqlalchemy.orm import Session
 
-from luodi.assistants.base import ASSISTANT_KINDS, check_options
+from luodi.assistants.base import ASSISTANT_KINDS, ASSISTANT_OPTIONS, check_options
 from luodi.assistants.components import Components
+from luodi.assistants.grounded import KNOWLEDGE_OPTION
 from luodi.config import AssistantConfig, Settings
 from luodi.errors import ModelNotFound, NeedsSkippedPack
 from luodi.gateway import assistants as defined
 from luodi.gateway.assistants import AssistantRefused
-from luodi.knowledge.uploads import get_vector_store
+from luodi.knowledge.uploads import VectorStoreNotFound, get_vector_store
 
 TENANT_KINDS = ("chat", "grounded", "scenario")  # what a tenant may build; a pack's alias kinds stay the operator's
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
-OPERATOR_ONLY_OPTIONS = ("knowledge_dir",)  # paths on the server's disk
+
+
+AssistantKey = tuple[str, int]  # what a built assistant is kept under: (identity, revision)
 
 
 @dataclass(frozen=True)
 class Resolved:
     name: str
     config: AssistantConfig
-    cache_key: str
+    key: AssistantKey  # the catalogue's: ("catalogue:<name>", 0); a tenant's: (its row id, its revision)
     tenant_id: str | None  # None: the platform's catalogue
+
+    @property
+    def defined_by_tenant(self) -> bool:
+        return self.tenant_id is not None
 
 
 class Catalog:
@@ -43,12 +50,12 @@ class Catalog:
         """`session` may be None only for the catalogue's names (nothing else is looked up then)."""
         config = self.settings.assistants.get(name)
         if config is not None:
-            return Resolved(name, config, name, None)
+            return Resolved(name, config, ("catalogue:" + name, 0), None)
         row = defined.find(session, tenant_id, name) if tenant_id and session is not None else None
         if row is None:
             raise ModelNotFound(f"the model {name!r} does not exist; GET /v1/models lists the assistants",
                                 param="model")
-        return Resolved(name, row.assistant_config, row.cache_key, tenant_id)
+        return Resolved(name, row.assistant_config, (row.id, row.revision), tenant_id)
 
     def visible(self, session: Session, tenant_id: str) -> dict[str, AssistantConfig]:
         """The catalogue and the tenant's own, by name."""
@@ -69,9 +76,7 @@ class Catalog:
         if config.base_model_share < floor:
             raise AssistantRefused(f"base_model_share must be at least {floor} on this platform, not "
                                    f"{config.base_model_share}", param="base_model_share")
-        for option in OPERATOR_ONLY_OPTIONS:
-            if option in config.options:
-                raise AssistantRefused(f"option {option} is set by the platform's operator only", param="options")
+        self._check_options_allowed(config)
         self._check_knowledge(session, tenant_id, config)
         self._check_scenario(config)
         try:
@@ -81,6 +86,17 @@ class Catalog:
         except ValueError as exc:
             raise AssistantRefused(str(exc), param="options") from exc
         return config
+
+    @staticmethod
+    def _check_options_allowed(config: AssistantConfig) -> None:
+        """Only the options a kind lets tenants set (`KindOptions.TENANT_OPTIONS`): paths, database URLs and model
+        files on the server are the operator's."""
+        allowed = ASSISTANT_OPTIONS[config.kind].TENANT_OPTIONS
+        refused = sorted(set(config.options) - allowed)
+        if refused:
+            settable = ", ".join(sorted(allowed)) or "none"
+            raise AssistantRefused(f"option(s) {', '.join(refused)} are set by the platform's operator only; a "
+                                   f"tenant's {config.kind} assistant may set: {settable}", param="options")
 
     def _check_name(self, name: str) -> None:
         if not NAME_PATTERN.fullmatch(name):
@@ -92,12 +108,15 @@ class Catalog:
 
     @staticmethod
     def _check_knowledge(session: Session, tenant_id: str, config: AssistantConfig) -> None:
-        stores = config.options.get("vector_store_ids") or []
+        stores = config.options.get(KNOWLEDGE_OPTION) or []
         if config.kind == "grounded" and not stores:
             raise AssistantRefused("a grounded assistant answers from the tenant's vector stores: give "
                                    "knowledge_bases (vector store ids)", param="knowledge_bases")
         for vector_store_id in stores:
-            get_vector_store(session, tenant_id, str(vector_store_id))
+            try:
+                get_vector_store(session, tenant_id, str(vector_store_id))
+            except VectorStoreNotFound as exc:
+                raise AssistantRefused(f"knowledge_bases: {exc}", param="knowledge_bases") from exc
 
     def _check_scenario(self, config: AssistantConfig) -> None:
         scenario = config.options.get("scenario")

@@ -11,6 +11,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -27,7 +28,7 @@ from luodi.assistants.base import (
     check_options,
 )
 from luodi.assistants.components import Components
-from luodi.catalog import Catalog, Resolved
+from luodi.catalog import AssistantKey, Catalog, Resolved
 from luodi.config import AssistantConfig, Settings
 from luodi.contracts import Answer, TokenUsage
 from luodi.errors import (
@@ -51,9 +52,10 @@ from luodi.errors import (
 from luodi.gateway.quotas import Allowance, check_quotas
 from luodi.gateway.tenants import Caller, authenticate
 from luodi.governance import approvals
+from luodi.knowledge.base import KnowledgeBase
 from luodi.knowledge.embedders import Embedder, build_embedder
 from luodi.knowledge.jobs import IngestionWorker
-from luodi.knowledge.uploads import VectorStoreFile
+from luodi.knowledge.store import KnowledgeStore
 from luodi.ledger import audit, usage, webhooks
 from luodi.models.prices import call_cost
 from luodi.models.registry import BackendRegistry
@@ -79,6 +81,8 @@ UnknownAssistant = ModelNotFound  # the name the platform's callers have always 
 # is down stays BackendUnavailable.
 SETUP_PROBLEMS = (Misconfigured, ValueError, OSError)
 
+MAX_BUILT_TENANT_ASSISTANTS = 64  # tenants' assistants kept built in one process
+MAX_OPEN_VECTOR_STORES = 64  # vector stores whose search index one process keeps loaded
 OUTCOME_BACKEND_ERROR = "backend_error"
 OUTCOME_CANNOT_START = "assistant_cannot_start"
 OUTCOME_REFUSED = "refused_by_model"
@@ -94,7 +98,6 @@ class Admission:
     assistant: Assistant
     config: AssistantConfig
     stream: bool
-    defined_by: str | None = None  # the tenant whose own assistant it is; None for the catalogue's
     started: float = field(default_factory=time.perf_counter)
     allowance: Allowance = field(default_factory=Allowance)  # what the key's quotas leave: rate-limit headers
     user: str | None = None  # the caller's end user (OpenAI's `user`)
@@ -152,8 +155,9 @@ class Platform:
         self.store = store or Store(settings.resolved_database_url)
         self.store.create_schema()
         self.backends = BackendRegistry(settings)
-        self._assistants: dict[str, Assistant] = {}
-        self._building: dict[str, threading.Lock] = {}
+        self._assistants: OrderedDict[AssistantKey, Assistant] = OrderedDict()  # least recently used first
+        self._building: dict[AssistantKey, threading.Lock] = {}
+        self._vector_stores: OrderedDict[str, KnowledgeBase] = OrderedDict()  # least recently searched first
         self._lock = threading.Lock()
         self.listeners: list[CallListener] = []  # told of every call the ledger closes
         self._embedders: dict[str, Embedder] = {}
@@ -167,9 +171,21 @@ class Platform:
         self.settings = self.settings.model_copy(update={"assistants": served_assistants(settings, self.components)})
         self.catalog = Catalog(self.settings, self.components)
         self.ingestion = IngestionWorker(self.store, {e.name: e for e in self.components.extractors},
-                                         on_finished=self._ingestion_ended,
                                          stale_after=self.settings.ingestion_claim_timeout_seconds)
         self.workers.append(self.ingestion)
+
+    # --- knowledge --------------------------------------------------------------------------------------------
+    def vector_store_knowledge(self, vector_store_id: str) -> KnowledgeBase:
+        """A vector store's knowledge base as this process searches it: kept (its index reloads when the store's
+        revision moves), the least recently searched dropped beyond `MAX_OPEN_VECTOR_STORES`."""
+        with self._lock:
+            found = self._vector_stores.pop(vector_store_id, None)
+            if found is None:
+                found = KnowledgeBase(KnowledgeStore(self.store.engine, [vector_store_id]))
+            self._vector_stores[vector_store_id] = found
+            while len(self._vector_stores) > MAX_OPEN_VECTOR_STORES:
+                self._vector_stores.popitem(last=False)
+            return found
 
     # --- background work -----------------------------------------------------------------------------------
     def start_workers(self) -> None:
@@ -209,41 +225,54 @@ class Platform:
         return self.built(self.resolve(tenant_id, name))
 
     def built(self, resolved: Resolved) -> Assistant:
-        key = resolved.cache_key
-        found = self._assistants.get(key)
-        if found is not None:
-            return found
-        with self._lock:  # one lock per assistant: building one (training a model, say) does not stall the others
-            building = self._building.setdefault(key, threading.Lock())
-        with building:
-            if key not in self._assistants:
-                self._forget_earlier_revisions(resolved)
-                self._assistants[key] = self._build(resolved.name, resolved.config)
-            return self._assistants[key]
+        """The assistant built from this definition: kept, and built once, per identity and revision."""
+        key = resolved.key
+        with self._lock:
+            found = self._assistants.get(key)
+            if found is not None:
+                self._assistants.move_to_end(key)
+                return found
+            building = self._building.setdefault(key, threading.Lock())  # one lock per assistant: building one
+        with building:                                                   # does not stall the others
+            with self._lock:
+                found = self._assistants.get(key)
+            if found is not None:
+                return found
+            made = self._build(resolved)
+            with self._lock:
+                self._forget(key[0], keep=key)
+                self._assistants[key] = made
+                self._evict_least_used()
+            return made
 
-    def _forget_earlier_revisions(self, resolved: Resolved) -> None:
-        if resolved.tenant_id is None:
-            return
-        stem = resolved.cache_key.rpartition("@")[0] + "@"
-        for key in [k for k in self._assistants if k.startswith(stem)]:
+    def forget_assistant(self, identity: str) -> None:
+        """Drop this process's built copies of an assistant (deleted, or redefined), by its identity."""
+        with self._lock:
+            self._forget(identity)
+
+    def _forget(self, identity: str, keep: AssistantKey | None = None) -> None:
+        for key in [k for k in self._assistants if k[0] == identity and k != keep]:
             self._assistants.pop(key, None)
             self._building.pop(key, None)
 
-    def forget_assistant(self, tenant_id: str, name: str) -> None:
-        """Drop this process's built copies of a tenant's assistant (deleted, or redefined)."""
-        stem = f"{tenant_id}/{name}@"
-        for key in [k for k in self._assistants if k.startswith(stem)]:
+    def _evict_least_used(self) -> None:
+        """Tenants' assistants beyond `MAX_BUILT_TENANT_ASSISTANTS` go, least recently used first (another
+        replica's deletions and edits are never announced here; the catalogue's stay)."""
+        defined = [k for k in self._assistants if not k[0].startswith("catalogue:")]
+        for key in defined[:max(0, len(defined) - MAX_BUILT_TENANT_ASSISTANTS)]:
             self._assistants.pop(key, None)
+            self._building.pop(key, None)
 
-    def _build(self, name: str, config: AssistantConfig) -> Assistant:
+    def _build(self, resolved: Resolved) -> Assistant:
         """The assistant, or AssistantCannotStart naming it and the cause; a backend that is down stays
         BackendUnavailable."""
+        name, config = resolved.name, resolved.config
         factory = ASSISTANT_KINDS.get(config.kind)
         if factory is None:
             known = ", ".join(sorted(ASSISTANT_KINDS))
             raise AssistantCannotStart.because(name, f"its kind {config.kind!r} is not one of {known}")
         context = AssistantContext(settings=self.settings, backends=self.backends, store=self.store,
-                                   components=self.components)
+                                   components=self.components, tenant_id=resolved.tenant_id)
         try:
             return factory(name, config, context)
         except BackendUnavailable:
@@ -307,8 +336,7 @@ class Platform:
             self._record_failure(request_id, caller, assistant_name, config, None, outcome, str(exc), 0.0)
             exc.request_id = request_id
             raise
-        return Admission(request_id, caller, assistant, config, stream, resolved.tenant_id, allowance=allowance,
-                         user=user)
+        return Admission(request_id, caller, assistant, config, stream, allowance=allowance, user=user)
 
     # --- assistant ------------------------------------------------------------------------------------------
     def complete(self, admission: Admission, turn: Turn) -> Answer:
@@ -383,6 +411,7 @@ class Platform:
         """Approve (and run the action through the assistant that filed it) or reject a pending request."""
         if not operator.strip():
             raise ApprovalError("name the operator who decides")
+        acting = self._acting_assistant(approval_id, tenant_id) if approve else None
         with self.store.transaction() as session:
             row = approvals.get(session, approval_id, for_update=True)
             if tenant_id is not None and row.tenant_id != tenant_id:
@@ -391,8 +420,8 @@ class Platform:
                 raise ApprovalAlreadyDecided(f"approval {row.id} was already decided: {row.status}")
             result: dict[str, Any] = {}
             status: approvals.ApprovalStatus = "rejected"
-            if approve:
-                assistant = self.built(self.catalog.resolve(session, row.tenant_id, row.assistant))
+            if acting is not None:
+                assistant = acting
                 if not isinstance(assistant, ActingAssistant):
                     raise ApprovalCannotRun(f"assistant {row.assistant!r} cannot run actions")
                 result = assistant.execute(row.action, approvals.Approval.of(row).payload)
@@ -409,15 +438,15 @@ class Platform:
                              "operator": operator, "note": note, "result": result})
             return approvals.Approval.of(row)
 
-    # --- knowledge: ingestion jobs ----------------------------------------------------------------------------
-    def _ingestion_ended(self, session: Any, job: VectorStoreFile) -> None:
-        """Told in the transaction that ends a job: audited, and the tenant's webhooks notified."""
-        event = "ingestion.completed" if job.status == "completed" else "ingestion.failed"
-        payload = {"vector_store_id": job.vector_store_id, "file_id": job.file_id, "status": job.status,
-                   "pages": job.pages_total, "attempts": job.attempts,
-                   **({"error": {"code": job.error_code, "message": job.error_message}} if job.error_code else {})}
-        audit.append(session, event, payload, tenant_id=job.tenant_id)
-        webhooks.notify(session, job.tenant_id, event, payload)
+    def _acting_assistant(self, approval_id: str, tenant_id: str | None) -> Assistant:
+        """The assistant that filed the approval, built before the deciding transaction opens: building one may
+        make tables, which on SQLite would wait behind that transaction's own write lock."""
+        with self.store.transaction() as session:
+            row = approvals.get(session, approval_id)
+            if tenant_id is not None and row.tenant_id != tenant_id:
+                raise ApprovalNotFound(f"no approval request {approval_id!r}")
+            resolved = self.catalog.resolve(session, row.tenant_id, row.assistant)
+        return self.built(resolved)
 
     # --- ledger ---------------------------------------------------------------------------------------------
     def finish(self, admission: Admission, turn: Turn, answer: Answer, more: Sequence[Answer] = ()) -> Decimal:

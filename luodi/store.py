@@ -141,7 +141,12 @@ class Store:
         self.engine.dispose()
 
 
+def as_utc(moment: datetime) -> datetime:
+    """The moment in UTC. A naive one is read as UTC: SQLite hands back naive datetimes, and drops the zone of
+    those it stores, so a time is converted to UTC before it is stored."""
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def unix_time(moment: datetime) -> int:
-    """Seconds since the epoch; SQLite hands back naive datetimes, which were stored in UTC."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return int(aware.timestamp())
+    """Seconds since the epoch, as OpenAI's `created_at`."""
+    return int(as_utc(moment).timestamp())

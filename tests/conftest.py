@@ -127,6 +127,7 @@ class LiveServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self.platform.stop_workers()  # uvicorn's lifespan stops them too; a second stop is harmless
         self.platform.store.dispose()
 
     def new_key(self, tenant: str | None = None, quotas: Quotas | None = None, role: str = "client") -> str:
@@ -147,7 +148,9 @@ def closed_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
+def server_factory(tmp_path_factory: pytest.TempPathFactory, postgres_database: Callable[[], str]
+                   ) -> Iterator[Callable[..., LiveServer]]:
+    """Live servers, stopped at the end of the session before their databases are dropped."""
     started: list[LiveServer] = []
 
     def start(settings: Settings | None = None, **config_args: Any) -> LiveServer:

@@ -6,13 +6,14 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from luodi.api.deps import CallerDep, PlatformDep
+from luodi.api.deps import CallerDep, PlatformDep, require
 from luodi.api.schemas import ApprovalList, ApprovalOut, Decision
-from luodi.errors import OperatorKeyRequired
-from luodi.gateway.tenants import Caller
+from luodi.gateway.tenants import OPERATOR
 from luodi.governance.approvals import Approval
 
 router = APIRouter()
+
+DECIDING = "the approval queue"  # needs an operator key: `luodi key create TENANT --operator`
 
 
 @router.get("/v1/approvals", response_model=ApprovalList)
@@ -21,7 +22,7 @@ def list_approvals(
     platform: PlatformDep,
     status: Literal["pending", "executed", "rejected", "failed", "all"] = "pending",
 ) -> ApprovalList:
-    _require_operator(who)
+    require(who, OPERATOR, DECIDING)
     found = platform.list_approvals(who.tenant_id, None if status == "all" else status)
     return ApprovalList(data=[_approval_out(a) for a in found])
 
@@ -30,14 +31,9 @@ def list_approvals(
 def decide(
     approval_id: str, verdict: Literal["approve", "reject"], body: Decision, who: CallerDep, platform: PlatformDep
 ) -> ApprovalOut:
-    _require_operator(who)
+    require(who, OPERATOR, DECIDING)
     decided = platform.decide(approval_id, verdict == "approve", body.operator, body.note, who.tenant_id)
     return _approval_out(decided)
-
-
-def _require_operator(who: Caller) -> None:
-    if not who.is_operator:
-        raise OperatorKeyRequired("the approval queue needs an operator key (luodi key create TENANT --operator)")
 
 
 def _approval_out(approval: Approval) -> ApprovalOut:

@@ -13,18 +13,18 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from luodi.api.deps import CallerDep, PlatformDep
+from luodi.api.deps import CallerDep, PlatformDep, require
+from luodi.assistants.grounded import KNOWLEDGE_OPTION
 from luodi.config import AssistantConfig
-from luodi.errors import AdminKeyRequired, PermissionDenied
+from luodi.errors import PermissionDenied
 from luodi.gateway import assistants as defined
-from luodi.gateway.assistants import AssistantNotFound, TenantAssistant
-from luodi.gateway.tenants import Caller
+from luodi.gateway.assistants import AssistantNotFound, AssistantRefused, TenantAssistant
+from luodi.gateway.tenants import ADMIN
 from luodi.ledger import audit
 from luodi.platform import Platform
 from luodi.store import unix_time
 
 router = APIRouter()
-KNOWLEDGE_OPTION = "vector_store_ids"
 
 
 class AssistantFields(BaseModel):
@@ -42,7 +42,7 @@ class AssistantFields(BaseModel):
     knowledge_bases: list[str] | None = None  # vector store ids the assistant answers from
     partner: str | None = None
     base_model_share: float | None = Field(default=None, ge=0.0, le=1.0)
-    price_per_call: float | None = Field(default=None, ge=0.0)
+    price_per_call: float | None = Field(default=None, ge=0.0, le=1000.0)  # USD
 
 
 class AssistantOut(BaseModel):
@@ -78,7 +78,7 @@ class AssistantDeleted(BaseModel):
 
 @router.post("/v1/assistants", response_model=AssistantOut)
 def create_assistant(body: AssistantFields, who: CallerDep, platform: PlatformDep) -> AssistantOut:
-    _require_admin(who)
+    require(who, ADMIN, "defining assistants")
     name = body.name or ""
     config = merged(AssistantConfig(base_model=body.base_model or "", kind=body.kind or "chat"), body)
     with platform.store.transaction() as session:
@@ -107,33 +107,32 @@ def retrieve_assistant(name: str, who: CallerDep, platform: PlatformDep) -> Assi
 
 @router.patch("/v1/assistants/{name}", response_model=AssistantOut)
 def update_assistant(name: str, body: AssistantFields, who: CallerDep, platform: PlatformDep) -> AssistantOut:
-    _require_admin(who)
+    require(who, ADMIN, "defining assistants")
     _refuse_catalogue(name, platform)
     with platform.store.transaction() as session:
         row = defined.get(session, who.tenant_id, name)
-        new_name = body.name or row.name
-        if new_name != row.name and defined.find(session, who.tenant_id, new_name) is not None:
-            raise defined.AssistantExists(f"the tenant already has an assistant named {new_name!r}")
-        config = platform.catalog.checked(session, who.tenant_id, new_name, merged(row.assistant_config, body))
-        row.name = new_name
+        if body.name is not None and body.name != row.name:
+            raise AssistantRefused("an assistant's name cannot change: keys and clients name it; create a new one "
+                                   "and delete this one", param="name")
+        config = platform.catalog.checked(session, who.tenant_id, name, merged(row.assistant_config, body))
         defined.redefine(row, config)
         audit.append(session, "assistant.updated", {"name": name, "key_id": who.key_id, "config": row.config},
                      tenant_id=who.tenant_id)
         out = tenant_assistant_out(row)
-    platform.forget_assistant(who.tenant_id, name)
+    platform.forget_assistant(row.id)
     return out
 
 
 @router.delete("/v1/assistants/{name}", response_model=AssistantDeleted)
 def delete_assistant(name: str, who: CallerDep, platform: PlatformDep) -> AssistantDeleted:
-    _require_admin(who)
+    require(who, ADMIN, "defining assistants")
     _refuse_catalogue(name, platform)
     with platform.store.transaction() as session:
         row = defined.get(session, who.tenant_id, name)
         row_id = row.id
         defined.remove(session, row)
         audit.append(session, "assistant.deleted", {"name": name, "key_id": who.key_id}, tenant_id=who.tenant_id)
-    platform.forget_assistant(who.tenant_id, name)
+    platform.forget_assistant(row_id)
     return AssistantDeleted(id=row_id)
 
 
@@ -145,7 +144,10 @@ def merged(config: AssistantConfig, body: AssistantFields) -> AssistantConfig:
         options[KNOWLEDGE_OPTION] = list(body.knowledge_bases)
     elif body.options is not None and KNOWLEDGE_OPTION in config.options:
         options.setdefault(KNOWLEDGE_OPTION, config.options[KNOWLEDGE_OPTION])
-    return config.model_copy(update={**{k: v for k, v in sent.items() if v is not None}, "options": options})
+    updated = config.model_copy(update={**{k: v for k, v in sent.items() if v is not None}, "options": options})
+    if updated.kind != "grounded":  # knowledge bases are the grounded kind's; another kind reads none
+        updated.options.pop(KNOWLEDGE_OPTION, None)
+    return updated
 
 
 def tenant_assistant_out(row: TenantAssistant) -> AssistantOut:
@@ -168,11 +170,6 @@ def _out(id_: str, name: str, owner: Literal["tenant", "platform"], config: Assi
         created_at=unix_time(created) if created else None,
         updated_at=unix_time(updated) if updated else None,
     )
-
-
-def _require_admin(who: Caller) -> None:
-    if not who.is_tenant_admin:
-        raise AdminKeyRequired("defining assistants needs the tenant's admin key (role admin)")
 
 
 def _refuse_catalogue(name: str, platform: Platform) -> None:

@@ -1,19 +1,21 @@
 """A tenant's files in OpenAI's shape: `POST /v1/files` (multipart: `file`, `purpose`), `GET /v1/files`,
 `GET/DELETE /v1/files/{id}`, `GET /v1/files/{id}/content`, so that `client.files.create(file=…,
 purpose="assistants")` works unchanged. Deleting a file also takes it out of every vector store it was in.
-Uploading and deleting need the tenant's admin key; any key of the tenant may read.
+Uploading and deleting need the tenant's admin key; reading its files needs an operator's key or above (a member
+key calls assistants, which may be limited to some: it does not read the tenant's documents).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from pydantic import BaseModel
 
-from luodi.api.deps import CallerDep, PlatformDep
-from luodi.errors import AdminKeyRequired
-from luodi.gateway.tenants import Caller
+from luodi.api.deps import CallerDep, PlatformDep, require
+from luodi.api.pages import PageQuery, page, page_query
+from luodi.gateway.tenants import ADMIN, OPERATOR
 from luodi.knowledge import uploads
 from luodi.knowledge.uploads import UploadedFile
 from luodi.ledger import audit
@@ -50,7 +52,7 @@ class FileDeleted(BaseModel):
 @router.post("/v1/files", response_model=FileOut)
 async def upload_file(who: CallerDep, platform: PlatformDep, file: Annotated[UploadFile, File()],
                       purpose: Annotated[str, Form()]) -> FileOut:
-    require_admin(who, "uploading files")
+    require(who, ADMIN, "uploading files")
     content = await file.read()
     with platform.store.transaction() as session:
         row = uploads.add_file(session, who.tenant_id, file.filename or "upload", content, purpose)
@@ -60,30 +62,39 @@ async def upload_file(who: CallerDep, platform: PlatformDep, file: Annotated[Upl
 
 
 @router.get("/v1/files", response_model=FileList)
-def list_files(who: CallerDep, platform: PlatformDep, purpose: str | None = None) -> FileList:
+def list_files(who: CallerDep, platform: PlatformDep, ask: Annotated[PageQuery, Depends(page_query)],
+               purpose: str | None = None) -> FileList:
+    require(who, OPERATOR, "reading the tenant's files")
     with platform.store.transaction() as session:
         found = [file_out(f) for f in uploads.files_of(session, who.tenant_id) if purpose in (None, f.purpose)]
-    return FileList(data=found, first_id=found[0].id if found else None, last_id=found[-1].id if found else None)
+    shown, more = page(found, ask, lambda f: f.id)
+    return FileList(data=shown, has_more=more, first_id=shown[0].id if shown else None,
+                    last_id=shown[-1].id if shown else None)
 
 
 @router.get("/v1/files/{file_id}", response_model=FileOut)
 def retrieve_file(file_id: str, who: CallerDep, platform: PlatformDep) -> FileOut:
+    require(who, OPERATOR, "reading the tenant's files")
     with platform.store.transaction() as session:
         return file_out(uploads.get_file(session, who.tenant_id, file_id))
 
 
 @router.get("/v1/files/{file_id}/content")
 def file_content(file_id: str, who: CallerDep, platform: PlatformDep) -> Response:
+    require(who, OPERATOR, "reading the tenant's files")
     with platform.store.transaction() as session:
         row = uploads.get_file(session, who.tenant_id, file_id)
         content, filename = row.content, row.filename
+    # RFC 6266/5987: any name (CJK, quotes) survives as UTF-8; an ASCII fallback for old clients
+    fallback = filename.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
     return Response(content, media_type="application/octet-stream",
-                    headers={"content-disposition": f'attachment; filename="{filename}"'})
+                    headers={"content-disposition": f"attachment; filename=\"{fallback}\"; "
+                                                    f"filename*=UTF-8''{quote(filename)}"})
 
 
 @router.delete("/v1/files/{file_id}", response_model=FileDeleted)
 def delete_file(file_id: str, who: CallerDep, platform: PlatformDep) -> FileDeleted:
-    require_admin(who, "deleting files")
+    require(who, ADMIN, "deleting files")
     removed: list[tuple[str, str | None]] = []
     with platform.store.transaction() as session:
         row = uploads.get_file(session, who.tenant_id, file_id)
@@ -100,8 +111,3 @@ def delete_file(file_id: str, who: CallerDep, platform: PlatformDep) -> FileDele
 def file_out(row: UploadedFile) -> FileOut:
     return FileOut(id=row.id, bytes=row.size, created_at=unix_time(row.created_at), filename=row.filename,
                    purpose=row.purpose)
-
-
-def require_admin(who: Caller, doing: str) -> None:
-    if not who.is_tenant_admin:
-        raise AdminKeyRequired(f"{doing} needs the tenant's admin key (role admin)")

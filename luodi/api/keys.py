@@ -23,8 +23,8 @@ from fastapi import APIRouter, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
 from sqlalchemy.orm import Session
 
-from luodi.api.deps import CallerDep, PlatformDep
-from luodi.errors import AdminKeyRequired, Conflict, InvalidRequest, PermissionDenied, PlatformKeyRequired
+from luodi.api.deps import CallerDep, PlatformDep, require
+from luodi.errors import Conflict, InvalidRequest, PermissionDenied, PlatformKeyRequired
 from luodi.gateway.tenants import (
     ADMIN,
     PLATFORM,
@@ -33,7 +33,7 @@ from luodi.gateway.tenants import (
     Quotas,
     Tenant,
     all_tenants,
-    as_utc,
+    callable_names,
     check_assistant_names,
     checked_role,
     create_key,
@@ -52,6 +52,7 @@ from luodi.gateway.tenants import (
 )
 from luodi.ledger import audit
 from luodi.platform import Platform
+from luodi.store import as_utc
 
 router = APIRouter()
 
@@ -156,7 +157,7 @@ def own_tenant(who: CallerDep, platform: PlatformDep) -> TenantOut:
 @router.patch("/v1/tenant", response_model=TenantOut)
 def change_consent(body: ConsentChange, who: CallerDep, platform: PlatformDep) -> TenantOut:
     """Only the tenant itself records its consent: the platform admin cannot give it on a tenant's behalf."""
-    require_tenant_admin(who, "changing the tenant's settings")
+    require(who, ADMIN, "changing the tenant's settings")
     with platform.store.transaction() as session:
         tenant = session.get_one(Tenant, who.tenant_id)
         before = tenant.shares_data_for_training
@@ -171,7 +172,7 @@ def change_consent(body: ConsentChange, who: CallerDep, platform: PlatformDep) -
 # --- tenants (platform admin) ------------------------------------------------------------------------------------
 @router.post("/v1/tenants", response_model=TenantCreated)
 def new_tenant(body: TenantCreate, who: CallerDep, platform: PlatformDep) -> TenantCreated:
-    require_platform_admin(who, "creating tenants")
+    require(who, PLATFORM, "creating tenants")
     with platform.store.transaction() as session:
         tenant = create_tenant(session, body.name)
         audit.append(session, "tenant.created", {"name": tenant.name, "actor_key_id": who.key_id},
@@ -183,7 +184,7 @@ def new_tenant(body: TenantCreate, who: CallerDep, platform: PlatformDep) -> Ten
 
 @router.get("/v1/tenants", response_model=TenantList)
 def list_tenants(who: CallerDep, platform: PlatformDep) -> TenantList:
-    require_platform_admin(who, "listing tenants")
+    require(who, PLATFORM, "listing tenants")
     with platform.store.transaction() as session:
         return TenantList(data=[tenant_out(tenant) for tenant in all_tenants(session)])
 
@@ -191,11 +192,11 @@ def list_tenants(who: CallerDep, platform: PlatformDep) -> TenantList:
 # --- keys (tenant admin) -----------------------------------------------------------------------------------------
 @router.post("/v1/keys", response_model=KeyCreated)
 def new_key(body: KeyCreate, who: CallerDep, platform: PlatformDep) -> KeyCreated:
-    require_tenant_admin(who, "creating keys")
+    require(who, ADMIN, "creating keys")
     require_may_grant(who, body.role)
     with platform.store.transaction() as session:
         tenant = managed_tenant(session, who, body.tenant)
-        check_assistant_names(body.allowed_assistants, callable_names(platform, session, tenant.id))
+        check_assistant_names(body.allowed_assistants, callable_names(session, platform.settings, tenant.id))
         quotas = Quotas(body.requests_per_minute, body.tokens_per_month, body.budget_usd_per_month)
         key, secret = create_key(session, tenant, body.name, quotas, body.role, body.expires_at,
                                  body.allowed_assistants)
@@ -205,7 +206,7 @@ def new_key(body: KeyCreate, who: CallerDep, platform: PlatformDep) -> KeyCreate
 
 @router.get("/v1/keys", response_model=KeyList)
 def list_keys(who: CallerDep, platform: PlatformDep, tenant: TenantQuery = None) -> KeyList:
-    require_tenant_admin(who, "listing keys")
+    require(who, ADMIN, "listing keys")
     with platform.store.transaction() as session:
         owner = managed_tenant(session, who, tenant)
         return KeyList(data=[key_out(key) for key in tenant_keys(session, owner.id)])
@@ -213,7 +214,7 @@ def list_keys(who: CallerDep, platform: PlatformDep, tenant: TenantQuery = None)
 
 @router.get("/v1/keys/{key_id}", response_model=KeyOut)
 def show_key(key_id: str, who: CallerDep, platform: PlatformDep, tenant: TenantQuery = None) -> KeyOut:
-    require_tenant_admin(who, "reading keys")
+    require(who, ADMIN, "reading keys")
     with platform.store.transaction() as session:
         return key_out(find_key(session, key_id, managed_tenant(session, who, tenant).id))
 
@@ -222,7 +223,7 @@ def show_key(key_id: str, who: CallerDep, platform: PlatformDep, tenant: TenantQ
 def update_key(
     key_id: str, body: KeyUpdate, who: CallerDep, platform: PlatformDep, tenant: TenantQuery = None
 ) -> KeyOut:
-    require_tenant_admin(who, "changing keys")
+    require(who, ADMIN, "changing keys")
     changes = body.model_dump(exclude_unset=True)
     if not changes:
         raise InvalidRequest(f"nothing to change: send one or more of {', '.join(KeyUpdate.model_fields)}")
@@ -241,7 +242,7 @@ def update_key(
 @router.delete("/v1/keys/{key_id}", response_model=KeyOut)
 def revoke_key(key_id: str, who: CallerDep, platform: PlatformDep, tenant: TenantQuery = None) -> KeyOut:
     """Revoke the key: calls with it get 401 from now on. Revoking it again changes nothing."""
-    require_tenant_admin(who, "revoking keys")
+    require(who, ADMIN, "revoking keys")
     with platform.store.transaction() as session:
         key = manageable_key(session, who, key_id, tenant)
         if revoke(key):
@@ -251,16 +252,6 @@ def revoke_key(key_id: str, who: CallerDep, platform: PlatformDep, tenant: Tenan
 
 
 # --- who may ---------------------------------------------------------------------------------------------------
-def require_tenant_admin(who: Caller, doing: str) -> None:
-    if not who.is_tenant_admin:
-        raise AdminKeyRequired(f"{doing} needs the tenant's admin key (role admin); this key's role is {who.role}")
-
-
-def require_platform_admin(who: Caller, doing: str) -> None:
-    if not who.is_platform_admin:
-        raise PlatformKeyRequired(f"{doing} needs the platform admin's key; this key's role is {who.role}")
-
-
 def require_may_grant(who: Caller, role: str) -> None:
     """No caller hands out more than it holds: a tenant admin cannot make a platform key, say."""
     if not who.holds(role):
@@ -287,12 +278,6 @@ def manageable_key(session: Session, who: Caller, key_id: str, tenant: str | Non
     return key
 
 
-def callable_names(platform: Platform, session: Session, tenant_id: str) -> set[str]:
-    """The names a key of this tenant may be limited to: the assistants it may call (the platform's catalogue and
-    its own) and the embedding models; the one place that decides it."""
-    return set(platform.catalog.visible(session, tenant_id)) | set(platform.settings.embedding_models)
-
-
 def apply_changes(
     session: Session, platform: Platform, who: Caller, key: ApiKey, body: KeyUpdate, changes: dict[str, Any]
 ) -> None:
@@ -308,7 +293,7 @@ def apply_changes(
     if "expires_at" in changes:
         key.expires_at = body.expires_at
     if "allowed_assistants" in changes:
-        check_assistant_names(body.allowed_assistants, callable_names(platform, session, key.tenant_id))
+        check_assistant_names(body.allowed_assistants, callable_names(session, platform.settings, key.tenant_id))
         set_allowed_assistants(key, body.allowed_assistants)
 
 

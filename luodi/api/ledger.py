@@ -13,6 +13,9 @@ with a header row (money as exact decimal strings in both; an audit payload as o
 - `/v1/audit/verify`: the platform admin walks the whole chain (it is one chain across tenants); anyone else who
   may read the audit has their tenant's records checked where they stand (luodi/ledger/audit.py, `verify_tenant`).
 
+Times are ISO 8601 and must lie within what a datetime holds in UTC (years 1 to 9999); one outside is a 400
+naming the parameter, as is an `after` past the 63-bit sequence numbers the audit can hold.
+
 Who reads what: usage and bills need a tenant admin key (role admin), the audit an operator key or above. Every
 route reads the caller's own tenant; only the platform admin may name another with `tenant=<name or id>` (anyone
 else who names one, even their own, gets 403), so no tenant's key ever reads another tenant's rows.
@@ -30,14 +33,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from luodi.api.deps import CallerDep, PlatformDep
-from luodi.errors import AdminKeyRequired, InvalidRequest, OperatorKeyRequired, PlatformKeyRequired
+from luodi.api.deps import CallerDep, PlatformDep, require
+from luodi.errors import InvalidRequest, PlatformKeyRequired
 from luodi.gateway.tenants import ADMIN, OPERATOR, Caller, Tenant, find_tenant
 from luodi.ledger import audit
 from luodi.ledger.billing import Bill, BillLine, tenant_bill
 from luodi.ledger.tabular import Record, plain, to_csv
 from luodi.ledger.usage import GROUPINGS, UsageQuery, UsageRecord, UsageTotal, find_usage, from_nano, usage_totals
-from luodi.store import utc_now
+from luodi.store import as_utc, utc_now
 
 router = APIRouter()
 
@@ -46,6 +49,7 @@ FORMATS: tuple[Format, ...] = ("json", "csv")
 CSV_MEDIA_TYPE = "text/csv"
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 AUDIT_LIMIT_MAX = 1000
+AUDIT_SEQ_MAX = 2**63 - 1  # a sequence number past the 63-bit integers the databases bind is no record's
 TIME_EXAMPLES = "2026-05-01, 2026-05-01T09:30:00Z"
 
 USAGE_RECORD_FIELDS = (
@@ -60,12 +64,11 @@ GROUP_FIELD = {"day": "day", "assistant": "assistant", "key": "key_id"}  # the f
 BILL_LINE_FIELDS = ("tenant", "month", *(field.name for field in dataclasses.fields(BillLine)))
 AUDIT_FIELDS = ("seq", "event", "created_at", "tenant_id", "request_id", "payload", "prev_hash", "hash")
 
-# the role each area needs, and the words that tell a caller without it which key to use
+# the role each area needs, and what the refusal says the caller was doing
 ROLE_NEEDED = {
-    "usage": (ADMIN, AdminKeyRequired, "reading usage needs a tenant admin key (role admin)"),
-    "bill": (ADMIN, AdminKeyRequired, "reading the bill needs a tenant admin key (role admin)"),
-    "audit": (OPERATOR, OperatorKeyRequired, "reading the audit log needs an operator or tenant admin key "
-                                             "(role operator or admin)"),
+    "usage": (ADMIN, "reading usage"),
+    "bill": (ADMIN, "reading the bill"),
+    "audit": (OPERATOR, "reading the audit log"),
 }
 
 
@@ -143,7 +146,7 @@ def read_audit(
     _require(who, "audit")
     fmt, window = _format(format, request), _window(since, until)
     _check_range("limit", limit, 1, AUDIT_LIMIT_MAX)
-    _check_range("after", after, 0, None)
+    _check_range("after", after, 0, AUDIT_SEQ_MAX)
     with platform.store.transaction() as session:
         owner = _tenant_to_read(session, who, tenant)
         query = audit.AuditQuery(owner.id, request_id or None, event or None, window.since, window.until, after,
@@ -181,9 +184,8 @@ def verify_audit(who: CallerDep, platform: PlatformDep, tenant: TenantParam = No
 
 # --- who reads which tenant -----------------------------------------------------------------------------------
 def _require(who: Caller, area: str) -> None:
-    role, error, words = ROLE_NEEDED[area]
-    if not who.holds(role):
-        raise error(f"{words}; this key's role is {who.role}")
+    role, doing = ROLE_NEEDED[area]
+    require(who, role, doing)
 
 
 def _tenant_to_read(session: Session, who: Caller, named: str | None) -> Tenant:
@@ -227,21 +229,28 @@ def _format(asked: str | None, request: Request) -> Format:
 
 
 def _moment(text: str, param: str, end_of_day: bool) -> datetime:
-    """An ISO date (the day's start, or the next day's for an exclusive end) or an ISO time (UTC unless it says)."""
+    """An ISO date (the day's start, or the next day's for an exclusive end) or an ISO time (UTC unless it says),
+    in UTC; a 400 naming `param` when it is neither, or lies outside what a datetime holds once in UTC."""
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        pass
-    else:
-        start = datetime.combine(day, time(), UTC)
-        return start + timedelta(days=1) if end_of_day else start
-    try:
-        moment = datetime.fromisoformat(text)
+        return _utc_moment(text, end_of_day)
+    except OverflowError:  # 9999-12-31 ends past the last day, 0001-01-01T00:00+01:00 starts before the first
+        raise InvalidRequest(
+            f"{param} {text!r} is out of range: in UTC it must lie within the years 1 to 9999", param=param
+        ) from None
     except ValueError:
         raise InvalidRequest(
             f"{param} must be an ISO 8601 date or time ({TIME_EXAMPLES}), got {text!r}", param=param
         ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _utc_moment(text: str, end_of_day: bool) -> datetime:
+    """The moment `text` names, in UTC; ValueError when it is no ISO date or time, OverflowError out of range."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return as_utc(datetime.fromisoformat(text))
+    start = datetime.combine(day, time(), UTC)
+    return start + timedelta(days=1) if end_of_day else start
 
 
 def _window(since: str | None, until: str | None) -> Window:
@@ -270,10 +279,10 @@ def _month(month: str | None) -> str:
     return month
 
 
-def _check_range(param: str, value: int, lowest: int, highest: int | None) -> None:
-    if value < lowest or (highest is not None and value > highest):
-        bounds = f"from {lowest} to {highest}" if highest is not None else f"{lowest} or more"
-        raise InvalidRequest(f"{param} must be {bounds}, got {value}", param=param)
+def _check_range(param: str, value: int, lowest: int, highest: int) -> None:
+    """A 400 naming `param` (FastAPI's own bounds would name it `query.<param>`) unless lowest <= value <= highest."""
+    if not lowest <= value <= highest:
+        raise InvalidRequest(f"{param} must be from {lowest} to {highest}, got {value}", param=param)
 
 
 # --- records --------------------------------------------------------------------------------------------------
@@ -281,18 +290,11 @@ def _plain(record: Record) -> Record:
     return {name: plain(value) for name, value in record.items()}
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def _usage_record(row: UsageRecord) -> Record:
     return _plain({
         "request_id": row.request_id,
-        "started_at": _utc(row.started_at),
-        "finished_at": _utc(row.finished_at),
+        "started_at": as_utc(row.started_at),
+        "finished_at": None if row.finished_at is None else as_utc(row.finished_at),
         "day": row.day,
         "key_id": row.key_id,
         "assistant": row.assistant,

@@ -9,38 +9,44 @@
 
 Luodi extension: `extractors` on create (the installed extractors to run, by name; all of them by default).
 Parameters Luodi does not honour (`expires_after`, a chunking strategy other than `auto`) are refused by name.
-Changes need the tenant's admin key; any key of the tenant may read and search.
+Changes need the tenant's admin key; reading and searching need an operator's key or above. Lists take OpenAI's
+`limit`, `order`, `after` and `before`. A search result's `score` is the fused rank score (reciprocal-rank fusion
+of the lexical and the vector ranking: higher is better, about 0.03 at the top), not a cosine similarity.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from luodi.api.deps import CallerDep, PlatformDep
-from luodi.api.files import require_admin
+from luodi.api.deps import CallerDep, PlatformDep, require
+from luodi.api.pages import PageQuery, page, page_query
+from luodi.assistants.grounded import KNOWLEDGE_OPTION
 from luodi.errors import Conflict, RequestValidationFailed, UnsupportedParameter
 from luodi.gateway import assistants as defined
+from luodi.gateway.tenants import ADMIN, OPERATOR, Caller
 from luodi.knowledge import uploads
-from luodi.knowledge.base import KnowledgeBase
 from luodi.knowledge.extractors import UnknownExtractor, resolve_extractors
-from luodi.knowledge.store import KnowledgeStore, document_record, drop_knowledge_base
+from luodi.knowledge.store import document_record, drop_knowledge_base
 from luodi.knowledge.uploads import VectorStore, VectorStoreFile
 from luodi.ledger import audit
 from luodi.store import unix_time
 
 router = APIRouter()
 AUTO_CHUNKING = {"type": "auto"}
+# what a file reports: not OpenAI's static token windows; passages are cut by page and paragraph
+CHUNKING_REPORTED = {"type": "other"}
 
 
 class VectorStoreCreate(BaseModel):
     model_config = {"extra": "forbid"}
 
-    name: str = ""
-    file_ids: list[str] = Field(default_factory=list)
+    name: str = Field(default="", max_length=uploads.MAX_NAME)
+    description: str | None = Field(default=None, max_length=2000)
+    file_ids: list[str] = Field(default_factory=list, max_length=500)
     metadata: dict[str, str] = Field(default_factory=dict)
     chunking_strategy: dict[str, Any] | None = None
     expires_after: dict[str, Any] | None = None
@@ -50,7 +56,7 @@ class VectorStoreCreate(BaseModel):
 class VectorStoreUpdate(BaseModel):
     model_config = {"extra": "forbid"}
 
-    name: str | None = None
+    name: str | None = Field(default=None, max_length=uploads.MAX_NAME)
     metadata: dict[str, str] | None = None
     expires_after: dict[str, Any] | None = None
 
@@ -66,13 +72,13 @@ class FileAttach(BaseModel):
 class FileAttributes(BaseModel):
     model_config = {"extra": "forbid"}
 
-    attributes: dict[str, Any]
+    attributes: dict[str, Any] | None  # null: none
 
 
 class SearchQuery(BaseModel):
     model_config = {"extra": "forbid"}
 
-    query: str = Field(min_length=1)
+    query: str = Field(min_length=1, max_length=4000)
     max_num_results: int = Field(default=10, ge=1, le=50)
 
 
@@ -94,6 +100,7 @@ class VectorStoreOut(BaseModel):
     status: Literal["in_progress", "completed"]
     last_active_at: int | None
     metadata: dict[str, str]
+    description: str | None = None
     expires_after: None = None
     expires_at: None = None
     extractors: list[str]
@@ -113,7 +120,7 @@ class VectorStoreFileOut(BaseModel):
     usage_bytes: int
     last_error: LastError | None
     attributes: dict[str, Any]
-    chunking_strategy: dict[str, Any] = Field(default_factory=lambda: dict(AUTO_CHUNKING))
+    chunking_strategy: dict[str, Any] = Field(default_factory=lambda: dict(CHUNKING_REPORTED))
     luodi: dict[str, Any]
 
 
@@ -133,7 +140,7 @@ class Deleted(BaseModel):
 
 @router.post("/v1/vector_stores", response_model=VectorStoreOut)
 def create_vector_store(body: VectorStoreCreate, who: CallerDep, platform: PlatformDep) -> VectorStoreOut:
-    require_admin(who, "creating vector stores")
+    require(who, ADMIN, "creating vector stores")
     _refuse_unhonoured(body.expires_after, body.chunking_strategy)
     installed = platform.components.extractors
     names = list(body.extractors) if body.extractors is not None else [e.name for e in installed]
@@ -142,7 +149,7 @@ def create_vector_store(body: VectorStoreCreate, who: CallerDep, platform: Platf
     except UnknownExtractor as exc:
         raise RequestValidationFailed(str(exc), param="extractors") from exc
     with platform.store.transaction() as session:
-        store = uploads.add_vector_store(session, who.tenant_id, body.name, body.metadata, names)
+        store = uploads.add_vector_store(session, who.tenant_id, body.name, body.metadata, names, body.description)
         for file_id in body.file_ids:
             uploads.attach(session, store, uploads.get_file(session, who.tenant_id, file_id), {})
         audit.append(session, "vector_store.created", {"vector_store_id": store.id, "name": body.name,
@@ -154,13 +161,17 @@ def create_vector_store(body: VectorStoreCreate, who: CallerDep, platform: Platf
 
 
 @router.get("/v1/vector_stores", response_model=Listing)
-def list_vector_stores(who: CallerDep, platform: PlatformDep) -> Listing:
+def list_vector_stores(who: CallerDep, platform: PlatformDep,
+                       ask: Annotated[PageQuery, Depends(page_query)]) -> Listing:
+    require_reader(who)
     with platform.store.transaction() as session:
-        return listing([vector_store_out(session, s) for s in uploads.vector_stores_of(session, who.tenant_id)])
+        shown, more = page(uploads.vector_stores_of(session, who.tenant_id), ask, lambda s: s.id)
+        return listing([vector_store_out(session, s) for s in shown], more)
 
 
 @router.get("/v1/vector_stores/{vector_store_id}", response_model=VectorStoreOut)
 def retrieve_vector_store(vector_store_id: str, who: CallerDep, platform: PlatformDep) -> VectorStoreOut:
+    require_reader(who)
     with platform.store.transaction() as session:
         return vector_store_out(session, uploads.get_vector_store(session, who.tenant_id, vector_store_id))
 
@@ -168,7 +179,7 @@ def retrieve_vector_store(vector_store_id: str, who: CallerDep, platform: Platfo
 @router.post("/v1/vector_stores/{vector_store_id}", response_model=VectorStoreOut)
 def update_vector_store(vector_store_id: str, body: VectorStoreUpdate, who: CallerDep,
                         platform: PlatformDep) -> VectorStoreOut:
-    require_admin(who, "changing vector stores")
+    require(who, ADMIN, "changing vector stores")
     _refuse_unhonoured(body.expires_after, None)
     with platform.store.transaction() as session:
         store = uploads.get_vector_store(session, who.tenant_id, vector_store_id)
@@ -179,11 +190,11 @@ def update_vector_store(vector_store_id: str, body: VectorStoreUpdate, who: Call
 
 @router.delete("/v1/vector_stores/{vector_store_id}", response_model=Deleted)
 def delete_vector_store(vector_store_id: str, who: CallerDep, platform: PlatformDep) -> Deleted:
-    require_admin(who, "deleting vector stores")
+    require(who, ADMIN, "deleting vector stores")
     with platform.store.transaction() as session:
         store = uploads.get_vector_store(session, who.tenant_id, vector_store_id)
         users = [row.name for row in defined.of_tenant(session, who.tenant_id)
-                 if vector_store_id in row.config.get("options", {}).get("vector_store_ids", [])]
+                 if vector_store_id in row.assistant_config.options.get(KNOWLEDGE_OPTION, [])]
         if users:
             raise Conflict(f"vector store {vector_store_id} is the knowledge of assistant(s) {', '.join(users)}; "
                            "take it out of their knowledge_bases first")
@@ -196,7 +207,7 @@ def delete_vector_store(vector_store_id: str, who: CallerDep, platform: Platform
 
 @router.post("/v1/vector_stores/{vector_store_id}/files", response_model=VectorStoreFileOut)
 def attach_file(vector_store_id: str, body: FileAttach, who: CallerDep, platform: PlatformDep) -> VectorStoreFileOut:
-    require_admin(who, "adding files to vector stores")
+    require(who, ADMIN, "adding files to vector stores")
     _refuse_unhonoured(None, body.chunking_strategy)
     with platform.store.transaction() as session:
         store = uploads.get_vector_store(session, who.tenant_id, vector_store_id)
@@ -212,16 +223,19 @@ def attach_file(vector_store_id: str, body: FileAttach, who: CallerDep, platform
 
 @router.get("/v1/vector_stores/{vector_store_id}/files", response_model=Listing)
 def list_files(vector_store_id: str, who: CallerDep, platform: PlatformDep,
+               ask: Annotated[PageQuery, Depends(page_query)],
                filter: Literal["in_progress", "completed", "failed", "cancelled"] | None = None) -> Listing:
+    require_reader(who)
     with platform.store.transaction() as session:
         store = uploads.get_vector_store(session, who.tenant_id, vector_store_id)
         sizes = {f.id: f.size for f in uploads.files_of(session, who.tenant_id)}
-        return listing([file_out(session, row, sizes.get(row.file_id, 0))
-                        for row in uploads.files_in(session, store.id, filter)])
+        shown, more = page(uploads.files_in(session, store.id, filter), ask, lambda row: row.file_id)
+        return listing([file_out(session, row, sizes.get(row.file_id, 0)) for row in shown], more)
 
 
 @router.get("/v1/vector_stores/{vector_store_id}/files/{file_id}", response_model=VectorStoreFileOut)
 def retrieve_file(vector_store_id: str, file_id: str, who: CallerDep, platform: PlatformDep) -> VectorStoreFileOut:
+    require_reader(who)
     with platform.store.transaction() as session:
         store = uploads.get_vector_store(session, who.tenant_id, vector_store_id)
         row = uploads.get_attached(session, store, file_id)
@@ -231,17 +245,18 @@ def retrieve_file(vector_store_id: str, file_id: str, who: CallerDep, platform: 
 @router.post("/v1/vector_stores/{vector_store_id}/files/{file_id}", response_model=VectorStoreFileOut)
 def update_file(vector_store_id: str, file_id: str, body: FileAttributes, who: CallerDep,
                 platform: PlatformDep) -> VectorStoreFileOut:
-    require_admin(who, "changing a file's attributes")
+    require(who, ADMIN, "changing a file's attributes")
+    attributes = body.attributes or {}
     with platform.store.transaction() as session:
         store = uploads.get_vector_store(session, who.tenant_id, vector_store_id)
         row = uploads.get_attached(session, store, file_id)
         upload = uploads.get_file(session, who.tenant_id, file_id)
-        row.attributes = dict(uploads.checked_attributes(body.attributes))
+        row.attributes = dict(uploads.checked_attributes(attributes))
         doc_id, filename, size = row.doc_id, upload.filename, upload.size
         audit.append(session, "vector_store.file_described", {"vector_store_id": store.id, "file_id": file_id,
-                                                              "attributes": body.attributes, "key_id": who.key_id},
+                                                              "attributes": attributes, "key_id": who.key_id},
                      tenant_id=who.tenant_id)
-    uploads.redescribe(platform.store.engine, vector_store_id, doc_id, body.attributes, filename)
+    uploads.redescribe(platform.store.engine, vector_store_id, doc_id, attributes, filename)
     with platform.store.transaction() as session:
         row = uploads.get_attached(session, uploads.get_vector_store(session, who.tenant_id, vector_store_id),
                                    file_id)
@@ -250,7 +265,7 @@ def update_file(vector_store_id: str, file_id: str, body: FileAttributes, who: C
 
 @router.delete("/v1/vector_stores/{vector_store_id}/files/{file_id}", response_model=Deleted)
 def detach_file(vector_store_id: str, file_id: str, who: CallerDep, platform: PlatformDep) -> Deleted:
-    require_admin(who, "removing files from vector stores")
+    require(who, ADMIN, "removing files from vector stores")
     with platform.store.transaction() as session:
         store = uploads.get_vector_store(session, who.tenant_id, vector_store_id)
         doc_id = uploads.detach(session, uploads.get_attached(session, store, file_id))
@@ -262,16 +277,17 @@ def detach_file(vector_store_id: str, file_id: str, who: CallerDep, platform: Pl
 
 @router.post("/v1/vector_stores/{vector_store_id}/search", response_model=Listing)
 def search(vector_store_id: str, body: SearchQuery, who: CallerDep, platform: PlatformDep) -> Listing:
+    require_reader(who)
     with platform.store.transaction() as session:
         uploads.get_vector_store(session, who.tenant_id, vector_store_id)
-    knowledge = KnowledgeBase(KnowledgeStore(platform.store.engine, [vector_store_id]))
+    knowledge = platform.vector_store_knowledge(vector_store_id)
     hits = knowledge.search(body.query, body.max_num_results)
-    documents = {d.doc_id: d for d in knowledge.store.documents()}
+    documents = knowledge.index.documents  # the revision the hits came from
     return Listing(data=[{
         "object": "vector_store.search_result", "file_id": documents[h.passage.doc_id].metadata.get("file_id"),
         "filename": documents[h.passage.doc_id].source, "score": round(h.score, 6),
         "attributes": {"page": h.passage.page, "passage_id": h.passage.passage_id},
-        "content": [{"type": "text", "text": h.passage.text}]} for h in hits])
+        "content": [{"type": "text", "text": h.passage.text}]} for h in hits if h.passage.doc_id in documents])
 
 
 def vector_store_out(session: Session, store: VectorStore) -> VectorStoreOut:
@@ -285,7 +301,7 @@ def vector_store_out(session: Session, store: VectorStore) -> VectorStoreOut:
         usage_bytes=sum(sizes.get(row.file_id, 0) for row in files if row.status == uploads.COMPLETED),
         file_counts=counts, status="in_progress" if counts.in_progress else "completed",
         last_active_at=max((unix_time(r.finished_at) for r in files if r.finished_at), default=None),
-        metadata=dict(store.extra or {}), extractors=list(store.extractors or []))
+        metadata=dict(store.extra or {}), extractors=list(store.extractors or []), description=store.description)
 
 
 def file_out(session: Session, row: VectorStoreFile, size: int) -> VectorStoreFileOut:
@@ -311,8 +327,13 @@ def _document(session: Session, row: VectorStoreFile) -> dict[str, Any] | None:
             "document_type": record.metadata.get("document_type") or record.metadata.get("form")}
 
 
-def listing(items: list[Any]) -> Listing:
-    return Listing(data=items, first_id=items[0].id if items else None, last_id=items[-1].id if items else None)
+def listing(items: list[Any], more: bool = False) -> Listing:
+    return Listing(data=items, has_more=more, first_id=items[0].id if items else None,
+                   last_id=items[-1].id if items else None)
+
+
+def require_reader(who: Caller) -> None:
+    require(who, OPERATOR, "reading the tenant's vector stores")
 
 
 def _refuse_unhonoured(expires_after: dict[str, Any] | None, chunking: dict[str, Any] | None) -> None:

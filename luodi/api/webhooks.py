@@ -11,22 +11,24 @@ Another tenant's webhook is a 404, as if it did not exist.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from luodi.api.deps import CallerDep, PlatformDep
-from luodi.errors import AdminKeyRequired
-from luodi.gateway.tenants import Caller
+from luodi.api.deps import CallerDep, PlatformDep, require
+from luodi.gateway.tenants import ADMIN
 from luodi.ledger import webhooks
 from luodi.ledger.webhooks import Webhook, WebhookDelivery
+from luodi.store import unix_time
 
 router = APIRouter()
 
+MANAGING = "managing webhooks"  # what a key below the tenant admin's is refused
+
 
 class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is a 400, not a setting silently dropped
     url: str = Field(min_length=1)
     events: list[str]
 
@@ -73,7 +75,7 @@ class DeliveryList(BaseModel):
 
 @router.post("/v1/webhooks", response_model=WebhookOut, response_model_exclude_none=True)
 def create_webhook(body: WebhookIn, who: CallerDep, platform: PlatformDep) -> WebhookOut:
-    _require_admin(who)
+    require(who, ADMIN, MANAGING)
     with platform.store.transaction() as session:
         webhook, secret = webhooks.create_webhook(session, who.tenant_id, body.url, body.events)
         return _webhook_out(webhook, secret)
@@ -81,14 +83,14 @@ def create_webhook(body: WebhookIn, who: CallerDep, platform: PlatformDep) -> We
 
 @router.get("/v1/webhooks", response_model=WebhookList, response_model_exclude_none=True)
 def list_webhooks(who: CallerDep, platform: PlatformDep) -> WebhookList:
-    _require_admin(who)
+    require(who, ADMIN, MANAGING)
     with platform.store.transaction() as session:
         return WebhookList(data=[_webhook_out(w) for w in webhooks.tenant_webhooks(session, who.tenant_id)])
 
 
 @router.delete("/v1/webhooks/{webhook_id}", response_model=WebhookDeleted)
 def delete_webhook(webhook_id: str, who: CallerDep, platform: PlatformDep) -> WebhookDeleted:
-    _require_admin(who)
+    require(who, ADMIN, MANAGING)
     with platform.store.transaction() as session:
         webhooks.delete_webhook(session, webhook_id, who.tenant_id)
     return WebhookDeleted(id=webhook_id)
@@ -98,20 +100,15 @@ def delete_webhook(webhook_id: str, who: CallerDep, platform: PlatformDep) -> We
 def list_deliveries(
     webhook_id: str, who: CallerDep, platform: PlatformDep, limit: Annotated[int, Query(ge=1, le=100)] = 20
 ) -> DeliveryList:
-    _require_admin(who)
+    require(who, ADMIN, MANAGING)
     with platform.store.transaction() as session:
         found = webhooks.deliveries_of(session, webhook_id, who.tenant_id, limit)
         return DeliveryList(data=[_delivery_out(d) for d in found])
 
 
-def _require_admin(who: Caller) -> None:
-    if not who.is_tenant_admin:
-        raise AdminKeyRequired("managing webhooks needs an admin key of the tenant; this key's role is " + who.role)
-
-
 def _webhook_out(webhook: Webhook, secret: str | None = None) -> WebhookOut:
     return WebhookOut(id=webhook.id, url=webhook.url, events=list(webhook.events),
-                      created_at=_unix(webhook.created_at), secret=secret)
+                      created_at=unix_time(webhook.created_at), secret=secret)
 
 
 def _delivery_out(delivery: WebhookDelivery) -> DeliveryOut:
@@ -125,12 +122,8 @@ def _delivery_out(delivery: WebhookDelivery) -> DeliveryOut:
         attempts=delivery.attempts,
         last_status_code=delivery.last_status_code,
         last_error=delivery.last_error,
-        created_at=_unix(delivery.created_at),
-        next_attempt_at=_unix(delivery.next_attempt_at) if waiting else None,
-        delivered_at=_unix(delivery.delivered_at) if delivery.delivered_at is not None else None,
+        created_at=unix_time(delivery.created_at),
+        next_attempt_at=unix_time(delivery.next_attempt_at) if waiting else None,
+        delivered_at=unix_time(delivery.delivered_at) if delivery.delivered_at is not None else None,
     )
 
-
-def _unix(moment: datetime) -> int:
-    """Seconds since the epoch, as OpenAI's `created_at`; SQLite's naive datetimes were stored in UTC."""
-    return int((moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).timestamp())

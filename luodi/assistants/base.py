@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Self, runtime_checkable
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -76,6 +77,13 @@ class AssistantContext:
     backends: BackendRegistry
     store: Store | None = None
     components: Components = field(default_factory=Components)  # what the installed packs contribute
+    tenant_id: str | None = None  # the tenant that defined the assistant; None for the platform's catalogue
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the assistant keeps files of its own (a scenario's business database): a tenant's apart."""
+        root = self.settings.data_dir
+        return root / "tenants" / self.tenant_id if self.tenant_id else root
 
 
 AssistantFactory = Callable[[str, AssistantConfig, AssistantContext], Assistant]
@@ -85,6 +93,9 @@ class KindOptions(BaseModel):
     """The `options:` of one assistant kind: typed, and any key the kind does not read is refused."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # the options a tenant may set on an assistant it defines itself; the rest (paths, database URLs, model
+    # files) are the platform operator's, in luodi.yaml
+    TENANT_OPTIONS: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def of(cls, config: AssistantConfig) -> Self:

@@ -140,6 +140,7 @@ class GroundedOptions(KindOptions):
     # else the platform database's knowledge base of this assistant
     vector_store_ids: tuple[str, ...] = ()
     knowledge_dir: str | None = None
+    TENANT_OPTIONS = frozenset({"vector_store_ids", "phrase_with_model", "skills"})
     phrase_with_model: bool = True  # let the base model phrase verified drafts (templates otherwise)
     skills: tuple[str, ...] = DEFAULT_SKILLS  # tried in this order; the generic ones and the packs'
     extractors: tuple[str, ...] = ()  # run on every document the knowledge base ingests; none by default
@@ -152,6 +153,7 @@ class GroundedOptions(KindOptions):
         resolve_extractors(self.extractors, components.extractors)
 
 
+KNOWLEDGE_OPTION = "vector_store_ids"  # the option naming a tenant's vector stores (GroundedOptions' field)
 ASSISTANT_KB_PREFIX = "assistant:"  # the platform database's knowledge base of a configured assistant
 
 
@@ -196,4 +198,4 @@ def grounded_assistant(name: str, config: AssistantConfig, context: AssistantCon
 build_grounded = assistant_kind("grounded", options=GroundedOptions)(grounded_assistant)
 
 __all__ = ["GroundedAssistant", "GroundedOptions", "build_grounded", "grounded_assistant", "knowledge_store",
-           "open_knowledge"]
+           "KNOWLEDGE_OPTION", "open_knowledge"]

@@ -24,8 +24,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from luodi.assistants.base import (
     AnswerDelta,
     AssistantContext,
@@ -60,6 +58,7 @@ class ScenarioOptions(KindOptions):
     model: str | None = None  # a trained understander's model file
     copilot: bool = True  # side-effecting actions wait for an operator's approval
     database: str | None = None  # a SQLAlchemy URL for the business data (default: built in the data folder)
+    TENANT_OPTIONS = frozenset({"scenario", "understander", "copilot"})
 
     def check_names(self, components: Components) -> None:
         """The scenario exists (a pack's, or a spec file that loads) and serves the understander kind asked for."""
@@ -88,10 +87,9 @@ class PlatformDesk:
 
     def request(self, key: str, action: str, payload: dict[str, Any], summary: str) -> str:
         with self.store.transaction() as session:
-            same_key = approvals.ApprovalRequest.idempotency_key == key
-            is_new = session.scalar(select(approvals.ApprovalRequest.id).where(same_key)) is None  # not a replay
-            filed = approvals.file_request(session, key, self.tenant_id, self.assistant, action, payload, summary)
-            if is_new:
+            filed, created = approvals.file_request(session, key, self.tenant_id, self.assistant, action, payload,
+                                                    summary)
+            if created:  # announced once: a replay, or a concurrent call that lost the insert, finds it filed
                 webhooks.notify(session, self.tenant_id, webhooks.APPROVAL_FILED,
                                 {"approval": filed.id, "assistant": self.assistant, "action": action,
                                  "summary": summary, "payload": payload, "status": filed.status})
@@ -196,7 +194,7 @@ def build_scenario_assistant(
     setup = ScenarioSetup(
         assistant=name,
         understander=options.understander,
-        data_dir=context.settings.data_dir,
+        data_dir=context.data_dir,
         base_model=lambda: context.backends.get(config.base_model),
         model=options.model,
         database=options.database,

@@ -73,11 +73,6 @@ def _expiry(value: str) -> datetime:
             from exc
 
 
-def _known_names(settings: Settings) -> set[str]:
-    """What a key may be limited to: the configured assistants and embedding models (as the API checks)."""
-    return set(settings.assistants) | set(settings.embedding_models)
-
-
 RoleOption = Annotated[
     str | None, typer.Option("--role", help="member, operator, admin (the tenant's admin) or platform")
 ]
@@ -108,6 +103,7 @@ def key_create(
         OPERATOR,
         GatewayError,
         Quotas,
+        callable_names,
         check_assistant_names,
         create_key,
         find_tenant,
@@ -122,10 +118,11 @@ def key_create(
     try:
         quotas = Quotas(requests_per_minute=rpm, tokens_per_month=tokens, budget_usd_per_month=_budget(budget))
         expires_at = future_expiry(_expiry(expires)) if expires else None
-        check_assistant_names(assistant, _known_names(settings))
         with database(settings) as session:
-            key, secret = create_key(session, find_tenant(session, tenant), name, quotas,
-                                     OPERATOR if operator else role or MEMBER, expires_at, assistant or None)
+            owner = find_tenant(session, tenant)
+            check_assistant_names(assistant, callable_names(session, settings, owner.id))
+            key, secret = create_key(session, owner, name, quotas, OPERATOR if operator else role or MEMBER,
+                                     expires_at, assistant or None)
             audit.append(session, "key.created", {**key_facts(key), "actor_key_id": None}, tenant_id=key.tenant_id)
     except GatewayError as exc:
         raise fail(str(exc)) from exc
@@ -218,7 +215,13 @@ def _update_access(
     every_assistant: bool,
 ) -> list[str]:
     """Set the role, expiry and assistants given; returns the fields changed."""
-    from luodi.gateway.tenants import check_assistant_names, future_expiry, set_allowed_assistants, set_role
+    from luodi.gateway.tenants import (
+        callable_names,
+        check_assistant_names,
+        future_expiry,
+        set_allowed_assistants,
+        set_role,
+    )
 
     changed: list[str] = []
     if role is not None:
@@ -228,7 +231,7 @@ def _update_access(
         key.expires_at = None if expires.strip().lower() == NEVER else future_expiry(_expiry(expires))
         changed.append("expires_at")
     if assistants or every_assistant:
-        check_assistant_names(assistants, _known_names(settings))
+        check_assistant_names(assistants, callable_names(session, settings, key.tenant_id))
         set_allowed_assistants(key, assistants)
         changed.append("allowed_assistants")
     return changed

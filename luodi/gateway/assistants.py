@@ -1,10 +1,11 @@
 """The assistants a tenant defines for itself, beside the platform's catalogue (the assistants of luodi.yaml,
 offered to every tenant).
 
-A tenant's assistant is a row: its name (unique within the tenant, and never one of the catalogue's, so that a
-name means one thing to a tenant), the `AssistantConfig` it was given, and a revision raised by every change.
-The platform looks the row up on each call, and keys the built assistant by tenant, name and revision: a change
-made through any replica is what the next call on every replica serves, with no restart and no stale copy.
+A tenant's assistant is a row: its id, its name (unique within the tenant, and never one of the catalogue's, so
+that a name means one thing to a tenant; fixed once made, since keys and clients name it), the `AssistantConfig`
+it was given, and a revision raised by every change. The platform looks the row up on each call, and keeps the
+built assistant under the row's id and revision: a change made through any replica is what the next call on every
+replica serves, with no restart and no stale copy, and a name deleted and made again is a new row.
 
 What a tenant may set is narrower than what the platform's operator may write in luodi.yaml: no file paths (a
 knowledge folder, a scenario file outside the installed packs), knowledge only from the tenant's own vector
@@ -55,10 +56,6 @@ class TenantAssistant(Base):
     def assistant_config(self) -> AssistantConfig:
         return AssistantConfig.model_validate(self.config)
 
-    @property
-    def cache_key(self) -> str:
-        """What the built assistant is kept under: a new revision is a new assistant."""
-        return f"{self.tenant_id}/{self.name}@{self.revision}"
 
 
 def find(session: Session, tenant_id: str, name: str) -> TenantAssistant | None:

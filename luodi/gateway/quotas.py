@@ -13,14 +13,14 @@ call of the last minute leaves the window, or when the month ends.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from luodi.errors import QuotaExceeded, RateLimited
 from luodi.gateway.tenants import Caller
 from luodi.ledger.usage import from_nano, month_of, month_total, requests_window
-from luodi.store import utc_now
+from luodi.store import as_utc, utc_now
 
 WINDOW = timedelta(minutes=1)
 
@@ -64,10 +64,6 @@ def seconds_to_next_month(now: datetime) -> float:
     return (following - now).total_seconds()
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite drops the zone
-
-
 def check_quotas(session: Session, caller: Caller) -> Allowance:
     """What the key's quotas leave after this call; raise RateLimited over the requests per minute,
     QuotaExceeded once a month's tokens or budget are used up."""
@@ -78,7 +74,7 @@ def check_quotas(session: Session, caller: Caller) -> Allowance:
     requests_reset = 0.0
     if requests_limit is not None:
         recent, oldest = requests_window(session, caller.key_id, now - WINDOW)
-        requests_reset = (_aware(oldest) + WINDOW - now).total_seconds() if oldest is not None else WINDOW.seconds
+        requests_reset = (as_utc(oldest) + WINDOW - now).total_seconds() if oldest is not None else WINDOW.seconds
         requests_remaining = requests_limit - recent - 1
         if recent >= requests_limit:
             allowance = Allowance(requests_limit, 0, requests_reset)

@@ -18,15 +18,19 @@ import secrets
 import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, false, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from luodi.errors import Conflict, ExpiredKey, InvalidRequest, NotFound
-from luodi.store import Base, utc_now
+from luodi.gateway import assistants as tenant_assistants
+from luodi.store import Base, as_utc, utc_now
+
+if TYPE_CHECKING:
+    from luodi.config import Settings
 
 KEY_PREFIX = "lk-"
 MEMBER = "member"
@@ -181,7 +185,11 @@ def future_expiry(expires_at: datetime | None, now: datetime | None = None) -> d
     None is no expiry."""
     if expires_at is None:
         return None
-    moment = as_utc(expires_at)
+    try:
+        moment = as_utc(expires_at)
+    except OverflowError:  # 9999-12-31T23:59:59-12:00 is a moment past the last one a datetime holds in UTC
+        raise GatewayError(f"expires_at {expires_at.isoformat()} is out of range: in UTC it must lie within the "
+                           "years 1 to 9999", param="expires_at") from None
     if moment <= (now or utc_now()):
         raise GatewayError(f"expires_at must be in the future, got {moment.isoformat(timespec='seconds')}",
                            param="expires_at")
@@ -198,6 +206,13 @@ def set_allowed_assistants(key: ApiKey, names: Iterable[str] | None) -> None:
         raise GatewayError("allowed_assistants must name at least one assistant, or be null for every assistant",
                            param="allowed_assistants")
     key.allowed_assistants = allowed
+
+
+def callable_names(session: Session, settings: Settings, tenant_id: str) -> set[str]:
+    """The names a key of this tenant may be limited to: the platform's catalogue, the tenant's own assistants and
+    the embedding models. The one place that decides it: the API and the CLI both ask it."""
+    own = {row.name for row in tenant_assistants.of_tenant(session, tenant_id)}
+    return set(settings.assistants) | own | set(settings.embedding_models)
 
 
 def check_assistant_names(names: Iterable[str] | None, known: Collection[str]) -> None:
@@ -359,9 +374,3 @@ def authenticate(session: Session, secret: str) -> Caller | None:
         role=LEGACY_ROLES.get(row.role, row.role),
         allowed_assistants=None if allowed is None else frozenset(allowed),
     )
-
-
-def as_utc(moment: datetime) -> datetime:
-    """The moment in UTC. A naive one is read as UTC: SQLite hands back naive datetimes, and drops the zone of
-    those it stores, so a time is converted to UTC before it is stored."""
-    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import DateTime, String, Text, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from luodi.errors import ApprovalAlreadyDecided, ApprovalNotFound
@@ -78,27 +80,35 @@ def file_request(
     action: str,
     payload: dict[str, Any],
     summary: str,
-) -> Approval:
-    existing = session.scalar(select(ApprovalRequest).where(ApprovalRequest.idempotency_key == idempotency_key))
-    if existing is not None:
-        return Approval.of(existing)
-    row = ApprovalRequest(
-        id="A-" + secrets.token_hex(4).upper(),
-        idempotency_key=idempotency_key,
-        tenant_id=tenant_id,
-        assistant=assistant,
-        action=action,
-        summary=summary,
-        payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
-        status="pending",
-        result="{}",
-        created_at=utc_now(),
-        decided_by="",
-        note="",
-    )
-    session.add(row)
-    session.flush()
-    return Approval.of(row)
+) -> tuple[Approval, bool]:
+    """The approval request of this idempotency key, and whether this call created it (False: it was filed
+    before, by a replay of the conversation or a concurrent call). One INSERT … ON CONFLICT DO NOTHING decides
+    which call creates it: a check before the insert would let two transactions both think they did."""
+    created = session.execute(
+        _insert_once(session).values(
+            id="A-" + secrets.token_hex(4).upper(),
+            idempotency_key=idempotency_key,
+            tenant_id=tenant_id,
+            assistant=assistant,
+            action=action,
+            summary=summary,
+            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            status="pending",
+            result="{}",
+            created_at=utc_now(),
+            decided_by="",
+            note="",
+        ).returning(ApprovalRequest.id)
+    ).scalar() is not None
+    row = session.scalars(select(ApprovalRequest).where(ApprovalRequest.idempotency_key == idempotency_key)).one()
+    return Approval.of(row), created
+
+
+def _insert_once(session: Session) -> Any:
+    """An insert into the approvals that does nothing when the idempotency key is there already (or being
+    inserted by a transaction not yet committed, which it waits for)."""
+    upsert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return upsert(ApprovalRequest).on_conflict_do_nothing(index_elements=[ApprovalRequest.idempotency_key])
 
 
 def get(session: Session, approval_id: str, for_update: bool = False) -> ApprovalRequest:

@@ -33,6 +33,7 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    failure_codes: dict[str, str] = field(default_factory=dict)  # file name -> why, as OpenAI's last_error code
     pages: int = 0
     passages: int = 0
     duplicates: int = 0
@@ -81,6 +82,7 @@ class Ingestor:
                 self._ingest_file(path, (metadata_for or (lambda _: {}))(path), report, page_progress)
             except (UnreadableDocument, OSError) as exc:
                 report.failed.append((path.name, str(exc)))
+                report.failure_codes[path.name] = exc.code if isinstance(exc, UnreadableDocument) else "server_error"
             if progress:
                 progress(path, done, len(files))
         report.seconds = time.perf_counter() - started
@@ -100,7 +102,9 @@ class Ingestor:
         facts = extract_all(self.extractors, source_document(record, document.pages))
         try:
             self._commit(record, document, passages, vectors, signatures, facts)
-        except IntegrityError:  # another process ingested the same file meanwhile
+        except IntegrityError:
+            if not self.store.has_document(doc_id):
+                raise  # not the same file committed by another process meanwhile: a real failure
             report.unchanged.append(path.name)
             return
         for passage, signature in zip(passages, signatures, strict=True):

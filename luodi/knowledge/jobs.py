@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from luodi.knowledge.base import KnowledgeBase
 from luodi.knowledge.extractors import Extractor
 from luodi.knowledge.ingest import IngestReport, document_id
-from luodi.knowledge.store import KnowledgeStore
+from luodi.knowledge.store import KnowledgeStore, drop_knowledge_base
 from luodi.knowledge.uploads import (
     COMPLETED,
     FAILED,
@@ -34,8 +35,12 @@ from luodi.knowledge.uploads import (
     UploadedFile,
     VectorStore,
     VectorStoreFile,
+    files_in,
+    redescribe,
+    remove_documents,
     stated_metadata,
 )
+from luodi.ledger import audit, webhooks
 from luodi.store import Store, utc_now
 from luodi.workers import PollingWorker
 
@@ -46,16 +51,34 @@ Finished = Callable[[Session, VectorStoreFile], None]  # told in the transaction
 
 
 @dataclass(frozen=True)
+class Stated:
+    """What a job told the ingestor of its document: the file's attributes when it started, and its name."""
+
+    attributes: dict[str, Any]
+    filename: str
+
+
+@dataclass(frozen=True)
 class Claim:
     vector_store_id: str
     file_id: str
     attempts: int
 
 
+def announce(session: Session, job: VectorStoreFile) -> None:
+    """A job's end, in the transaction that ends it: audited, and the tenant's webhooks notified."""
+    event = webhooks.INGESTION_COMPLETED if job.status == COMPLETED else webhooks.INGESTION_FAILED
+    payload = {"vector_store_id": job.vector_store_id, "file_id": job.file_id, "status": job.status,
+               "pages": job.pages_total, "attempts": job.attempts,
+               **({"error": {"code": job.error_code, "message": job.error_message}} if job.error_code else {})}
+    audit.append(session, event, payload, tenant_id=job.tenant_id)
+    webhooks.notify(session, job.tenant_id, event, payload)
+
+
 class IngestionWorker(PollingWorker):
     name = "ingestion"
 
-    def __init__(self, store: Store, extractors: Mapping[str, Extractor], on_finished: Finished | None = None,
+    def __init__(self, store: Store, extractors: Mapping[str, Extractor], on_finished: Finished | None = announce,
                  interval: float = 0.5, heartbeat: float = 2.0, stale_after: float = 15.0) -> None:
         super().__init__(interval)
         self.store = store
@@ -87,7 +110,7 @@ class IngestionWorker(PollingWorker):
                 return None
             row.claimed_by, row.heartbeat_at, row.attempts = self.worker_id, utc_now(), row.attempts + 1
             if row.attempts > MAX_ATTEMPTS:
-                self._end(session, row, FAILED, "worker_died",
+                self._end(session, row, FAILED, "server_error",
                           f"ingestion stopped {MAX_ATTEMPTS} times without finishing; the file may be too large")
                 return None
             return Claim(row.vector_store_id, row.file_id, row.attempts)
@@ -97,31 +120,50 @@ class IngestionWorker(PollingWorker):
         beat = threading.Thread(target=self._beat, args=(claim, beating), daemon=True)
         beat.start()
         try:
-            report, doc_id = self._ingest(claim)
+            report, doc_id, used = self._ingest(claim)
         except Exception as exc:  # reported on the job; the worker goes on with the next one
             log.exception("ingesting %s into %s failed", claim.file_id, claim.vector_store_id)
-            report, doc_id = IngestReport(failed=[(claim.file_id, f"{type(exc).__name__}: {exc}")]), None
+            report, doc_id, used = IngestReport(failed=[(claim.file_id, f"{type(exc).__name__}: {exc}")]), None, None
         finally:
             beating.set()
             beat.join()
+        self._conclude(claim, report, doc_id, used)
+
+    def _conclude(self, claim: Claim, report: IngestReport, doc_id: str | None, used: Stated | None) -> None:
+        """End the job on what was ingested; undo it when the file or its store went while it ran, and apply
+        attributes set meanwhile."""
+        orphan: str | None = None
+        changed, attributes = False, dict(used.attributes) if used else {}
         with self.store.transaction() as session:
             row = session.get(VectorStoreFile, (claim.vector_store_id, claim.file_id))
-            if row is None or row.claimed_by != self.worker_id:
-                return  # detached meanwhile, or taken over by another worker after a stall
-            if report.failed:
+            store_gone = session.get(VectorStore, claim.vector_store_id) is None
+            if row is not None and row.claimed_by != self.worker_id:
+                return  # taken over by another worker after a stall: its result stands
+            if row is None:
+                others = [] if store_gone else [f for f in files_in(session, claim.vector_store_id) if f.doc_id]
+                orphan = doc_id if doc_id and all(f.doc_id != doc_id for f in others) else None
+            elif report.failed:
                 name, reason = report.failed[0]
-                self._end(session, row, FAILED, failure_code(reason), reason)
+                self._end(session, row, FAILED, report.failure_codes.get(name, "server_error"), reason)
             else:
                 row.doc_id = doc_id
                 self._end(session, row, COMPLETED)
+                changed = used is not None and dict(row.attributes) != used.attributes
+                attributes = dict(row.attributes)
+        if row is None and store_gone:
+            drop_knowledge_base(self.store.engine, claim.vector_store_id)
+        elif row is None:
+            remove_documents(self.store.engine, claim.vector_store_id, [orphan])
+        elif changed and used is not None:
+            redescribe(self.store.engine, claim.vector_store_id, doc_id, attributes, used.filename)
 
-    def _ingest(self, claim: Claim) -> tuple[IngestReport, str | None]:
+    def _ingest(self, claim: Claim) -> tuple[IngestReport, str | None, Stated | None]:
         with self.store.transaction() as session:
             upload = session.get(UploadedFile, claim.file_id)
             vector_store = session.get(VectorStore, claim.vector_store_id)
             row = session.get(VectorStoreFile, (claim.vector_store_id, claim.file_id))
             if upload is None or vector_store is None or row is None:
-                return IngestReport(failed=[(claim.file_id, "the file or its vector store was deleted")]), None
+                return IngestReport(failed=[(claim.file_id, "the file or its vector store was deleted")]), None, None
             content, filename, attributes = upload.content, upload.filename, dict(row.attributes)
             extractors = [self.extractors[name] for name in vector_store.extractors if name in self.extractors]
         knowledge = KnowledgeBase(KnowledgeStore(self.store.engine, [claim.vector_store_id]), extractors)
@@ -131,7 +173,7 @@ class IngestionWorker(PollingWorker):
             stated = {**stated_metadata(attributes, filename), "file_id": claim.file_id}
             report = knowledge.ingest([path], metadata_for=lambda _: stated,
                                       page_progress=lambda _path, done, total: self._progress(claim, done, total))
-            return report, document_id(path)
+            return report, document_id(path), Stated(attributes, filename)
 
     def _progress(self, claim: Claim, done: int, total: int) -> None:
         with self.store.transaction() as session:
@@ -160,16 +202,6 @@ class IngestionWorker(PollingWorker):
         row.finished_at, row.claimed_by = utc_now(), None
         if self.on_finished is not None:
             self.on_finished(session, row)
-
-
-def failure_code(reason: str) -> str:
-    """OpenAI's `last_error.code` for a file that could not be ingested."""
-    lowered = reason.lower()
-    if "unsupported file type" in lowered:
-        return "unsupported_file"
-    if "password" in lowered or "corrupt" in lowered or "no text" in lowered:
-        return "invalid_file"
-    return "server_error"
 
 
 def wait_until_done(store: Store, vector_store_id: str, file_id: str, timeout: float = 120.0) -> VectorStoreFile:

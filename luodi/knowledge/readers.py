@@ -17,7 +17,12 @@ SUPPORTED_SUFFIXES = {".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".tx
 
 
 class UnreadableDocument(Exception):
-    """The file is corrupt, encrypted or of an unknown kind; ingestion reports it by name and goes on."""
+    """The file is corrupt, encrypted or of an unknown kind; ingestion reports it by name and goes on. `code` is
+    OpenAI's for a file that failed: `unsupported_file` (a kind no reader reads) or `invalid_file`."""
+
+    def __init__(self, message: str, code: str = "invalid_file") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass
@@ -45,7 +50,7 @@ def read_document(path: Path) -> ParsedDocument:
     }
     reader = readers.get(suffix)
     if reader is None:
-        raise UnreadableDocument(f"{path.name}: unsupported file type {suffix or '(none)'}")
+        raise UnreadableDocument(f"{path.name}: unsupported file type {suffix or '(none)'}", code="unsupported_file")
     try:
         document = reader(path)
     except UnreadableDocument:

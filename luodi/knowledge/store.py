@@ -45,6 +45,8 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from luodi.knowledge import vectors
@@ -357,9 +359,10 @@ def document_record(db: Connection | Session, kb_id: str, doc_id: str) -> Docume
 
 
 def ensure_knowledge_base(db: Connection, kb_id: str) -> None:
-    exists = db.execute(select(knowledge_bases.c.kb_id).where(knowledge_bases.c.kb_id == kb_id)).first()
-    if exists is None:
-        db.execute(insert(knowledge_bases).values(kb_id=kb_id, revision=0))
+    """The knowledge base's row, made by its first write; two first writers at once both go on (a check and
+    then an insert would let the second fail on the key)."""
+    dialect_insert = postgresql_insert if db.dialect.name == "postgresql" else sqlite_insert
+    db.execute(dialect_insert(knowledge_bases).values(kb_id=kb_id, revision=0).on_conflict_do_nothing())
 
 
 def drop_knowledge_base(engine: Engine, kb_id: str) -> None:

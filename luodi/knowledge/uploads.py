@@ -33,6 +33,8 @@ COMPLETED: FileStatus = "completed"
 FAILED: FileStatus = "failed"
 PURPOSES = ("assistants", "batch", "fine-tune", "user_data")
 MAX_ATTRIBUTES = 16
+MAX_FILENAME = 400
+MAX_NAME = 400  # of a vector store
 STATED_FIELDS = {"company": "company", "period_year": "period_year", "fiscal_year": "period_year",
                  "document_type": "document_type", "title": "title"}
 
@@ -54,7 +56,7 @@ class UploadedFile(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(36), index=True)
-    filename: Mapped[str] = mapped_column(String(400))
+    filename: Mapped[str] = mapped_column(String(MAX_FILENAME))
     purpose: Mapped[str] = mapped_column(String(40))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
@@ -67,7 +69,8 @@ class VectorStore(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(36), index=True)
-    name: Mapped[str] = mapped_column(String(400), default="")
+    name: Mapped[str] = mapped_column(String(MAX_NAME), default="")
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
     extra: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     extractors: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
@@ -99,6 +102,9 @@ def add_file(session: Session, tenant_id: str, filename: str, content: bytes, pu
         raise UploadRefused(f"purpose must be one of {', '.join(PURPOSES)}, not {purpose!r}", param="purpose")
     if not content:
         raise UploadRefused(f"the file {filename!r} is empty", param="file")
+    if len(filename) > MAX_FILENAME:
+        raise UploadRefused(f"the file's name is {len(filename)} characters long; at most {MAX_FILENAME}",
+                            param="file")
     row = UploadedFile(id="file-" + uuid.uuid4().hex[:24], tenant_id=tenant_id, filename=filename or "upload",
                        purpose=purpose, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
                        content=content, created_at=utc_now())
@@ -121,9 +127,9 @@ def files_of(session: Session, tenant_id: str) -> list[UploadedFile]:
 
 # vector stores
 def add_vector_store(session: Session, tenant_id: str, name: str, metadata: dict[str, Any],
-                     extractors: list[str]) -> VectorStore:
+                     extractors: list[str], description: str | None = None) -> VectorStore:
     row = VectorStore(id="vs_" + uuid.uuid4().hex[:24], tenant_id=tenant_id, name=name, extra=metadata,
-                      extractors=extractors, created_at=utc_now())
+                      extractors=extractors, description=description, created_at=utc_now())
     session.add(row)
     session.flush()
     return row

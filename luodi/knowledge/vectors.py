@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 log = logging.getLogger("luodi.knowledge.vectors")
 
 DIMENSION = 384
+MINIMUM_VERSION = (0, 8)  # the iterative index scan, for a filter in the query
 SEARCH_BREADTH = 200  # hnsw.ef_search: candidates kept while walking the graph
 _ready: dict[str, bool] = {}
 _lock = Lock()
@@ -45,8 +46,13 @@ def _prepare(engine: Engine) -> bool:
     try:
         with engine.begin() as db:
             db.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
+            version = str(db.execute(text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")).scalar())
     except DBAPIError as exc:
         log.info("pgvector is not available (%s); vectors are searched in memory", str(exc).splitlines()[0])
+        return False
+    if tuple(int(part) for part in version.split(".")[:2]) < MINIMUM_VERSION:
+        log.warning("pgvector %s is older than %s, which filtered HNSW search needs; vectors are searched in memory",
+                    version, ".".join(map(str, MINIMUM_VERSION)))
         return False
     with engine.begin() as db:
         db.execute(text(f"ALTER TABLE kb_passages ADD COLUMN IF NOT EXISTS embedding vector({DIMENSION})"))

@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Integer, String, Table, Text, bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
-from luodi.store import Base, on_schema_created, utc_now
+from luodi.store import Base, as_utc, on_schema_created, utc_now
 
 GENESIS_HASH = "0" * 64
 
@@ -179,8 +179,9 @@ class AuditQuery:
 
 
 def _stamp(moment: datetime) -> str:
-    """A time as `created_at` is written (UTC, ISO 8601), so that the text columns compare in time order."""
-    return moment.astimezone(UTC).isoformat()
+    """A time as `created_at` is written (UTC, ISO 8601; a naive one is UTC), so that the text columns compare in
+    time order."""
+    return as_utc(moment).isoformat()
 
 
 def find_records(session: Session, query: AuditQuery) -> list[AuditRecord]:

@@ -5,15 +5,17 @@ micro-dollar, and floats would lose them in sums. Per key and month a running to
 transaction as the record, so quota checks read one row instead of summing a month.
 
 `find_usage` and `usage_totals` read records back (a tenant's, in a time range, of an assistant or a key), raw
-or totalled by day, assistant or key; `summarize` is the CLI's report across tenants.
+or totalled by day, assistant or key; a query always names its tenant, and reads every tenant's records only
+when it says so with `EVERY_TENANT` (the platform admin's view). `summarize` is the CLI's report across tenants.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from enum import Enum
+from typing import Any, Final, Literal, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -37,7 +39,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from luodi.contracts import TokenUsage
-from luodi.store import Base, on_schema_created, utc_now
+from luodi.store import Base, as_utc, on_schema_created, utc_now
 
 NANO = Decimal(10**9)
 
@@ -294,16 +296,28 @@ def summarize(session: Session, since_day: str | None = None, tenant_id: str | N
 GROUPINGS = ("day", "assistant", "key")  # what usage can be totalled by
 
 
+class Scope(Enum):
+    EVERY_TENANT = "every tenant"
+
+
+# what a query names instead of a tenant to read every tenant's records: said, never a default
+EVERY_TENANT: Final = Scope.EVERY_TENANT
+
+
 @dataclass(frozen=True)
 class UsageQuery:
-    """Which usage records: those of a tenant (every tenant when None) started in [since, until), of one
-    assistant or key when named."""
+    """Which usage records: those of a tenant (or, said explicitly, of EVERY_TENANT) started in [since, until),
+    of one assistant or key when named."""
 
-    tenant_id: str | None = None
+    tenant_id: str | Literal[Scope.EVERY_TENANT]
     since: datetime | None = None
     until: datetime | None = None
     assistant: str | None = None
     key_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.tenant_id is not EVERY_TENANT and not self.tenant_id:  # None, or "": no tenant named
+            raise ValueError(f"a usage query names its tenant's id, or EVERY_TENANT; got {self.tenant_id!r}")
 
 
 @dataclass(frozen=True)
@@ -322,14 +336,15 @@ class UsageTotal:
 
 
 def _conditions(query: UsageQuery) -> list[ColumnElement[bool]]:
-    # times compared in UTC: SQLite keeps them as UTC text and would compare another zone's clock time
+    # times compared in UTC (a naive one is UTC): SQLite keeps them as UTC text and would compare another
+    # zone's clock time
     conditions = []
-    if query.tenant_id is not None:
+    if query.tenant_id is not EVERY_TENANT:
         conditions.append(UsageRecord.tenant_id == query.tenant_id)
     if query.since is not None:
-        conditions.append(UsageRecord.started_at >= query.since.astimezone(UTC))
+        conditions.append(UsageRecord.started_at >= as_utc(query.since))
     if query.until is not None:
-        conditions.append(UsageRecord.started_at < query.until.astimezone(UTC))
+        conditions.append(UsageRecord.started_at < as_utc(query.until))
     if query.assistant is not None:
         conditions.append(UsageRecord.assistant == query.assistant)
     if query.key_id is not None:

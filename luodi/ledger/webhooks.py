@@ -65,7 +65,7 @@ import uuid
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import httpx
@@ -74,7 +74,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from luodi.errors import InvalidRequest, NotFound
 from luodi.ledger import audit
-from luodi.store import Base, Store, utc_now
+from luodi.store import Base, Store, as_utc, utc_now
 from luodi.workers import PollingWorker
 
 log = logging.getLogger("luodi.webhooks")
@@ -260,7 +260,7 @@ def verify_signature(
 
 def delivery_body(delivery: WebhookDelivery) -> bytes:
     """The bytes posted for a delivery, the same on every attempt."""
-    envelope = {"id": delivery.id, "event": delivery.event, "created_at": _aware(delivery.created_at).isoformat(),
+    envelope = {"id": delivery.id, "event": delivery.event, "created_at": as_utc(delivery.created_at).isoformat(),
                 "tenant_id": delivery.tenant_id, "data": delivery.payload}
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -313,7 +313,7 @@ class WebhookDispatcher(PollingWorker):
         timeout: float = 5.0,
         batch: int = 20,
         client: httpx.Client | None = None,
-        private_networks: bool = True,
+        private_networks: bool = False,
     ) -> None:
         super().__init__(interval)
         if max_attempts < 1:
@@ -321,7 +321,8 @@ class WebhookDispatcher(PollingWorker):
         self.store = store
         self.base_delay, self.max_delay, self.max_attempts = base_delay, max_delay, max_attempts
         self.timeout, self.batch = timeout, batch
-        # off on a multi-tenant service: a tenant's webhook must not reach the platform's own network (SSRF)
+        # off unless asked for: a tenant's webhook must not reach the platform's own network (SSRF); the platform
+        # passes its webhook_private_networks setting, a test with a receiver on 127.0.0.1 turns it on
         self.private_networks = private_networks
         self._client = client
         self._owns_client = client is None
@@ -424,10 +425,6 @@ def _attempt_record(claim: Claim, result: AttemptResult, delivery: WebhookDelive
                               "url": claim.url, "attempt": claim.attempt, "status_code": result.status_code,
                               "error": result.error}
     if delivery.status == PENDING:
-        record["next_attempt_at"] = _aware(delivery.next_attempt_at).isoformat()
+        record["next_attempt_at"] = as_utc(delivery.next_attempt_at).isoformat()
     return record
 
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -215,6 +215,7 @@ def test_roles_bound_who_manages_keys_and_what_they_hand_out(server: LiveServer)
         ({"requests_per_minute": -1}, "requests_per_minute", "greater than or equal to 0"),
         ({"budget_usd_per_month": "-0.5"}, "budget_usd_per_month", "greater than or equal to 0"),
         ({"expires_at": "2020-01-01T00:00:00Z"}, "expires_at", "must be in the future"),
+        ({"expires_at": "9999-12-31T23:59:59-12:00"}, "expires_at", "out of range"),  # past year 9999 in UTC
         ({"allowed_assistants": ["general", "nope"]}, "allowed_assistants", "'nope'"),
         ({"allowed_assistants": []}, "allowed_assistants", "at least one"),
         ({"colour": "red"}, "colour", "Extra inputs"),

@@ -267,9 +267,26 @@ def test_a_member_key_is_refused_naming_the_role_needed(live: LiveServer) -> Non
         ("/audit", {"since": "yesterday"}, "since"),
         ("/audit", {"limit": "0"}, "limit"),
         ("/audit", {"limit": "1001"}, "limit"),
+        # times a datetime cannot hold in UTC: the day after 9999-12-31, an hour before 0001-01-01
+        ("/usage", {"until": "9999-12-31"}, "until"),
+        ("/usage", {"since": "0001-01-01T00:00:00+01:00"}, "since"),
+        ("/usage", {"until": "9999-12-31T23:00:00-05:00"}, "until"),
+        ("/audit", {"until": "9999-12-31"}, "until"),
+        ("/audit", {"since": "0001-01-01T00:30:00+01:00"}, "since"),
+        ("/audit", {"after": "99999999999999999999"}, "after"),  # past a 63-bit sequence number
+        ("/audit", {"after": "-1"}, "after"),
     ],
 )
 def test_bad_parameters_are_400_naming_them(live: LiveServer, path: str, params: dict[str, str], param: str) -> None:
     admin = live.new_key(f"typos-{uuid.uuid4().hex[:8]}", role="admin")
     error = refused(get(live, admin, path, **params), 400)
     assert error["param"] == param and param in error["message"]
+
+
+def test_the_widest_window_a_datetime_holds_reads_everything(live: LiveServer) -> None:
+    calls = make_calls(live)
+    widest = {"since": "0001-01-01", "until": "9999-12-30"}
+    assert len(ok_json(get(live, calls.admin, "/usage", **widest))["data"]) == 3
+    assert len(ok_json(get(live, calls.admin, "/audit", **widest))["data"]) == 3
+    last = ok_json(get(live, calls.admin, "/audit", after=str(2**63 - 1)))
+    assert (last["data"], last["has_more"]) == ([], False)

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from luodi.config import shared_data_dir
-from luodi.knowledge.store import passages
+from luodi.gateway.tenants import Tenant
+from luodi.knowledge.store import documents, passages
 from luodi.packs.filings.assistant import filings_config
 from tests.conftest import LiveServer
 from tests.knowledge.conftest import make_pdf
@@ -72,6 +73,7 @@ def test_on_postgresql_with_pgvector_the_database_searches_the_vectors(
     with served.platform.store.transaction() as session:
         assert session.scalar(select(func.count()).select_from(passages).where(
             passages.c.kb_id == store.id, text("embedding IS NOT NULL"))) == 1
+    served.stop()  # before the pgvector server of the session goes
 
 
 def test_a_tenant_feeds_its_own_knowledge_base_and_reads_what_the_documents_say(served: LiveServer) -> None:
@@ -128,7 +130,7 @@ def test_another_tenant_sees_nothing_of_it(served: LiveServer) -> None:
     # nor may it build on the first tenant's knowledge
     refused = other_http.post("/assistants", json={"name": "thief", "kind": "grounded", "base_model": "smollm2-135m",
                                                    "knowledge_bases": [store.id]})
-    assert refused.status_code == 404 and store.id in refused.json()["error"]["message"]
+    assert refused.status_code == 400 and store.id in refused.json()["error"]["message"]
     # the same name is free in another tenant
     other_store = other.vector_stores.create(name="own")
     assert grounded(other_http, "private-docs", [other_store.id])["knowledge_bases"] == [other_store.id]
@@ -258,3 +260,122 @@ def test_a_key_limited_to_the_tenants_own_assistant_may_call_only_that_one(serve
     time.sleep(2.5)
     with pytest.raises(openai.AuthenticationError, match="expired"):
         expiring.models.list()
+
+
+def test_a_member_key_reads_none_of_the_tenants_documents(served: LiveServer) -> None:
+    tenant = "readers-" + str(time.monotonic_ns())
+    client, _ = admin_of(served, tenant)
+    upload = client.files.create(file=("secret.md", b"# Merger\n\nThe merger with Globex closes in May.\n"),
+                                 purpose="assistants")
+    store = client.vector_stores.create(name="board", file_ids=[upload.id])
+    wait_ingested(client, store.id)
+    member = httpx.Client(base_url=served.url, headers={"Authorization": f"Bearer {served.new_key(tenant)}"})
+    for method, path, body in (("GET", f"/files/{upload.id}/content", None), ("GET", "/files", None),
+                               ("GET", f"/vector_stores/{store.id}/files", None),
+                               ("POST", f"/vector_stores/{store.id}/search", {"query": "merger"})):
+        refused = member.request(method, path, json=body)
+        assert refused.status_code == 403 and "operator" in refused.json()["error"]["message"], path
+    operator = served.client(served.new_key(tenant, role="operator"))
+    assert operator.vector_stores.search(vector_store_id=store.id, query="merger").data
+
+
+def test_a_tenant_sets_no_server_paths_database_urls_or_model_files(served: LiveServer) -> None:
+    _, http = admin_of(served)
+    for options in ({"scenario": "funds", "database": "sqlite:////tmp/elsewhere.db"},
+                    {"scenario": "funds", "understander": "trained", "model": "/etc/passwd"}):
+        refused = http.post("/assistants", json={"name": "probe", "kind": "scenario", "base_model": "smollm2-135m",
+                                                 "options": options})
+        assert refused.status_code == 400 and "operator" in refused.json()["error"]["message"]
+    assert not Path("/tmp/elsewhere.db").exists()
+
+
+def test_a_tenants_scenario_keeps_its_records_apart(served: LiveServer) -> None:
+    tenant = "screens-" + str(time.monotonic_ns())
+    _, http = admin_of(served, tenant)
+    made = http.post("/assistants", json={"name": "my-funds", "kind": "scenario", "base_model": "smollm2-135m",
+                                          "options": {"scenario": "funds", "understander": "rules"}})
+    assert made.status_code == 200, made.text
+    member = served.client(served.new_key(tenant))
+    reply = member.chat.completions.create(model="my-funds",
+                                           messages=[{"role": "user", "content": "low-risk bond funds"}])
+    assert reply.choices[0].message.content
+    with served.platform.store.transaction() as session:
+        tenant_id = session.scalar(select(Tenant.id).where(Tenant.name == tenant))
+    assert (served.platform.settings.data_dir / "tenants" / str(tenant_id)).is_dir()
+
+
+def test_names_are_fixed_and_a_kind_may_change(served: LiveServer) -> None:
+    client, http = admin_of(served)
+    store = client.vector_stores.create(name="k")
+    grounded(http, "shifty", [store.id])
+    assert http.patch("/assistants/shifty", json={"name": "other"}).json()["error"]["param"] == "name"
+    changed = http.patch("/assistants/shifty", json={"kind": "chat", "options": {}})
+    assert changed.status_code == 200 and changed.json()["knowledge_bases"] == []
+    assert http.post("/assistants", json={"name": "n", "base_model": "smollm2-135m", "kind": "grounded",
+                                          "knowledge_bases": ["vs_nope"]}).json()["error"]["param"] == \
+        "knowledge_bases"
+
+
+def test_a_file_deleted_or_redescribed_while_it_is_read_is_never_left_behind(served: LiveServer) -> None:
+    from tests.api.test_ingest_restart import long_report
+
+    client, http = admin_of(served)
+    store = client.vector_stores.create(name="moving")
+    first = client.files.create(file=("first.pdf", long_report()), purpose="assistants")
+    second = client.files.create(file=("second.pdf", long_report() + b"\n%second"), purpose="assistants")
+    client.vector_stores.files.create(vector_store_id=store.id, file_id=first.id)
+    client.vector_stores.files.create(vector_store_id=store.id, file_id=second.id)
+    deadline = time.monotonic() + 120
+    while client.vector_stores.files.retrieve(file_id=first.id, vector_store_id=store.id).model_extra[
+            "luodi"]["pages_done"] == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    client.vector_stores.files.delete(file_id=first.id, vector_store_id=store.id)  # mid-read
+    client.vector_stores.files.update(file_id=second.id, vector_store_id=store.id, attributes={"company": "Late"})
+    [remaining] = wait_ingested(client, store.id)
+    assert remaining.id == second.id and remaining.model_extra["luodi"]["document"]["company"] == "Late"
+    time.sleep(1)  # the first job's end is concluded after its commit
+    with served.platform.store.transaction() as session:
+        kept = session.scalar(select(func.count()).select_from(documents).where(documents.c.kb_id == store.id))
+    assert kept == 1
+
+
+def test_a_name_made_again_on_another_replica_is_a_new_assistant(
+        server_factory: Callable[..., LiveServer], postgres_database: Callable[[], str]) -> None:
+    url = postgres_database()
+    first, second = server_factory(database_url=url), server_factory(database_url=url)
+    key = first.new_key(role="admin")
+    one = first.client(key)
+    two_http = httpx.Client(base_url=second.url, headers={"Authorization": f"Bearer {key}"}, timeout=60)
+    old = two_http.post("/assistants", json={"name": "again", "base_model": "smollm2-135m"}).json()
+    one.chat.completions.create(model="again", messages=[{"role": "user", "content": "Hi"}], max_tokens=2)
+    two_http.delete("/assistants/again")
+    new = two_http.post("/assistants", json={"name": "again", "base_model": "smollm2-135m",
+                                             "system_prompt": "Answer in French."}).json()
+    one.chat.completions.create(model="again", messages=[{"role": "user", "content": "Hi"}], max_tokens=2)
+    assert new["id"] in {identity for identity, _ in first.platform._assistants}
+    tenant_id = first.platform.authenticate(key).tenant_id
+    assert first.platform.resolve(tenant_id, "again").key == (new["id"], 1) != (old["id"], 1)
+
+
+def test_an_approval_decided_on_a_replica_that_never_built_the_assistant(
+        server_factory: Callable[..., LiveServer], tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first, second = server_factory(database_url=url), server_factory(database_url=url)
+    tenant = "desk-" + str(time.monotonic_ns())
+    admin = httpx.Client(base_url=first.url, headers={"Authorization": f"Bearer {first.new_key(tenant, role='admin')}"})
+    made = admin.post("/assistants", json={"name": "my-hotel", "kind": "scenario", "base_model": "smollm2-135m",
+                                           "options": {"scenario": "travel/hotel_en.yaml", "copilot": True}})
+    assert made.status_code == 200, made.text
+    guest = first.client(first.new_key(tenant))
+    messages: list[dict[str, str]] = []
+    for said in ("book the acorn guest house for 2 people on friday for 3 nights", "yes"):
+        messages.append({"role": "user", "content": said})
+        reply = guest.chat.completions.create(model="my-hotel", messages=messages)  # type: ignore[arg-type]
+        messages.append({"role": "assistant", "content": reply.choices[0].message.content or ""})
+    approval_id = (reply.model_extra or {})["luodi"]["state"]["stack"][-1]["approval_id"]
+    started = time.monotonic()
+    decided = httpx.post(f"{second.url}/approvals/{approval_id}/approve", json={"operator": "night desk"},
+                         headers={"Authorization": f"Bearer {second.new_key(tenant, role='operator')}"}, timeout=60)
+    assert decided.status_code == 200 and decided.json()["status"] == "executed", decided.text
+    assert time.monotonic() - started < 20  # not a wait behind its own write lock

@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 from luodi.cli import register_commands
 from luodi.cli.groups import app
 from luodi.cli.serve import admin_key_file, ensure_demo_key, ensure_platform_key
-from luodi.config import load_settings
-from luodi.gateway.tenants import PLATFORM_TENANT, ApiKey, Tenant
+from luodi.config import AssistantConfig, load_settings
+from luodi.gateway import assistants as tenant_assistants
+from luodi.gateway.tenants import PLATFORM_TENANT, ApiKey, Tenant, find_tenant
 from luodi.ledger.audit import AuditRecord
 from luodi.store import Store
 from tests.conftest import LiveServer, write_config
@@ -98,6 +99,30 @@ def test_a_bad_key_option_fails_naming_it(config: Path, options: list[str], word
     code, output = run(config, "key", "create", "acme", *options)
     assert code == 1 and words in " ".join(output.split()), output
     assert keys(config) == {}
+
+
+def define_assistant(config: Path, tenant: str, name: str) -> None:
+    """A tenant's own assistant, as POST /v1/assistants would store it."""
+    store = Store(load_settings(config).resolved_database_url)
+    with store.transaction() as session:
+        tenant_assistants.define(session, find_tenant(session, tenant).id, name,
+                                 AssistantConfig(base_model="smollm2-135m"))
+    store.dispose()
+
+
+def test_a_key_may_be_limited_to_the_tenants_own_assistant_and_not_another_tenants(config: Path) -> None:
+    assert run(config, "tenant", "create", "globex")[0] == 0
+    define_assistant(config, "acme", "acme-docs")
+    define_assistant(config, "globex", "globex-docs")
+    key_id, _ = created(config, "--assistant", "acme-docs", "--assistant", "general")
+    assert keys(config)[key_id]["allowed_assistants"] == "acme-docs general"
+    code, output = run(config, "key", "create", "acme", "--assistant", "globex-docs")
+    assert code == 1 and "'globex-docs'" in output and "acme-docs" in " ".join(output.split()), output
+    other_id, _ = created(config)
+    code, output = run(config, "key", "update", other_id, "--assistant", "acme-docs")
+    assert code == 0, output
+    assert keys(config)[other_id]["allowed_assistants"] == "acme-docs"
+    assert run(config, "key", "update", other_id, "--assistant", "globex-docs")[0] == 1
 
 
 def test_a_platform_key_belongs_to_the_platform_tenant(config: Path) -> None:

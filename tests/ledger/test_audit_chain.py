@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
 from sqlalchemy import delete, update
 
 from luodi.ledger import audit
@@ -81,3 +84,18 @@ def test_appends_from_many_threads_keep_one_chain(store: Store) -> None:
         list(pool.map(append, range(40)))
     report = verify(store)
     assert report.intact and report.records == 40
+
+
+@pytest.mark.usefixtures("far_from_utc")
+def test_records_are_found_by_time_with_a_naive_time_read_as_utc(store: Store) -> None:
+    write_chain(store, 2)
+    now = datetime.now(UTC).replace(tzinfo=None)  # naive, in UTC
+
+    def found(since: datetime | None = None, until: datetime | None = None) -> list[int]:
+        query = audit.AuditQuery("t1", since=since, until=until)
+        with store.transaction() as session:
+            return [record.seq for record in audit.find_records(session, query)]
+
+    assert found(since=now - timedelta(hours=1)) == [1, 2]
+    assert found(since=now + timedelta(hours=1)) == []  # read as local time, it would be 7 hours ago
+    assert found(until=now + timedelta(hours=1)) == [1, 2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from luodi.contracts import TokenUsage
 from luodi.gateway.tenants import create_key, create_tenant
 from luodi.ledger import usage
 from luodi.ledger.billing import monthly_bills
+from luodi.ledger.usage import EVERY_TENANT, UsageQuery, find_usage, usage_totals
 from luodi.store import Store, utc_now
 
 
@@ -54,3 +56,42 @@ def test_bill_splits_revenue_and_skips_rejected_calls(store: Store) -> None:
 def test_closing_an_unknown_record_loses_nothing(store: Store) -> None:
     with pytest.raises(LookupError, match="no usage record"), store.transaction() as session:
         usage.close_record(session, "nope", usage.CallOutcome("ok", TokenUsage(), Decimal(0), 1))
+
+
+def tenant_with_a_key(store: Store, name: str) -> tuple[str, str]:
+    with store.transaction() as session:
+        tenant = create_tenant(session, name)
+        key, _ = create_key(session, tenant)
+        return tenant.id, key.id
+
+
+def test_a_usage_query_names_its_tenant_or_says_every_tenant(store: Store) -> None:
+    acme, acme_key = tenant_with_a_key(store, "acme")
+    globex, globex_key = tenant_with_a_key(store, "globex")
+    record_call(store, "acme-1", acme, acme_key, "0.01", 0.2)
+    record_call(store, "globex-1", globex, globex_key, "0.02", 0.2)
+    with pytest.raises(TypeError):
+        UsageQuery()  # type: ignore[call-arg]
+    for nobody in (None, ""):
+        with pytest.raises(ValueError, match="names its tenant"):
+            UsageQuery(nobody)  # type: ignore[arg-type]
+    with store.transaction() as session:
+        assert [r.request_id for r in find_usage(session, UsageQuery(acme))] == ["acme-1"]
+        assert sorted(r.request_id for r in find_usage(session, UsageQuery(EVERY_TENANT))) == ["acme-1", "globex-1"]
+        [every] = usage_totals(session, UsageQuery(EVERY_TENANT), "assistant")
+    assert (every.requests, every.cost_usd) == (2, Decimal("0.03"))
+
+
+@pytest.mark.usefixtures("far_from_utc")
+def test_usage_is_found_by_time_with_a_naive_time_read_as_utc(store: Store) -> None:
+    tenant, key = tenant_with_a_key(store, "acme")
+    record_call(store, "r1", tenant, key, "0.01", 0.2)
+    now = datetime.now(UTC).replace(tzinfo=None)  # naive, in UTC
+
+    def found(since: datetime | None = None, until: datetime | None = None) -> list[str]:
+        with store.transaction() as session:
+            return [r.request_id for r in find_usage(session, UsageQuery(tenant, since, until))]
+
+    assert found(since=now - timedelta(hours=1)) == ["r1"]
+    assert found(since=now + timedelta(hours=1)) == []  # read as local time, it would be 7 hours ago
+    assert found(until=now + timedelta(hours=1)) == ["r1"]

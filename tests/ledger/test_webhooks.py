@@ -17,9 +17,11 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from luodi.assistants.scenario import PlatformDesk
 from luodi.gateway.tenants import create_tenant
+from luodi.governance import approvals
 from luodi.ledger import audit, webhooks
 from luodi.ledger.webhooks import WebhookDelivery, WebhookDispatcher
 from luodi.store import Store
@@ -141,6 +143,8 @@ def run_until_idle(dispatcher: WebhookDispatcher) -> None:
 
 @pytest.fixture()
 def dispatchers(store: Store) -> Iterator[Callable[..., WebhookDispatcher]]:
+    """Dispatchers of the test's store, stopped at its end; a test whose receiver listens on 127.0.0.1 passes
+    private_networks=True, as the dispatcher refuses the platform's own network by default."""
     made: list[WebhookDispatcher] = []
 
     def make(**options: Any) -> WebhookDispatcher:
@@ -162,7 +166,7 @@ def test_a_delivery_arrives_signed_and_is_audited(
     tenant = new_tenant(store)
     webhook_id, secret = register(store, tenant, receiver.url)
     [delivery_id] = notify(store, tenant, status="pending")
-    run_until_idle(dispatchers())
+    run_until_idle(dispatchers(private_networks=True))
     [got] = receiver.requests
     headers = got.headers
     assert headers["x-luodi-event"] == "approval.filed" and headers["x-luodi-delivery"] == delivery_id
@@ -192,7 +196,7 @@ def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(
     tenant = new_tenant(store)
     register(store, tenant, receiver.url)
     [delivery_id] = notify(store, tenant)
-    dispatcher = dispatchers(base_delay=0.3)
+    dispatcher = dispatchers(private_networks=True, base_delay=0.3)
     dispatcher.start()
     wait_for(lambda: delivery(store, delivery_id).status == "delivered")
     first, second, third = receiver.requests
@@ -214,7 +218,7 @@ def test_after_max_attempts_the_delivery_is_marked_failed(
     tenant = new_tenant(store)
     register(store, tenant, receiver.url)
     [delivery_id] = notify(store, tenant)
-    dispatcher = dispatchers(max_attempts=3, base_delay=0.02)
+    dispatcher = dispatchers(private_networks=True, max_attempts=3, base_delay=0.02)
     dispatcher.start()
     wait_for(lambda: delivery(store, delivery_id).status == "failed")
     dispatcher.stop()
@@ -231,7 +235,7 @@ def test_an_unreachable_endpoint_is_an_attempt_that_failed_with_its_cause(
     tenant = new_tenant(store)
     register(store, tenant, f"http://127.0.0.1:{closed_port}/hook")
     [delivery_id] = notify(store, tenant)
-    dispatcher = dispatchers(base_delay=60)
+    dispatcher = dispatchers(private_networks=True, base_delay=60)
     assert dispatcher.run_once()
     row = delivery(store, delivery_id)
     assert (row.status, row.attempts, row.last_status_code) == ("pending", 1, None)
@@ -240,14 +244,14 @@ def test_an_unreachable_endpoint_is_an_attempt_that_failed_with_its_cause(
     assert audit_kinds(store, delivery_id) == ["webhook.failed_attempt"]
 
 
-def test_with_private_networks_off_a_webhook_to_the_platforms_own_network_is_never_sent(
+def test_by_default_a_webhook_to_the_platforms_own_network_is_never_sent(
     store: Store, receive: Callable[..., Receiver], dispatchers: Callable[..., WebhookDispatcher]
 ) -> None:
     receiver = receive()
     tenant = new_tenant(store)
     register(store, tenant, receiver.url)  # 127.0.0.1: a tenant probing the platform's own services
     [delivery_id] = notify(store, tenant)
-    assert dispatchers(private_networks=False, base_delay=60).run_once()
+    assert dispatchers(base_delay=60).run_once()  # private_networks not given: off
     row = delivery(store, delivery_id)
     assert receiver.requests == [] and "127.0.0.1" in row.last_error and "not a public address" in row.last_error
     assert webhooks.private_address_of("http://93.184.215.14/hook") == ""  # a public address passes
@@ -264,7 +268,7 @@ def test_a_rolled_back_transaction_delivers_nothing(
         raise RuntimeError("the change that caused the event failed")
     with store.transaction() as session:
         assert session.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
-    assert not dispatchers().run_once() and receiver.requests == []
+    assert not dispatchers(private_networks=True).run_once() and receiver.requests == []
 
 
 def test_only_the_tenants_webhooks_subscribed_to_the_event_get_it(
@@ -277,7 +281,7 @@ def test_only_the_tenants_webhooks_subscribed_to_the_event_get_it(
     register(store, other, receiver.url + "?other")
     ids = notify(store, tenant, webhooks.APPROVAL_DECIDED)
     assert [delivery(store, i).webhook_id for i in ids] == [subscribed]
-    run_until_idle(dispatchers())
+    run_until_idle(dispatchers(private_networks=True))
     assert [r.headers["x-luodi-event"] for r in receiver.requests] == ["approval.decided"]
 
 
@@ -288,7 +292,7 @@ def test_two_replicas_never_send_one_delivery_twice(
     tenant = new_tenant(store)
     register(store, tenant, receiver.url)
     ids = [i for _ in range(12) for i in notify(store, tenant)]
-    replicas = [dispatchers(batch=2), dispatchers(batch=2)]
+    replicas = [dispatchers(private_networks=True, batch=2), dispatchers(private_networks=True, batch=2)]
     for replica in replicas:
         replica.start()
     wait_for(lambda: all(delivery(store, i).status == "delivered" for i in ids))
@@ -307,7 +311,7 @@ def test_a_deleted_webhook_gets_nothing_more(
     with store.transaction() as session:
         webhooks.delete_webhook(session, webhook_id, tenant)
     assert notify(store, tenant) == []
-    assert not dispatchers().run_once() and receiver.requests == []
+    assert not dispatchers(private_networks=True).run_once() and receiver.requests == []
     assert (delivery(store, waiting).status, delivery(store, waiting).last_error) == (
         "failed", "the webhook was deleted")
 
@@ -323,6 +327,30 @@ def test_an_approval_is_announced_once_even_when_a_conversation_is_replayed(stor
         rows = list(session.scalars(select(WebhookDelivery).where(WebhookDelivery.tenant_id == tenant)))
     assert [(r.event, r.payload["approval"], r.payload["action"]) for r in rows] == [
         ("approval.filed", first, "reserve")]
+
+
+def test_of_two_concurrent_filings_of_one_approval_only_one_creates_it(store: Store) -> None:
+    tenant = new_tenant(store)
+
+    def file(session: Session) -> tuple[approvals.Approval, bool]:
+        return approvals.file_request(session, "conversation-2:reserve", tenant, "parts", "reserve",
+                                      {"part": "oil filter"}, "Reserve 1 oil filter")
+
+    filed_later: list[tuple[approvals.Approval, bool]] = []
+
+    def file_concurrently() -> None:
+        with store.transaction() as other:
+            filed_later.append(file(other))
+
+    with store.transaction() as session:
+        first, created = file(session)
+        concurrent = threading.Thread(target=file_concurrently)
+        concurrent.start()
+        concurrent.join(timeout=0.5)
+        assert concurrent.is_alive()  # it waits for this transaction: the row (PostgreSQL), the write lock (SQLite)
+    concurrent.join(timeout=30)
+    [(again, created_again)] = filed_later  # no unique violation: it finds the row the first one committed
+    assert (created, created_again, again.id) == (True, False, first.id)
 
 
 def test_a_signature_too_old_is_refused_against_replays() -> None:
@@ -373,6 +401,7 @@ def test_an_admin_registers_a_webhook_and_sees_its_secret_once(hotel: LiveServer
     ({"url": "https://example.com", "events": ["approval.filed", "booking.made"]}, "events", "'booking.made'"),
     ({"url": "https://example.com", "events": []}, "events", "at least one"),
     ({"url": "https://example.com"}, "events", "events"),
+    ({"url": "https://example.com", "events": ["approval.filed"], "secret": "whsec_mine"}, "secret", "Extra inputs"),
 ])
 def test_a_bad_webhook_is_a_400_naming_what_is_wrong(
     hotel: LiveServer, sent: dict[str, Any], param: str, words: str
