@@ -218,11 +218,16 @@ def test_two_replicas_on_one_database_see_new_assistants_and_documents(
     assert "across" in {m.id for m in one.models.list().data}
     before = one.vector_stores.search(vector_store_id=store.id, query="flights under six hours").data
     assert before == []
+    question = [{"role": "user", "content": "Which class is booked for flights under six hours?"}]
+    unread = one.chat.completions.create(model="across", messages=question)  # built on the first replica
+    assert not unread.model_extra["citations"]
     upload = two.files.create(file=("policy.md", POLICY), purpose="assistants")
     two.vector_stores.files.create(vector_store_id=store.id, file_id=upload.id)
     wait_ingested(one, store.id)
     found = one.vector_stores.search(vector_store_id=store.id, query="flights under six hours").data
     assert found and found[0].filename == "policy.md"
+    read = one.chat.completions.create(model="across", messages=question)  # the same built assistant, now knowing
+    assert "Economy class" in read.model_extra["citations"][0]["quote"]
     with first.platform.store.transaction() as session:  # ingested once, by one of the two workers
         assert session.scalar(select(func.count()).select_from(passages).where(passages.c.kb_id == store.id)) == 1
 
