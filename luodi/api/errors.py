@@ -54,8 +54,12 @@ def error_response(error: LuodiError) -> JSONResponse:
     return JSONResponse(ErrorResponse(error=error_body(error)).model_dump(), status_code=error.status, headers=headers)
 
 
+REQUEST_PARTS = ("body", "query", "path", "header", "cookie")
+
+
 def _field_path(location: tuple[object, ...] | list[object]) -> str:
-    parts = [str(p) for p in location if p != "body"]
+    # where the value came from (body, query, path, header) is no part of its name: OpenAI's `param` is the name
+    parts = [str(p) for p in location[1:]] if location and location[0] in REQUEST_PARTS else [str(p) for p in location]
     return ".".join(parts)
 
 

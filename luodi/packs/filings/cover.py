@@ -15,9 +15,30 @@ from dataclasses import dataclass
 from luodi.knowledge.extractors import DocumentMetadata, Fact, SourceDocument
 
 COVER_PAGES = 2  # the pages searched for the cover
-_REGISTRANT = re.compile(r"([^\n]{3,80})\n[^\n]*exact name of registrant", re.IGNORECASE)
+# the line under the registrant's name, and the line above it; either may be missing from a cover
+_EXACT_NAME = re.compile(r"\(?\s*exact\s+name\s+of\s+(?:the\s+)?registrant", re.IGNORECASE)
+_FILE_NUMBER = re.compile(r"commission\s+file\s+(?:number|no\.?)\s*:?\s*[\d-]+", re.IGNORECASE)
+_RULE = re.compile(r"_{2,}")
+_MOST_NAME_LINES = 4  # a name the PDF broke over lines, e.g. "MGM / R / ESORTS I / NTERNATIONAL"
 # the SEC form the cover page names ("FORM 10-K", "Form 10-Q", "FORM 8-K"), kept as the document's type
 _FORM = re.compile(r"\bFORM\s+(10-K(?:/A)?|10-Q(?:/A)?|8-K(?:/A)?|20-F|40-F|6-K|S-1|DEF 14A)\b", re.IGNORECASE)
+
+
+# an earnings release has no cover: its headline names the company ("PepsiCo Reports First-Quarter 2023 Results")
+_RESULTS_HEADLINE = re.compile(r"(?P<company>[A-Z][\w&.,' -]{1,60}?)\s+(?:reports|announces|posts)\b"
+                               r"[^\n]{0,120}?\bresults\b", re.IGNORECASE)
+EARNINGS_RELEASE = "earnings release"
+
+
+def results_headline(pages: list[str]) -> str:
+    """The company an earnings release's headline names (a headline may wrap onto the next line); "" when the
+    first page opens with no such headline."""
+    lines = [line.replace("\xa0", " ").strip() for line in (pages[0].splitlines() if pages else [])[:8]]
+    for line, following in zip(lines, [*lines[1:], ""], strict=True):
+        match = _RESULTS_HEADLINE.match(f"{line} {following}")
+        if match:
+            return " ".join(match.group("company").split())
+    return ""
 
 
 def form_type(pages: list[str]) -> str:
@@ -27,22 +48,66 @@ def form_type(pages: list[str]) -> str:
 
 
 def registrant(pages: list[str]) -> str:
-    """The registrant's name as the cover page prints it (whitespace normalised); "" if no cover page says."""
-    match = _REGISTRANT.search("\n".join(pages[:COVER_PAGES]))
-    return " ".join(match.group(1).split()) if match else ""
+    """The registrant's name as the cover page prints it (whitespace normalised); "" if no cover page says. It is
+    printed above "(Exact name of registrant as specified in its charter)", below the commission file number, or
+    both; PDFs break it over lines, even inside words."""
+    cover = "\n".join(pages[:COVER_PAGES]).replace("\xa0", " ")
+    marker = _EXACT_NAME.search(cover)
+    if marker is not None:
+        return _name_before(cover[:marker.start()])
+    number = _FILE_NUMBER.search(cover)
+    if number is None:
+        return ""
+    following = [line.strip() for line in _RULE.sub(" ", cover[number.end():]).splitlines() if line.strip()]
+    return following[0] if following and _looks_like_a_name(following[0]) else ""
+
+
+def _name_before(text: str) -> str:
+    """The name printed just before the exact-name line: after the commission file number when that is near,
+    else the last lines, rules (underscores) dropped."""
+    numbers = list(_FILE_NUMBER.finditer(text))
+    if numbers and len(text) - numbers[-1].end() < 300:
+        text = text[numbers[-1].end():]
+    lines = [line.strip() for line in _RULE.sub("\n", text).splitlines() if line.strip()][-_MOST_NAME_LINES:]
+    if not numbers:
+        lines = lines[-1:]
+    name = _joined(lines)
+    return name if _looks_like_a_name(name, capitals=False) else ""
+
+
+def _joined(pieces: list[str]) -> str:
+    """Lines of one name put together: a piece that is or ends in a lone letter was a word the PDF broke."""
+    name = ""
+    for piece in pieces:
+        if name and not re.search(r"(?:^|\s)[A-Za-z]$", name):
+            name += " "
+        name += piece
+    return " ".join(name.split())
+
+
+def _looks_like_a_name(line: str, capitals: bool = True) -> bool:
+    """A line that can be a company's name; with `capitals`, only one printed mostly in capitals (what follows a
+    commission file number without a caption under it is a name only so)."""
+    letters = [c for c in line if c.isalpha()]
+    if not (2 <= len(line) <= 100 and letters and not line.startswith("(")):
+        return False
+    return not capitals or sum(c.isupper() for c in letters) >= len(letters) / 2
 
 
 @dataclass(frozen=True)
 class CoverPageReader:
     name: str = "cover_page"
-    version: str = "2"
+    version: str = "3"
 
     def extract(self, document: SourceDocument) -> list[Fact]:
         return []
 
     def read_metadata(self, document: SourceDocument) -> DocumentMetadata:
-        form = form_type(document.pages)
-        return DocumentMetadata(company=registrant(document.pages), values={"document_type": form} if form else {})
+        form, company = form_type(document.pages), registrant(document.pages)
+        if not company:
+            company = results_headline(document.pages)
+            form = EARNINGS_RELEASE if company else form
+        return DocumentMetadata(company=company, values={"document_type": form} if form else {})
 
 
 COVER_PAGE = CoverPageReader()

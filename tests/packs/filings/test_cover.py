@@ -9,10 +9,11 @@ import pytest
 
 from luodi.assistants.grounded import open_knowledge
 from luodi.knowledge.base import KnowledgeBase
+from luodi.knowledge.extractors import SourceDocument
 from luodi.knowledge.store import DocumentRecord
 from luodi.pack import installed_components
 from luodi.packs.filings.assistant import filings_config
-from luodi.packs.filings.cover import registrant
+from luodi.packs.filings.cover import CoverPageReader, registrant, results_headline
 
 COVER = """UNITED STATES SECURITIES AND EXCHANGE COMMISSION
 FORM 10-K
@@ -72,3 +73,36 @@ def test_a_stated_company_wins_and_a_plain_knowledge_base_names_none(tmp_path: P
     assert record_of(filings_knowledge(tmp_path / "stated"), filing, company="Acme").company == "Acme"
     plain = record_of(KnowledgeBase(tmp_path / "plain"), filing)
     assert (plain.company, plain.period_year) == ("", 2023)
+
+
+@pytest.mark.parametrize(("cover", "name"), [
+    # the caption's spaces are non-breaking, as many PDFs print them
+    ("Commission\xa0file\xa0number\xa0001-01011\nCVS\xa0HEALTH\xa0CORPORATION\n(Exact\xa0name\xa0of\xa0registrant\xa0as\xa0"
+     "specified\xa0in\xa0its\xa0charter)\nDelaware", "CVS HEALTH CORPORATION"),
+    # no caption: the name is the capitalised line under the commission file number
+    ("For the fiscal year ended December 31, 2018\nCommission file number 1-3285\n3M COMPANY\nState of "
+     "Incorporation: Delaware", "3M COMPANY"),
+    # rules of underscores around the name, on the line of the file number
+    ("Commission file number  1-9595\n_________________ BEST BUY CO., INC.\n(Exact name of registrant as "
+     "specified in its charter)", "BEST BUY CO., INC."),
+    # a name the PDF broke over lines, inside words too
+    ("Commission\nFile\nNo.\n001-10362\nMGM\nR\nESORTS I\nNTERNATIONAL\n(Exact name of Registrant as specified in "
+     "its charter)", "MGM RESORTS INTERNATIONAL"),
+    # a caption under no name at all (a logo): nothing, rather than the line above
+    ("Commission File Number 001-02217\n(Exact name of Registrant as specified in its charter)\nDelaware", ""),
+])
+def test_the_registrant_is_read_from_the_cover_layouts_filings_use(cover: str, name: str) -> None:
+    assert registrant([cover]) == name
+
+
+def test_an_earnings_release_is_named_by_its_headline() -> None:
+    release = "Page 1 of 15\n Exhibit 99.1\nMGM RESORTS INTERNATIONAL REPORTS FOURTH QUARTER AND \nFULL YEAR 2022 " \
+              "FINANCIAL AND OPERATING RESULTS\n• Record Adjusted Property EBITDAR"
+    assert results_headline([release]) == "MGM RESORTS INTERNATIONAL"
+    assert results_headline(["March 9, 2023\nUlta Beauty Announces Fourth Quarter\nFiscal 2022 Results"]) == \
+        "Ulta Beauty"
+    assert results_headline(["FOR IMMEDIATE RELEASE\n• 2022 Fourth-Quarter reported sales decline of 4.4%"]) == ""
+    reader = CoverPageReader()
+    found = reader.read_metadata(SourceDocument(title="", pages=[release], company="", period_year=None,
+                                                metadata={}))
+    assert (found.company, found.values["document_type"]) == ("MGM RESORTS INTERNATIONAL", "earnings release")
