@@ -70,7 +70,8 @@ def main() -> None:
             score[field] += ok
         if args.show_all or not all(checks) or problem:
             marks = "/".join("yes" if ok else "NO" for ok in checks)
-            print(f"{name[:34]:34} {(company or '(none)')[:34]:34} {kind or '-':8} {year or '-'!s:5}  {marks} {problem}")
+            shown = (company or "(none)")[:34]
+            print(f"{name[:34]:34} {shown:34} {kind or '-':8} {year or '-'!s:5}  {marks} {problem}")
     total = len(rows)
     print(f"\n{total} filings read in {seconds:.1f} s; agreeing with the catalogue (the baseline, never read by "
           "Luodi): " + ", ".join(f"{field} {count}/{total} ({count / total:.0%})" for field, count in score.items()))
