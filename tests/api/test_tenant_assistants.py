@@ -193,11 +193,14 @@ def test_an_uploaded_filing_answers_with_a_computed_cited_number(served: LiveSer
     excerpt.save(str(tmp_path / "3M_2018_10K.pdf"))
     client, http = admin_of(served)
     filing = client.files.create(file=(tmp_path / "3M_2018_10K.pdf").open("rb"), purpose="assistants")
+    other = client.files.create(file=("acme_q2.pdf", make_pdf([COVER, ["Acme sells widgets in 12 countries."]])),
+                                purpose="assistants")
     policy = client.files.create(file=("policy.md", POLICY), purpose="assistants")
-    store = client.vector_stores.create(name="3m")
-    client.vector_stores.files.create(vector_store_id=store.id, file_id=filing.id, attributes={"company": "3M"})
-    client.vector_stores.files.create(vector_store_id=store.id, file_id=policy.id)
-    assert {f.status for f in wait_ingested(client, store.id)} == {"completed"}
+    store = client.vector_stores.create(name="filings", file_ids=[filing.id, other.id, policy.id])
+    files = {f.id: f for f in wait_ingested(client, store.id)}
+    assert {f.status for f in files.values()} == {"completed"}
+    # no attribute and no catalogue: the company is what the cover page prints
+    assert files[filing.id].model_extra["luodi"]["document"]["company"] == "3M COMPANY"
     grounded(http, "my-filings", [store.id])
     question = "What is the FY2018 capital expenditure amount (in USD millions) for 3M?"
     reply = client.chat.completions.create(model="my-filings", messages=[{"role": "user", "content": question}])

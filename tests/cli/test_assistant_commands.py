@@ -168,7 +168,7 @@ def test_a_member_key_gets_the_service_s_refusal_not_a_traceback(
     for refused in (member.refused("assistant", "create", "mine", "--base-model", "smollm2-135m"),
                     member.refused("assistant", "delete", "helper"),
                     member.refused("kb", "create", "mine", str(documents[0]))):
-        assert "error: 403: " in refused and "admin key" in refused
+        assert "error: 403: " in refused and "role admin" in refused
         assert "Error code" not in refused  # the service's message, not the SDK's wrapping of it
     assert "helper" in {a["name"] for a in member.json("assistant", "list")}  # reading needs no admin
 
