@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
 
 from luodi.knowledge.extractors import DocumentMetadata, Fact, SourceDocument
 
@@ -54,7 +58,7 @@ def registrant(pages: list[str]) -> str:
     cover = "\n".join(pages[:COVER_PAGES]).replace("\xa0", " ")
     marker = _EXACT_NAME.search(cover)
     if marker is not None:
-        return _name_before(cover[:marker.start()])
+        return _name_before(cover[:marker.start()]) or _name_after_caption(cover[marker.end():])
     number = _FILE_NUMBER.search(cover)
     if number is None:
         return ""
@@ -75,29 +79,52 @@ def _name_before(text: str) -> str:
     return name if _looks_like_a_name(name, capitals=False) else ""
 
 
+def _name_after_caption(text: str) -> str:
+    """Where the extractor put the caption first (columns read out of order): the line after it, when that line
+    ends in a legal form."""
+    lines = [line.strip() for line in text.splitlines()[1:4] if line.strip()]
+    return next((line for line in lines if ends_in_company_form(line) and _looks_like_a_name(line)), "")
+
+
 def _joined(pieces: list[str]) -> str:
-    """Lines of one name put together: a piece that is or ends in a lone letter was a word the PDF broke."""
+    """Lines of one name put together: a piece that is or ends in a lone letter was a word the PDF broke, and so
+    was one that ends in a hyphen before a lower-case piece ("Automa-" / "tion")."""
     name = ""
     for piece in pieces:
-        if name and not re.search(r"(?:^|\s)[A-Za-z]$", name):
+        if name.endswith("-") and piece[:1].islower():
+            name = name[:-1]
+        elif name and not re.search(r"(?:^|\s)[A-Za-z]$", name):
             name += " "
         name += piece
     return " ".join(name.split())
 
 
+@cache
+def company_forms() -> tuple[str, ...]:
+    """The legal forms names end in (company_forms.yaml), longest first."""
+    forms = yaml.safe_load(Path(__file__).with_name("company_forms.yaml").read_text(encoding="utf-8"))["forms"]
+    return tuple(sorted((str(form).lower() for form in forms), key=len, reverse=True))
+
+
+def ends_in_company_form(line: str) -> bool:
+    plain = " ".join(line.lower().rstrip(" .,;").split())
+    return any(plain == form or plain.endswith(" " + form) or plain.endswith("," + form) for form in
+               (f.rstrip(".") for f in company_forms()))
+
+
 def _looks_like_a_name(line: str, capitals: bool = True) -> bool:
-    """A line that can be a company's name; with `capitals`, only one printed mostly in capitals (what follows a
-    commission file number without a caption under it is a name only so)."""
+    """A line that can be a company's name; with `capitals`, only one printed mostly in capitals or ending in a
+    legal form (what follows a commission file number without a caption under it is a name only so)."""
     letters = [c for c in line if c.isalpha()]
     if not (2 <= len(line) <= 100 and letters and not line.startswith("(")):
         return False
-    return not capitals or sum(c.isupper() for c in letters) >= len(letters) / 2
+    return not capitals or sum(c.isupper() for c in letters) >= len(letters) / 2 or ends_in_company_form(line)
 
 
 @dataclass(frozen=True)
 class CoverPageReader:
     name: str = "cover_page"
-    version: str = "3"
+    version: str = "4"
 
     def extract(self, document: SourceDocument) -> list[Fact]:
         return []

@@ -90,6 +90,16 @@ def test_a_stated_company_wins_and_a_plain_knowledge_base_names_none(tmp_path: P
      "its charter)", "MGM RESORTS INTERNATIONAL"),
     # a caption under no name at all (a logo): nothing, rather than the line above
     ("Commission File Number 001-02217\n(Exact name of Registrant as specified in its charter)\nDelaware", ""),
+    # a word broken at a hyphen over two lines
+    ("Commission file number 001-40001\nRheinfeld Automa-\ntion AG\n(Exact name of registrant as specified in its "
+     "charter)", "Rheinfeld Automation AG"),
+    # no caption, and not in capitals: a name by its legal form; an address line is not one
+    ("Commission file number 001-38211\nQuillon Energy Partners, L.P.\nDelaware 46-3721055",
+     "Quillon Energy Partners, L.P."),
+    ("Commission file number 001-38211\nState of Incorporation: Delaware\nQuillon Energy Partners, L.P.", ""),
+    # the caption read before the name (columns out of order)
+    ("Commission File Number: 001-38704\n(Exact name of registrant as specified in its charter)\nCorvale "
+     "Therapeutics plc\n(State or other jurisdiction)", "Corvale Therapeutics plc"),
 ])
 def test_the_registrant_is_read_from_the_cover_layouts_filings_use(cover: str, name: str) -> None:
     assert registrant([cover]) == name
