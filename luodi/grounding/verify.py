@@ -176,7 +176,9 @@ def check_equations(text: str) -> list[Check]:
 
 
 def verify(text: str, evidence: list[Evidence], citation_count: int) -> list[Check]:
-    """All checks of a draft; the draft is sound when every check is supported."""
+    """All checks of a draft; the draft is sound when every check is supported. A draft may name the documents its
+    evidence comes from ("the 10-K - 02/07/2019 - 3M Company statements"): their names are evidence too."""
+    evidence = [*evidence, *_sources_of(evidence)]
     without_urls = URL.sub(" ", text)
     return (
         check_numbers(MARKER.sub(" ", _strip_dates(without_urls)), evidence)
@@ -186,6 +188,11 @@ def verify(text: str, evidence: list[Evidence], citation_count: int) -> list[Che
         + check_entities(_strip_dates(without_urls), evidence)
         + check_equations(without_urls)
     )
+
+
+def _sources_of(evidence: list[Evidence]) -> list[Evidence]:
+    named = dict.fromkeys(e.source for e in evidence if e.kind == "passage" and e.source)
+    return [Evidence(id=f"source:{name}", kind="record", text=name, source=name) for name in named]
 
 
 def _strip_dates(text: str) -> str:

@@ -57,3 +57,14 @@ def test_tool_outputs_are_not_rescaled() -> None:
     # a statement "in millions" may be read at another scale; a tool's 0.02 never bears out 20
     assert failed("The answer is 20.", [Evidence(id="tool:calculator", kind="tool", text="(2/100) = 0.02")]) == [
         ("number", "20")]
+
+
+def test_the_name_of_a_source_is_evidence_and_is_never_repaired_into_the_value() -> None:
+    filing = Evidence(id="p1", kind="passage", source="10-K - 02/07/2019 - 3M Company", page=58,
+                      text="Purchases of property, plant and equipment (PP&E) (1,577) (1,373) (1,420)")
+    tool = Evidence(id="tool:financial_metric", kind="tool", text="capital expenditure = USD 1,577.00 million")
+    text = ("USD 1,577.00 million is the FY2018 capex of 3M. Inputs from the 10-K - 02/07/2019 - 3M Company "
+            "statements: Purchases of property, plant and equipment (PP&E) FY2018: -1577 million [1].")
+    repaired = repair(text, [filing, tool], 1, "USD 1,577.00 million")
+    assert repaired.text == text and repaired.verification.status == "verified"
+    assert failed("The 10-K - 03/07/2019 statements say so [1].", [filing])  # another date is still caught
