@@ -205,7 +205,6 @@ def assistant_create(
 @assistant_app.command("update")
 def assistant_update(
     name: str,
-    rename: Annotated[str | None, typer.Option("--rename", help="a new name")] = None,
     base_model: Annotated[str | None, typer.Option("--base-model", help="another base model")] = None,
     kind: Annotated[Kind | None, typer.Option("--kind", help="how it answers")] = None,
     knowledge: Annotated[
@@ -223,12 +222,10 @@ def assistant_update(
 ) -> None:
     """Change an assistant of your tenant; what is not given stays as it is, options given are changed one by one."""
     body = definition(kind, base_model, knowledge, system_prompt, description, max_tokens, partner, base_model_share)
-    if rename:
-        body["name"] = rename
     changes = parsed_options(option)
     if not body and not changes:
         raise fail("nothing to change: give --kind, --base-model, --kb, --system-prompt, --description, --option, "
-                   "--max-tokens, --partner, --base-model-share or --rename")
+                   "--max-tokens, --partner or --base-model-share")
     with _connect(config, url, api_key) as http, api_errors(str(http.base_url)):
         if changes:  # the service replaces the options as a whole: send the current ones with these changed
             body["options"] = _with_options(call(http, "GET", path_of(name))["options"], changes)
