@@ -3,12 +3,14 @@ whatever content type they came with; `x-request-id` on every response."""
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from luodi.api.errors import REQUEST_ID_HEADER, error_response
-from luodi.errors import RequestTooLarge
+from luodi.errors import BodyNotText, RequestTooLarge
 
 MAX_BODY_BYTES = 512 * 1024
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # a file upload (`POST /v1/files`): a long annual report is 5-20 MB
@@ -45,6 +47,12 @@ class BodySizeLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        where = lone_surrogate_in(body)
+        if where is not None:
+            not_text = BodyNotText(f"{where or 'the body'} holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape "
+                                   "without its pair), which is not text", param=where or None)
+            await error_response(not_text)(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -55,6 +63,37 @@ class BodySizeLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def lone_surrogate_in(body: bytes) -> str | None:
+    """Where a JSON body holds a string with a lone UTF-16 surrogate ("messages.0.content"; "" for a top-level
+    string), or None. Such a string cannot be encoded as UTF-8: every stage after would fail on it."""
+    if not SURROGATE_ESCAPE.search(body):
+        return None  # the common case costs one scan, no parse
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None  # not JSON: the route's own parsing says so
+    return _surrogate_path(parsed, [])
+
+
+def _surrogate_path(value: object, path: list[str]) -> str | None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return ".".join(path)
+        return None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _surrogate_path(key, path) if isinstance(key, str) else None
+        found = found if found is not None else _surrogate_path(item, [*path, str(key)])
+        if found is not None:
+            return found
+    return None
 
 
 JSON_CONTENT_TYPE = (b"content-type", b"application/json")

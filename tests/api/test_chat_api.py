@@ -97,6 +97,10 @@ def test_backend_down_is_503_and_recorded(live: LiveServer) -> None:
 BAD_BODIES = {
     "malformed JSON": (b'{"model": "general", "messages": [', 400, "not valid JSON"),
     "non-UTF-8 bytes": (b'{"model":"general","messages":[{"role":"user","content":"\xff\xfe"}]}', 400, "UTF-8"),
+    "a lone UTF-16 surrogate": (b'{"model":"general","messages":[{"role":"user","content":"hi \\ud800"}]}', 400,
+                                "messages.0.content holds a lone UTF-16 surrogate"),
+    "a lone low surrogate in a key": (b'{"model":"general","messages":[{"role":"user","content":"hi"}],'
+                                      b'"\\udc00":1}', 400, "lone UTF-16 surrogate"),
     "no messages": (b'{"model":"general","messages":[]}', 400, "messages"),
     "empty message": (b'{"model":"general","messages":[{"role":"user","content":"  "}]}', 400, "empty"),
     "unknown role": (b'{"model":"general","messages":[{"role":"wizard","content":"hi"}]}', 400, "role"),
@@ -171,3 +175,10 @@ def test_the_service_runs_on_postgresql(
     with server.platform.store.transaction() as session:
         report = verify_chain(session)
     assert report.intact and report.records >= 2
+
+
+def test_a_paired_surrogate_is_text_and_answered(live: LiveServer) -> None:
+    body = b'{"model":"general","messages":[{"role":"user","content":"hi \\ud83d\\ude00"}],"max_tokens":2}'
+    response = httpx.post(f"{live.url}/chat/completions", content=body, timeout=60,
+                          headers={"Authorization": f"Bearer {live.new_key()}", "Content-Type": "application/json"})
+    assert response.status_code == 200, response.text
