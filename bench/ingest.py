@@ -188,8 +188,15 @@ def in_process(store: Store, files: list[Path]) -> Baseline:
     """The filings ingested without the platform, into a knowledge base of the same database."""
     extractors = installed_components().extractors
     knowledge = KnowledgeBase(KnowledgeStore(store.engine, [BASELINE_KB]), extractors)
-    cpu_started = time.process_time()
-    report = knowledge.ingest(files)
+    cpu_started, started = time.process_time(), time.perf_counter()
+    last_line = [started]
+
+    def progress(_path: Path, done: int, total: int) -> None:
+        if time.perf_counter() - last_line[0] >= PROGRESS_SECONDS:
+            print(f"  … {done}/{total} files done, {time.perf_counter() - started:.0f} s", flush=True)
+            last_line[0] = time.perf_counter()
+
+    report = knowledge.ingest(files, progress=progress)
     cpu = time.process_time() - cpu_started
     for name, reason in report.failed:
         print(f"  in-process failed: {name}: {reason}")

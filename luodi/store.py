@@ -17,6 +17,7 @@ How to give a stage a table:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Engine, Table, create_engine, event, inspect, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SAWarning
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -85,7 +86,9 @@ def add_missing_columns(engine: Engine, tables: list[Table]) -> list[str]:
     for table in tables:
         if not inspector.has_table(table.name):
             continue
-        present = {column["name"] for column in inspector.get_columns(table.name)}
+        with warnings.catch_warnings():  # a column of a type SQLAlchemy does not know (pgvector's) is still a column
+            warnings.simplefilter("ignore", SAWarning)
+            present = {column["name"] for column in inspector.get_columns(table.name)}
         for column in table.columns:
             if column.name in present:
                 continue

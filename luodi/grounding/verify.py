@@ -177,7 +177,7 @@ def check_equations(text: str) -> list[Check]:
 
 def verify(text: str, evidence: list[Evidence], citation_count: int) -> list[Check]:
     """All checks of a draft; the draft is sound when every check is supported. A draft may name the documents its
-    evidence comes from ("the 10-K - 02/07/2019 - 3M Company statements"): their names are evidence too."""
+    evidence comes from ("from the Report 2019 - 02/07/2019 - Acme"): their names are evidence too."""
     evidence = [*evidence, *_sources_of(evidence)]
     without_urls = URL.sub(" ", text)
     return (
