@@ -228,7 +228,7 @@ def wait_for_all(client: openai.OpenAI, vector_store_id: str, count: int, starte
     """The store's files once none is in progress, with a progress line now and then."""
     reported = time.perf_counter()
     while time.perf_counter() - started < timeout:
-        listed = list(client.vector_stores.files.list(vector_store_id=vector_store_id).data)
+        listed = list(client.vector_stores.files.list(vector_store_id=vector_store_id, limit=100))  # every page
         waiting = [f for f in listed if f.status == "in_progress"]
         if len(listed) == count and not waiting:
             return listed

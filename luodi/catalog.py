@@ -17,7 +17,7 @@ from luodi.assistants.base import ASSISTANT_KINDS, ASSISTANT_OPTIONS, check_opti
 from luodi.assistants.components import Components
 from luodi.assistants.grounded import KNOWLEDGE_OPTION
 from luodi.config import AssistantConfig, Settings
-from luodi.errors import ModelNotFound, NeedsSkippedPack
+from luodi.errors import AssistantCannotStart, ModelNotFound, NeedsSkippedPack
 from luodi.gateway import assistants as defined
 from luodi.gateway.assistants import AssistantRefused
 from luodi.knowledge.uploads import VectorStoreNotFound, get_vector_store
@@ -55,7 +55,13 @@ class Catalog:
         if row is None:
             raise ModelNotFound(f"the model {name!r} does not exist; GET /v1/models lists the assistants",
                                 param="model")
-        return Resolved(name, row.assistant_config, (row.id, row.revision), tenant_id)
+        config = row.assistant_config
+        try:  # a row saved under earlier rules is checked again by today's, every time it is served
+            self._check_options_allowed(config)
+            self._check_scenario(config)
+        except AssistantRefused as exc:
+            raise AssistantCannotStart.because(name, f"{exc}; PATCH its options") from exc
+        return Resolved(name, config, (row.id, row.revision), tenant_id)
 
     def visible(self, session: Session, tenant_id: str) -> dict[str, AssistantConfig]:
         """The catalogue and the tenant's own, by name."""

@@ -87,6 +87,7 @@ OUTCOME_BACKEND_ERROR = "backend_error"
 OUTCOME_CANNOT_START = "assistant_cannot_start"
 OUTCOME_REFUSED = "refused_by_model"
 OUTCOME_INVALID_REQUEST = "invalid_request"
+OUTCOME_INTERNAL_ERROR = "internal_error"
 
 
 @dataclass
@@ -238,7 +239,12 @@ class Platform:
                 found = self._assistants.get(key)
             if found is not None:
                 return found
-            made = self._build(resolved)
+            try:
+                made = self._build(resolved)
+            except BaseException:
+                with self._lock:
+                    self._building.pop(key, None)  # a later call tries afresh, with a fresh lock
+                raise
             with self._lock:
                 self._forget(key[0], keep=key)
                 self._assistants[key] = made
@@ -331,10 +337,12 @@ class Platform:
             raise rejection
         try:
             assistant = self.built(resolved)
-        except (BackendUnavailable, AssistantCannotStart) as exc:
-            outcome = OUTCOME_BACKEND_ERROR if isinstance(exc, BackendUnavailable) else OUTCOME_CANNOT_START
+        except Exception as exc:  # the call's record is closed however building failed
+            outcome = (OUTCOME_BACKEND_ERROR if isinstance(exc, BackendUnavailable) else
+                       OUTCOME_CANNOT_START if isinstance(exc, AssistantCannotStart) else OUTCOME_INTERNAL_ERROR)
             self._record_failure(request_id, caller, assistant_name, config, None, outcome, str(exc), 0.0)
-            exc.request_id = request_id
+            if isinstance(exc, LuodiError):
+                exc.request_id = request_id
             raise
         return Admission(request_id, caller, assistant, config, stream, allowance=allowance, user=user)
 
@@ -342,7 +350,7 @@ class Platform:
     def complete(self, admission: Admission, turn: Turn) -> Answer:
         try:
             answer = admission.assistant.respond(turn)
-        except (BackendUnavailable, InvalidRequest) as exc:
+        except Exception as exc:  # whatever went wrong, the call's record is closed with it
             self.fail(admission, turn, exc)
             raise
         self.finish(admission, turn, answer)
@@ -363,7 +371,7 @@ class Platform:
                     f"it writes one answer per request; send n=1", param="n")
             for choice in self.choice_turns(turn):
                 answers.append(admission.assistant.respond(choice))
-        except (BackendUnavailable, InvalidRequest) as exc:
+        except Exception as exc:  # whatever went wrong, the call's record is closed with it
             self.fail(admission, turn, exc)
             raise
         self.finish(admission, turn, answers[0], more=answers[1:])
@@ -392,7 +400,7 @@ class Platform:
                     return
                 yield delta
             raise BackendUnavailable("the assistant stopped without finishing its answer")
-        except (BackendUnavailable, InvalidRequest) as exc:
+        except Exception as exc:  # whatever went wrong, the call's record is closed with it
             self.fail(admission, turn, exc, partial_text="".join(delivered))
             raise
         except GeneratorExit:
@@ -445,7 +453,12 @@ class Platform:
             row = approvals.get(session, approval_id)
             if tenant_id is not None and row.tenant_id != tenant_id:
                 raise ApprovalNotFound(f"no approval request {approval_id!r}")
-            resolved = self.catalog.resolve(session, row.tenant_id, row.assistant)
+            if row.status != "pending":
+                raise ApprovalAlreadyDecided(f"approval {row.id} was already decided: {row.status}")
+            try:
+                resolved = self.catalog.resolve(session, row.tenant_id, row.assistant)
+            except ModelNotFound as exc:
+                raise ApprovalCannotRun(f"assistant {row.assistant!r}, which filed it, is gone") from exc
         return self.built(resolved)
 
     # --- ledger ---------------------------------------------------------------------------------------------
@@ -493,6 +506,8 @@ class Platform:
             outcome = OUTCOME_INVALID_REQUEST  # a parameter the assistant cannot honour, say
         if isinstance(error, ConnectionAbortedError):
             outcome = "client_disconnected"
+        elif not isinstance(error, LuodiError):
+            outcome = OUTCOME_INTERNAL_ERROR  # a bug: recorded, and the caller gets a 500
         self._record_failure(
             admission.request_id,
             admission.caller,

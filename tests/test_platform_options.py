@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from luodi.config import load_settings
+from luodi.assistants.base import Turn
+from luodi.config import Settings, load_settings
+from luodi.contracts import Answer, Message
+from luodi.gateway.tenants import create_key, create_tenant
 from luodi.platform import Platform
 from tests.conftest import write_config
 
@@ -70,3 +73,33 @@ def test_a_missing_spec_file_or_an_understander_the_scenario_lacks_stops_the_pla
         settings = load_settings(write_config(tmp_path / "luodi.yaml", tmp_path, extra_assistants={"odd": odd}))
         with pytest.raises(ValueError, match=named):
             Platform(settings)
+
+
+def test_an_assistant_that_fails_unexpectedly_leaves_no_call_open(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from luodi.assistants.base import assistant_kind
+    from luodi.ledger.usage import UsageRecord
+
+    class Broken:
+        name = "broken"
+
+        def respond(self, turn: Turn) -> Answer:
+            raise RuntimeError("a bug in an assistant")
+
+        def stream(self, turn: Turn):  # type: ignore[no-untyped-def]
+            raise RuntimeError("a bug in an assistant")
+
+    assistant_kind("test-broken")(lambda name, config, context: Broken())
+    settings = Settings(data_dir=tmp_path, base_models=load_settings().base_models,
+                        assistants={"broken": {"kind": "test-broken", "base_model": "smollm2-135m"}})
+    platform = Platform(settings)
+    with platform.store.transaction() as session:
+        _, secret = create_key(session, create_tenant(session, "bugs"))
+    caller = platform.authenticate(secret)
+    admission = platform.admit(caller, "broken", stream=False)
+    with pytest.raises(RuntimeError):
+        platform.complete(admission, Turn([Message(role="user", content="hi")], caller.tenant_id))
+    with platform.store.transaction() as session:
+        record = session.scalar(select(UsageRecord).where(UsageRecord.request_id == admission.request_id))
+    assert record is not None and record.outcome == "internal_error" and record.finished_at is not None

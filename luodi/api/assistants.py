@@ -1,8 +1,10 @@
 """A tenant's own assistants (Luodi's shape, not OpenAI's Assistants API): `POST/GET /v1/assistants`,
 `GET/PATCH/DELETE /v1/assistants/{name}`.
 
-Any key of the tenant may read; its admin key defines, changes and deletes. The platform's catalogue is listed
-too (`owned_by: "platform"`), read-only. What a definition may hold is checked by `luodi.catalog`.
+Any key of the tenant may read the assistants it may call (a key limited to some sees those); below an operator's
+key, a definition is shown without its system prompt, options and knowledge bases. The tenant's admin key
+defines, changes and deletes. The platform's catalogue is listed too (`owned_by: "platform"`), read-only and
+without its options (those are the operator's). What a definition may hold is checked by `luodi.catalog`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from luodi.config import AssistantConfig
 from luodi.errors import PermissionDenied
 from luodi.gateway import assistants as defined
 from luodi.gateway.assistants import AssistantNotFound, AssistantRefused, TenantAssistant
-from luodi.gateway.tenants import ADMIN
+from luodi.gateway.tenants import ADMIN, OPERATOR, Caller
 from luodi.ledger import audit
 from luodi.platform import Platform
 from luodi.store import unix_time
@@ -92,17 +94,28 @@ def create_assistant(body: AssistantFields, who: CallerDep, platform: PlatformDe
 @router.get("/v1/assistants", response_model=AssistantList)
 def list_assistants(who: CallerDep, platform: PlatformDep) -> AssistantList:
     with platform.store.transaction() as session:
-        own = [tenant_assistant_out(row) for row in defined.of_tenant(session, who.tenant_id)]
-    catalogue = [catalogue_out(name, config) for name, config in sorted(platform.settings.assistants.items())]
+        own = [shown_to(who, tenant_assistant_out(row)) for row in defined.of_tenant(session, who.tenant_id)
+               if who.may_call(row.name)]
+    catalogue = [catalogue_out(name, config) for name, config in sorted(platform.settings.assistants.items())
+                 if who.may_call(name)]
     return AssistantList(data=[*own, *catalogue])
 
 
 @router.get("/v1/assistants/{name}", response_model=AssistantOut)
 def retrieve_assistant(name: str, who: CallerDep, platform: PlatformDep) -> AssistantOut:
+    if not who.may_call(name):
+        raise AssistantNotFound(f"the tenant has no assistant named {name!r} that this key may call")
     if name in platform.settings.assistants:
         return catalogue_out(name, platform.settings.assistants[name])
     with platform.store.transaction() as session:
-        return tenant_assistant_out(defined.get(session, who.tenant_id, name))
+        return shown_to(who, tenant_assistant_out(defined.get(session, who.tenant_id, name)))
+
+
+def shown_to(who: Caller, out: AssistantOut) -> AssistantOut:
+    """What a key below an operator's sees of a definition: not how it is made."""
+    if who.holds(OPERATOR):
+        return out
+    return out.model_copy(update={"system_prompt": "", "options": {}, "knowledge_bases": []})
 
 
 @router.patch("/v1/assistants/{name}", response_model=AssistantOut)
@@ -155,7 +168,8 @@ def tenant_assistant_out(row: TenantAssistant) -> AssistantOut:
 
 
 def catalogue_out(name: str, config: AssistantConfig) -> AssistantOut:
-    return _out(name, name, "platform", config)
+    """A catalogue assistant as tenants see it: its options (server paths, URLs) are the operator's."""
+    return _out(name, name, "platform", config.model_copy(update={"options": {}}))
 
 
 def _out(id_: str, name: str, owner: Literal["tenant", "platform"], config: AssistantConfig,

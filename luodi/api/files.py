@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from pydantic import BaseModel
 
 from luodi.api.deps import CallerDep, PlatformDep, require
-from luodi.api.pages import PageQuery, page, page_query
+from luodi.api.pages import PageQuery, page, page_query, sort_key
 from luodi.gateway.tenants import ADMIN, OPERATOR
 from luodi.knowledge import uploads
 from luodi.knowledge.uploads import UploadedFile
@@ -66,8 +66,11 @@ def list_files(who: CallerDep, platform: PlatformDep, ask: Annotated[PageQuery, 
                purpose: str | None = None) -> FileList:
     require(who, OPERATOR, "reading the tenant's files")
     with platform.store.transaction() as session:
-        found = [file_out(f) for f in uploads.files_of(session, who.tenant_id) if purpose in (None, f.purpose)]
-    shown, more = page(found, ask, lambda f: f.id)
+        every = uploads.files_of(session, who.tenant_id)
+    placed = {f.id: sort_key(f.created_at, f.id) for f in every}
+    chosen, more = page([f for f in every if purpose in (None, f.purpose)], ask,
+                        lambda f: placed[f.id], placed.get)
+    shown = [file_out(f) for f in chosen]
     return FileList(data=shown, has_more=more, first_id=shown[0].id if shown else None,
                     last_id=shown[-1].id if shown else None)
 

@@ -75,25 +75,35 @@ def lone_surrogate_in(body: bytes) -> str | None:
         return None  # the common case costs one scan, no parse
     try:
         parsed = json.loads(body)
-    except ValueError:
-        return None  # not JSON: the route's own parsing says so
-    return _surrogate_path(parsed, [])
+    except (ValueError, RecursionError):
+        return None  # not JSON (or nested past what Python parses): the route's own parsing says so
+    return _surrogate_path(parsed)
 
 
-def _surrogate_path(value: object, path: list[str]) -> str | None:
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return ".".join(path)
-        return None
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        found = _surrogate_path(key, path) if isinstance(key, str) else None
-        found = found if found is not None else _surrogate_path(item, [*path, str(key)])
-        if found is not None:
-            return found
+def _surrogate_path(root: object) -> str | None:
+    """Depth first, without recursion: a body may nest thousands deep."""
+    waiting: list[tuple[object, tuple[str, ...]]] = [(root, ())]
+    while waiting:
+        value, path = waiting.pop()
+        if isinstance(value, str):
+            if not _is_text(value):
+                return ".".join(path)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not _is_text(key):
+                    return ".".join(path)
+                waiting.append((item, (*path, key)))
+        elif isinstance(value, list):
+            waiting.extend((item, (*path, str(index))) for index, item in enumerate(value))
     return None
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 JSON_CONTENT_TYPE = (b"content-type", b"application/json")

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from luodi.api.deps import CallerDep, PlatformDep, require
-from luodi.api.pages import PageQuery, page, page_query
+from luodi.api.pages import PageQuery, page, page_query, sort_key
 from luodi.assistants.grounded import KNOWLEDGE_OPTION
 from luodi.errors import Conflict, RequestValidationFailed, UnsupportedParameter
 from luodi.gateway import assistants as defined
@@ -165,7 +165,9 @@ def list_vector_stores(who: CallerDep, platform: PlatformDep,
                        ask: Annotated[PageQuery, Depends(page_query)]) -> Listing:
     require_reader(who)
     with platform.store.transaction() as session:
-        shown, more = page(uploads.vector_stores_of(session, who.tenant_id), ask, lambda s: s.id)
+        stores = uploads.vector_stores_of(session, who.tenant_id)
+        placed = {s.id: sort_key(s.created_at, s.id) for s in stores}
+        shown, more = page(stores, ask, lambda s: placed[s.id], placed.get)
         return listing([vector_store_out(session, s) for s in shown], more)
 
 
@@ -229,7 +231,10 @@ def list_files(vector_store_id: str, who: CallerDep, platform: PlatformDep,
     with platform.store.transaction() as session:
         store = uploads.get_vector_store(session, who.tenant_id, vector_store_id)
         sizes = {f.id: f.size for f in uploads.files_of(session, who.tenant_id)}
-        shown, more = page(uploads.files_in(session, store.id, filter), ask, lambda row: row.file_id)
+        every = uploads.files_in(session, store.id)
+        placed = {row.file_id: sort_key(row.created_at, row.file_id) for row in every}
+        shown, more = page([row for row in every if filter in (None, row.status)], ask,
+                           lambda row: placed[row.file_id], placed.get)
         return listing([file_out(session, row, sizes.get(row.file_id, 0)) for row in shown], more)
 
 

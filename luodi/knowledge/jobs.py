@@ -35,9 +35,9 @@ from luodi.knowledge.uploads import (
     UploadedFile,
     VectorStore,
     VectorStoreFile,
-    files_in,
     redescribe,
     remove_documents,
+    same_bytes_attached,
     stated_metadata,
 )
 from luodi.ledger import audit, webhooks
@@ -130,32 +130,42 @@ class IngestionWorker(PollingWorker):
         self._conclude(claim, report, doc_id, used)
 
     def _conclude(self, claim: Claim, report: IngestReport, doc_id: str | None, used: Stated | None) -> None:
-        """End the job on what was ingested; undo it when the file or its store went while it ran, and apply
-        attributes set meanwhile."""
+        """End the job on what was ingested: undo it when the file or its store went while it ran, run it again
+        when its document is not stored after all (another file of the same bytes was taken out meanwhile), and
+        describe the document by the file's attributes as they are now."""
+        stored = doc_id is not None and KnowledgeStore(self.store.engine, [claim.vector_store_id]).has_document(doc_id)
         orphan: str | None = None
-        changed, attributes = False, dict(used.attributes) if used else {}
         with self.store.transaction() as session:
             row = session.get(VectorStoreFile, (claim.vector_store_id, claim.file_id))
             store_gone = session.get(VectorStore, claim.vector_store_id) is None
             if row is not None and row.claimed_by != self.worker_id:
                 return  # taken over by another worker after a stall: its result stands
             if row is None:
-                others = [] if store_gone else [f for f in files_in(session, claim.vector_store_id) if f.doc_id]
-                orphan = doc_id if doc_id and all(f.doc_id != doc_id for f in others) else None
+                orphan = None if store_gone or same_bytes_attached(session, claim.vector_store_id, doc_id) else doc_id
             elif report.failed:
                 name, reason = report.failed[0]
                 self._end(session, row, FAILED, report.failure_codes.get(name, "server_error"), reason)
+            elif not stored:
+                row.claimed_by, row.heartbeat_at = None, None  # claimed again, read again
+                return
             else:
                 row.doc_id = doc_id
                 self._end(session, row, COMPLETED)
-                changed = used is not None and dict(row.attributes) != used.attributes
-                attributes = dict(row.attributes)
         if row is None and store_gone:
             drop_knowledge_base(self.store.engine, claim.vector_store_id)
         elif row is None:
             remove_documents(self.store.engine, claim.vector_store_id, [orphan])
-        elif changed and used is not None:
-            redescribe(self.store.engine, claim.vector_store_id, doc_id, attributes, used.filename)
+        elif not report.failed and used is not None:
+            self._describe_as_now(claim, doc_id, used.filename)
+
+    def _describe_as_now(self, claim: Claim, doc_id: str | None, filename: str) -> None:
+        """The document described by the file's attributes read now, not when the job began: changed meanwhile,
+        or the same bytes read before under other attributes."""
+        with self.store.transaction() as session:
+            row = session.get(VectorStoreFile, (claim.vector_store_id, claim.file_id))
+            attributes = dict(row.attributes) if row is not None else None
+        if attributes:
+            redescribe(self.store.engine, claim.vector_store_id, doc_id, attributes, filename)
 
     def _ingest(self, claim: Claim) -> tuple[IngestReport, str | None, Stated | None]:
         with self.store.transaction() as session:

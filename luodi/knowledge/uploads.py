@@ -178,10 +178,21 @@ def detach(session: Session, row: VectorStoreFile) -> str | None:
     """Take the file out of its vector store; returns the document to remove from the store's knowledge base once
     this transaction commits (`remove_documents`), unless another file of the store became the same document (the
     same bytes uploaded twice)."""
-    others = [f for f in files_in(session, row.vector_store_id) if f.file_id != row.file_id and f.doc_id]
-    doc_id = row.doc_id if row.doc_id and all(f.doc_id != row.doc_id for f in others) else None
+    doc_id = row.doc_id
     session.delete(row)
-    return doc_id
+    session.flush()
+    return None if same_bytes_attached(session, row.vector_store_id, doc_id) else doc_id
+
+
+def same_bytes_attached(session: Session, vector_store_id: str, doc_id: str | None) -> bool:
+    """Whether a file still attached to the store, whatever its status, is the document `doc_id` (a document is
+    keyed by the first 20 hex digits of its bytes' SHA-256, as an upload's `sha256` is)."""
+    if not doc_id:
+        return False
+    attached = select(VectorStoreFile.file_id).where(VectorStoreFile.vector_store_id == vector_store_id)
+    found = session.scalar(select(UploadedFile.id).where(UploadedFile.id.in_(attached),
+                                                         UploadedFile.sha256.startswith(doc_id)).limit(1))
+    return found is not None
 
 
 def remove_documents(engine: Engine, vector_store_id: str, doc_ids: list[str | None]) -> None:

@@ -387,3 +387,53 @@ def test_an_approval_decided_on_a_replica_that_never_built_the_assistant(
                          headers={"Authorization": f"Bearer {second.new_key(tenant, role='operator')}"}, timeout=60)
     assert decided.status_code == 200 and decided.json()["status"] == "executed", decided.text
     assert time.monotonic() - started < 20  # not a wait behind its own write lock
+
+
+def test_a_definition_saved_under_earlier_rules_is_not_served(served: LiveServer, tmp_path: Path) -> None:
+    from luodi.config import AssistantConfig
+    from luodi.gateway import assistants as defined
+
+    tenant = "earlier-" + str(time.monotonic_ns())
+    key = served.new_key(tenant, role="admin")
+    elsewhere = tmp_path / "elsewhere.db"
+    with served.platform.store.transaction() as session:
+        tenant_id = str(session.scalar(select(Tenant.id).where(Tenant.name == tenant)))
+        defined.define(session, tenant_id, "old-style", AssistantConfig(
+            base_model="smollm2-135m", kind="scenario",
+            options={"scenario": "funds", "database": f"sqlite:///{elsewhere}"}))
+    with pytest.raises(openai.InternalServerError, match="database"):
+        served.client(key).chat.completions.create(model="old-style", messages=[{"role": "user", "content": "hi"}])
+    assert not elsewhere.exists()
+
+
+def test_a_member_key_sees_only_the_assistants_it_may_call_and_not_how_they_are_made(served: LiveServer) -> None:
+    tenant = "viewers-" + str(time.monotonic_ns())
+    _, http = admin_of(served, tenant)
+    for name in ("public-bot", "board-bot"):
+        http.post("/assistants", json={"name": name, "base_model": "smollm2-135m", "system_prompt": f"Internal {name}"})
+    limited = http.post("/keys", json={"role": "member", "allowed_assistants": ["public-bot"]}).json()["secret"]
+    member = httpx.Client(base_url=served.url, headers={"Authorization": f"Bearer {limited}"})
+    listed = {a["name"]: a for a in member.get("/assistants").json()["data"]}
+    assert "board-bot" not in listed and listed["public-bot"]["system_prompt"] == ""
+    assert member.get("/assistants/board-bot").status_code == 404
+    assert http.get("/assistants/board-bot").json()["system_prompt"] == "Internal board-bot"
+    assert all(not a["options"] for a in http.get("/assistants").json()["data"] if a["owned_by"] == "platform")
+
+
+def test_lists_page_as_openai_lists_do(served: LiveServer) -> None:
+    client, http = admin_of(served)
+    uploads = [client.files.create(file=(f"note-{i}.md", f"# Note {i}\n\nItem {i}.\n".encode()),
+                                   purpose="assistants") for i in range(5)]
+    paged = [f.id for f in client.files.list(limit=2)]  # the SDK follows `after` across pages
+    assert sorted(paged) == sorted(u.id for u in uploads) and len(paged) == 5
+    assert paged == [u.id for u in reversed(uploads)]  # newest first by default
+    first = http.get("/files", params={"limit": 2, "order": "asc"}).json()
+    assert [f["id"] for f in first["data"]] == [uploads[0].id, uploads[1].id] and first["has_more"]
+    broken = client.files.create(file=("broken.pdf", b"%PDF-1.4 not really"), purpose="assistants")
+    store = client.vector_stores.create(name="paged", file_ids=[*(u.id for u in uploads), broken.id])
+    wait_ingested(client, store.id)
+    # a cursor that does not pass the filter (the failed file) still places the next page
+    after = http.get(f"/vector_stores/{store.id}/files",
+                     params={"filter": "completed", "order": "desc", "after": broken.id, "limit": 2}).json()
+    assert [f["id"] for f in after["data"]] == [uploads[4].id, uploads[3].id] and after["has_more"]
+    assert http.get("/files", params={"after": "file-nope"}).json()["error"]["param"] == "after"

@@ -68,3 +68,6 @@ def test_the_name_of_a_source_is_evidence_and_is_never_repaired_into_the_value()
     repaired = repair(text, [filing, tool], 1, "USD 1,577.00 million")
     assert repaired.text == text and repaired.verification.status == "verified"
     assert failed("The 10-K - 03/07/2019 statements say so [1].", [filing])  # another date is still caught
+    # the title's numbers support no claim: 10, 7 and 2019 appear only in it
+    for claim in ("Capital expenditure grew 10% [1].", "It rose 7% [1].", "In 2019 it was 2,015 million [1]."):
+        assert failed(claim, [filing, tool]), claim

@@ -20,7 +20,8 @@ from luodi.knowledge.extractors import DocumentMetadata, Fact, SourceDocument
 
 COVER_PAGES = 2  # the pages searched for the cover
 # the line under the registrant's name, and the line above it; either may be missing from a cover
-_EXACT_NAME = re.compile(r"\(?\s*exact\s+name\s+of\s+(?:the\s+)?registrant", re.IGNORECASE)
+_EXACT_NAME = re.compile(r"\bexact\s+name\s+of\s+(?:the\s+)?registrant", re.IGNORECASE)
+COVER_CHARACTERS = 20_000  # a cover is a page or two; a text file of one huge "page" is read no further
 _FILE_NUMBER = re.compile(r"commission\s+file\s+(?:number|no\.?)\s*:?\s*[\d-]+", re.IGNORECASE)
 _RULE = re.compile(r"_{2,}")
 _MOST_NAME_LINES = 4  # a name the PDF broke over lines, e.g. "MGM / R / ESORTS I / NTERNATIONAL"
@@ -29,17 +30,23 @@ _FORM = re.compile(r"\bFORM\s+(10-K(?:/A)?|10-Q(?:/A)?|8-K(?:/A)?|20-F|40-F|6-K|
 
 
 # an earnings release has no cover: its headline names the company ("PepsiCo Reports First-Quarter 2023 Results")
-_RESULTS_HEADLINE = re.compile(r"(?P<company>[A-Z][\w&.,' -]{1,60}?)\s+(?:reports|announces|posts)\b"
-                               r"[^\n]{0,120}?\bresults\b", re.IGNORECASE)
+# the company: up to seven words, each capitalised or "&" ("Ulta Beauty", "Larkspur & Co.", "PepsiCo")
+_RESULTS_HEADLINE = re.compile(r"(?P<company>(?:(?:[A-Z0-9][\w&.,'-]*|&)\s+){0,6}?[A-Z0-9][\w&.,'-]*)\s+"
+                               r"(?i:reports|announces|posts)\b"
+                               r"[^\n]{0,120}?\b(?i:results)\b")
+HEADLINE_LINES = 3  # a release's headline opens its first page (after a page number or a dateline)
 EARNINGS_RELEASE = "earnings release"
 
 
 def results_headline(pages: list[str]) -> str:
     """The company an earnings release's headline names (a headline may wrap onto the next line); "" when the
     first page opens with no such headline."""
-    lines = [line.replace("\xa0", " ").strip() for line in (pages[0].splitlines() if pages else [])[:8]]
-    for line, following in zip(lines, [*lines[1:], ""], strict=True):
-        match = _RESULTS_HEADLINE.match(f"{line} {following}")
+    lines = [line.replace("\xa0", " ").strip() for line in (pages[0][:COVER_CHARACTERS].splitlines() if pages
+                                                               else []) if line.strip()][:HEADLINE_LINES + 1]
+    whole_lines = lines  # a headline on one line is preferred to one wrapped onto the next
+    wrapped = [f"{line} {following}" for line, following in zip(lines, lines[1:], strict=False)]
+    for candidate in (*whole_lines, *wrapped):
+        match = _RESULTS_HEADLINE.match(candidate)
         if match:
             return " ".join(match.group("company").split())
     return ""
@@ -55,10 +62,12 @@ def registrant(pages: list[str]) -> str:
     """The registrant's name as the cover page prints it (whitespace normalised); "" if no cover page says. It is
     printed above "(Exact name of registrant as specified in its charter)", below the commission file number, or
     both; PDFs break it over lines, even inside words."""
-    cover = "\n".join(pages[:COVER_PAGES]).replace("\xa0", " ")
+    cover = re.sub(r"[ \t\xa0]+", " ", "\n".join(pages[:COVER_PAGES])[:COVER_CHARACTERS])
     marker = _EXACT_NAME.search(cover)
     if marker is not None:
-        return _name_before(cover[:marker.start()]) or _name_after_caption(cover[marker.end():])
+        caption = cover.rfind("(", max(0, marker.start() - 3), marker.start())  # "(Exact name …" opens a bracket
+        return _name_before(cover[:caption if caption >= 0 else marker.start()]) or \
+            _name_after_caption(cover[marker.end():])
     number = _FILE_NUMBER.search(cover)
     if number is None:
         return ""

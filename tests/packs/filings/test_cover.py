@@ -116,3 +116,13 @@ def test_an_earnings_release_is_named_by_its_headline() -> None:
     found = reader.read_metadata(SourceDocument(title="", pages=[release], company="", period_year=None,
                                                 metadata={}))
     assert (found.company, found.values["document_type"]) == ("MGM RESORTS INTERNATIONAL", "earnings release")
+
+
+def test_the_cover_reader_takes_bounded_time_and_reads_no_headline_into_prose() -> None:
+    import time
+
+    started = time.perf_counter()
+    assert registrant([" " * 1_000_000 + "x"]) == "" and results_headline([" \n" * 500_000]) == ""
+    assert time.perf_counter() - started < 5  # it was quadratic: 32k spaces took 7 s
+    assert results_headline(["Each department reports quarterly results to the board."]) == ""
+    assert results_headline(["FOR IMMEDIATE RELEASE\nLarkspur & Co. Announces Fiscal 2024 Results"]) == "Larkspur & Co."
