@@ -101,6 +101,8 @@ BAD_BODIES = {
                                 "messages.0.content holds a lone UTF-16 surrogate"),
     "a lone low surrogate in a key": (b'{"model":"general","messages":[{"role":"user","content":"hi"}],'
                                       b'"\\udc00":1}', 400, "lone UTF-16 surrogate"),
+    "nested past what is parsed, with a surrogate": (
+        b'{"model":"general","messages":' + b"[" * 5000 + b'"\\ud800"' + b"]" * 5000 + b"}", 400, "parsing"),
     "no messages": (b'{"model":"general","messages":[]}', 400, "messages"),
     "empty message": (b'{"model":"general","messages":[{"role":"user","content":"  "}]}', 400, "empty"),
     "unknown role": (b'{"model":"general","messages":[{"role":"wizard","content":"hi"}]}', 400, "role"),
